@@ -1,1 +1,6 @@
-export const PROTOCOL_VERSION = 1;
+export * from './errors.ts';
+export * from './validation.ts';
+export * from './openai/chat-request.ts';
+export * from './openai/chat-response.ts';
+export * from './node/close-codes.ts';
+export * from './node/messages.ts';
