@@ -1,0 +1,202 @@
+// The wasm SIMD implementation of VectorKernels. Inputs are copied into a per-call arena, the kernel
+// runs on pointers, outputs are copied out. Non-finite input is detected from the (cheap) output and
+// only then confirmed by scanning the inputs in wasm.
+import type { TopK, VectorKernels } from '@proxima/core/lsh';
+import {
+  checkBits,
+  checkK,
+  checkOut,
+  checkScale,
+  nonFinite,
+  rowCount,
+  sameLength,
+} from '@proxima/core/lsh';
+import { Arena } from './arena.ts';
+import { wasmApi, type WasmModule } from './wasm-api.ts';
+
+/** The raw exports of build/kernels.wasm (see assembly/index.ts). */
+interface KernelExports {
+  heapBase(): number;
+  dot_f32(a: number, b: number, n: number): number;
+  dot_batch_f32(q: number, rows: number, count: number, dim: number, out: number): void;
+  cosine_f32(a: number, b: number, n: number): number;
+  dot_i8(a: number, b: number, n: number): number;
+  dot_batch_i8(q: number, rows: number, count: number, dim: number, out: number): void;
+  quantize_i8(src: number, n: number, dst: number): number;
+  simhash(v: number, planes: number, bits: number, dim: number, proj: number, code: number): void;
+  hamming(a: number, b: number, words: number): number;
+  hamming_batch(q: number, codes: number, count: number, words: number, out: number): void;
+  nonfinite_f32(p: number, n: number): number;
+  topk(scores: number, n: number, k: number, outIdx: number, outScores: number): number;
+}
+
+export interface WasmKernelOptions {
+  /** Upper bound of the kernels' linear memory; inputs that need more throw out_of_memory. */
+  readonly maxMemoryBytes?: number;
+}
+
+/** The wasm kernels plus what a caller may want to observe about their memory. */
+export interface WasmKernels extends VectorKernels {
+  /** Current size of the linear memory (it only grows, up to maxMemoryBytes, and is reused). */
+  memoryBytes(): number;
+}
+
+export const DEFAULT_MAX_MEMORY_BYTES = 256 * 1024 * 1024;
+const PAGE = 65536;
+
+type Typed = Float32Array | Int8Array | Int32Array | Uint32Array;
+
+/** Instantiates a compiled kernels module (from a file in Node, or a module import in Workers). */
+export function createWasmKernels(
+  module: WasmModule,
+  options: WasmKernelOptions = {},
+): WasmKernels {
+  const maxBytes = options.maxMemoryBytes ?? DEFAULT_MAX_MEMORY_BYTES;
+  const maxPages = Math.max(1, Math.floor(maxBytes / PAGE));
+  const memory = new wasmApi.Memory({ initial: 1, maximum: maxPages });
+  const instance = new wasmApi.Instance(module, { env: { memory } });
+  const k = instance.exports as unknown as KernelExports;
+  const arena = new Arena(memory, k.heapBase(), maxPages * PAGE);
+
+  function put(src: Typed): number {
+    const off = arena.alloc(src.byteLength);
+    new Uint8Array(arena.buffer, off, src.byteLength).set(
+      new Uint8Array(src.buffer, src.byteOffset, src.byteLength),
+    );
+    return off;
+  }
+  const f32 = (off: number, n: number): Float32Array => new Float32Array(arena.buffer, off, n);
+  const anyNonFinite = (off: number, n: number): boolean => k.nonfinite_f32(off, n) !== 0;
+
+  return {
+    name: 'wasm-simd',
+    memoryBytes: () => memory.buffer.byteLength,
+
+    dotF32(a, b) {
+      sameLength('dotF32', a, b);
+      arena.reset();
+      const pa = put(a);
+      const pb = put(b);
+      const r = k.dot_f32(pa, pb, a.length);
+      if (!Number.isFinite(r) && (anyNonFinite(pa, a.length) || anyNonFinite(pb, b.length))) {
+        throw nonFinite('dotF32 input');
+      }
+      return r;
+    },
+
+    cosineF32(a, b) {
+      sameLength('cosineF32', a, b);
+      arena.reset();
+      const pa = put(a);
+      const pb = put(b);
+      if (anyNonFinite(pa, a.length) || anyNonFinite(pb, b.length)) {
+        throw nonFinite('cosineF32 input');
+      }
+      return k.cosine_f32(pa, pb, a.length);
+    },
+
+    dotI8(a, aScale, b, bScale) {
+      sameLength('dotI8', a, b);
+      checkScale('dotI8 scale', aScale);
+      checkScale('dotI8 scale', bScale);
+      arena.reset();
+      const pa = put(a);
+      const pb = put(b);
+      return aScale * bScale * k.dot_i8(pa, pb, a.length);
+    },
+
+    dotBatchF32(query, rows, out) {
+      const n = rowCount('dotBatchF32', rows.length, query.length);
+      const res = out ?? new Float32Array(n);
+      checkOut('dotBatchF32', res, n);
+      arena.reset();
+      const pq = put(query);
+      const pr = put(rows);
+      const po = arena.alloc(n * 4);
+      k.dot_batch_f32(pq, pr, n, query.length, po);
+      if (
+        anyNonFinite(po, n) &&
+        (anyNonFinite(pq, query.length) || anyNonFinite(pr, rows.length))
+      ) {
+        throw nonFinite('dotBatchF32 input');
+      }
+      res.set(f32(po, n));
+      return res;
+    },
+
+    dotBatchI8(query, rows, out) {
+      const n = rowCount('dotBatchI8', rows.length, query.length);
+      const res = out ?? new Int32Array(n);
+      checkOut('dotBatchI8', res, n);
+      arena.reset();
+      const pq = put(query);
+      const pr = put(rows);
+      const po = arena.alloc(n * 4);
+      k.dot_batch_i8(pq, pr, n, query.length, po);
+      res.set(new Int32Array(arena.buffer, po, n));
+      return res;
+    },
+
+    quantizeI8(v, out) {
+      sameLength('quantizeI8', v, out);
+      arena.reset();
+      const pv = put(v);
+      const po = arena.alloc(v.length);
+      const scale = k.quantize_i8(pv, v.length, po);
+      if (!Number.isFinite(scale)) throw nonFinite('quantizeI8 input');
+      out.set(new Int8Array(arena.buffer, po, v.length));
+      return scale;
+    },
+
+    simhash(v, planes, bits, proj) {
+      checkBits(bits, v.length, planes.length);
+      if (proj) checkOut('simhash proj', proj, bits);
+      const words = (bits + 31) >>> 5;
+      arena.reset();
+      const pv = put(v);
+      const pp = put(planes);
+      const pj = arena.alloc(bits * 4);
+      const pc = arena.alloc(words * 4);
+      k.simhash(pv, pp, bits, v.length, pj, pc);
+      if (anyNonFinite(pj, bits)) throw nonFinite('simhash input');
+      if (proj) proj.set(f32(pj, bits));
+      return new Uint32Array(arena.buffer.slice(pc, pc + words * 4));
+    },
+
+    hamming(a, b) {
+      sameLength('hamming', a, b);
+      arena.reset();
+      const pa = put(a);
+      const pb = put(b);
+      return k.hamming(pa, pb, a.length);
+    },
+
+    hammingBatch(query, codes, out) {
+      const n = rowCount('hammingBatch', codes.length, query.length);
+      const res = out ?? new Int32Array(n);
+      checkOut('hammingBatch', res, n);
+      arena.reset();
+      const pq = put(query);
+      const pc = put(codes);
+      const po = arena.alloc(n * 4);
+      k.hamming_batch(pq, pc, n, query.length, po);
+      res.set(new Int32Array(arena.buffer, po, n));
+      return res;
+    },
+
+    topK(scores, kk): TopK {
+      checkK(kk);
+      arena.reset();
+      const ps = put(scores);
+      if (anyNonFinite(ps, scores.length)) throw nonFinite('topK scores');
+      const m = Math.min(kk, scores.length);
+      const pi = arena.alloc(m * 4);
+      const pv = arena.alloc(m * 4);
+      k.topk(ps, scores.length, m, pi, pv);
+      return {
+        indices: new Uint32Array(arena.buffer.slice(pi, pi + m * 4)),
+        scores: new Float32Array(arena.buffer.slice(pv, pv + m * 4)),
+      };
+    },
+  };
+}
