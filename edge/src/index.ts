@@ -1,6 +1,6 @@
-import { Hono } from 'hono';
+import { app } from './app.ts';
 
-const app = new Hono();
-app.get('/healthz', (c) => c.json({ ok: true }));
+export { NodeSession } from './node-session/node-session.ts';
+export { Registry } from './registry/registry.ts';
 
 export default app;

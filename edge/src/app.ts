@@ -1,0 +1,40 @@
+import { ProximaError } from '@proxima/core/protocol';
+import { Hono } from 'hono';
+import type { Env } from './env.ts';
+import { errorResponse, onError } from './errors.ts';
+import { admin } from './routes/admin.ts';
+import { chat } from './routes/chat.ts';
+import { models } from './routes/models.ts';
+import { nodeConnect } from './routes/node-connect.ts';
+
+export const app = new Hono<{ Bindings: Env }>();
+
+app.get('/healthz', (c) => c.json({ status: 'ok' }));
+app.route('/', chat);
+app.route('/', models);
+app.route('/', nodeConnect);
+app.route('/', admin);
+
+const methods: Record<string, string> = {
+  '/v1/chat/completions': 'POST',
+  '/v1/models': 'GET',
+  '/healthz': 'GET',
+};
+
+app.notFound((c) => {
+  const allowed = methods[c.req.path];
+  if (allowed) {
+    const res = errorResponse(
+      new ProximaError(
+        'method_not_allowed',
+        `${c.req.method} is not allowed on ${c.req.path}; use ${allowed}.`,
+      ),
+    );
+    res.headers.set('allow', allowed);
+    return res;
+  }
+  return errorResponse(
+    new ProximaError('not_found', `No route for ${c.req.method} ${c.req.path}.`),
+  );
+});
+app.onError(onError);

@@ -1,0 +1,37 @@
+import type { NodeSession } from './node-session/node-session.ts';
+import type { Registry } from './registry/registry.ts';
+
+export interface Env {
+  readonly REGISTRY: DurableObjectNamespace<Registry>;
+  readonly NODE_SESSION: DurableObjectNamespace<NodeSession>;
+  /** Bearer token for /admin routes. Unset: the admin API is off. Set it as a secret in production. */
+  readonly ADMIN_TOKEN?: string;
+  /** Largest accepted request body in bytes (default 1 MiB). */
+  readonly MAX_BODY_BYTES?: string;
+  /** How often nodes send heartbeats, in ms (default 5000). */
+  readonly HEARTBEAT_MS?: string;
+}
+
+export function registryStub(env: Env): DurableObjectStub<Registry> {
+  return env.REGISTRY.get(env.REGISTRY.idFromName('global'));
+}
+
+export function nodeSessionStub(env: Env, nodeId: string): DurableObjectStub<NodeSession> {
+  return env.NODE_SESSION.get(env.NODE_SESSION.idFromName(nodeId));
+}
+
+export function intVar(
+  value: string | undefined,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
+  if (value === undefined || value === '') return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw new Error(
+      `configuration value ${JSON.stringify(value)} must be an integer in [${min}, ${max}]`,
+    );
+  }
+  return n;
+}

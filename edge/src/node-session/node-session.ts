@@ -1,0 +1,267 @@
+import { DurableObject } from 'cloudflare:workers';
+import {
+  CLOSE,
+  closeReason,
+  encode,
+  NODE_PROTOCOL_VERSION,
+  parseNodeToEdge,
+  type EdgeToNode,
+  type Hello,
+  type JobRequest,
+  type NodeToEdge,
+} from '@proxima/core/protocol';
+import { intVar, registryStub, type Env } from '../env.ts';
+import { readState, writeState, type SocketState } from './attachment.ts';
+import { encodeJobEvent, type JobEvent } from './job-events.ts';
+
+const HELLO_TIMEOUT_MS = 10_000;
+/** A node silent for this many heartbeat intervals is taken for dead. */
+const MISSED_HEARTBEATS = 3;
+
+interface Job {
+  readonly ws: WebSocket;
+  readonly controller: ReadableStreamDefaultController<Uint8Array>;
+  nextSeq: number;
+}
+
+export type JobDispatch =
+  | { readonly ok: true; readonly jobId: string; readonly events: ReadableStream<Uint8Array> }
+  | { readonly ok: false; readonly reason: 'not_connected' | 'draining' | 'model_not_served' };
+
+/**
+ * One per node: holds that node's WebSocket (hibernation API), relays jobs to it and streams the
+ * node's chunks back in sequence. Heartbeats stay here; only connect/drain/disconnect reach the
+ * registry. Jobs live in memory: an object with a job in flight has an open request and stays up.
+ */
+export class NodeSession extends DurableObject<Env> {
+  private readonly jobs = new Map<string, Job>();
+  private readonly heartbeatMs: number;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.heartbeatMs = intVar(env.HEARTBEAT_MS, 5000, 100, 600_000);
+  }
+
+  /** The Worker forwards the node's authenticated upgrade request here. */
+  override async fetch(request: Request): Promise<Response> {
+    const nodeId = request.headers.get('x-proxima-node-id');
+    if (request.headers.get('upgrade')?.toLowerCase() !== 'websocket' || !nodeId) {
+      return new Response('expected a WebSocket upgrade with a node id', { status: 426 });
+    }
+    // Touch storage first: a Durable Object is only guaranteed unique once it has.
+    const session = ((await this.ctx.storage.get<number>('session')) ?? 0) + 1;
+    await this.ctx.storage.put('session', session);
+
+    for (const old of this.ctx.getWebSockets()) {
+      this.failJobsOf(old, 'node_replaced', 'the node reconnected; this stream was cut');
+      old.close(CLOSE.replaced, 'replaced by a newer connection');
+    }
+    const pair = new WebSocketPair();
+    const now = Date.now();
+    this.ctx.acceptWebSocket(pair[1]);
+    writeState(pair[1], {
+      nodeId,
+      session,
+      connectedAt: now,
+      lastSeen: now,
+      hello: null,
+      draining: false,
+    });
+    await this.scheduleAlarm(now + HELLO_TIMEOUT_MS);
+    return new Response(null, { status: 101, webSocket: pair[0] });
+  }
+
+  /** Sends a job to the node; the returned stream carries NDJSON JobEvents. */
+  dispatch(request: JobRequest): JobDispatch {
+    const ws = this.ctx.getWebSockets().find((s) => readState(s)?.hello);
+    const state = ws ? readState(ws) : null;
+    if (!ws || !state?.hello) return { ok: false, reason: 'not_connected' };
+    if (state.draining) return { ok: false, reason: 'draining' };
+    if (!state.hello.models.some((m) => m.id === request.model))
+      return { ok: false, reason: 'model_not_served' };
+
+    const jobId = crypto.randomUUID();
+    const events = new ReadableStream<Uint8Array>({
+      start: (controller) => {
+        this.jobs.set(jobId, { ws, controller, nextSeq: 0 });
+      },
+      cancel: () => {
+        if (this.jobs.delete(jobId))
+          this.send(ws, { type: 'cancel', jobId, reason: 'client went away' });
+      },
+    });
+    this.send(ws, { type: 'job', jobId, request });
+    return { ok: true, jobId, events };
+  }
+
+  override async webSocketMessage(ws: WebSocket, frame: string | ArrayBuffer): Promise<void> {
+    const state = readState(ws);
+    if (!state) return ws.close(CLOSE.malformed, 'unknown socket');
+    const parsed = parseNodeToEdge(frame);
+    if (!parsed.ok) return this.closeWith(ws, parsed.code, parsed.reason);
+    state.lastSeen = Date.now();
+    const message = parsed.message;
+    if (!state.hello && message.type !== 'hello')
+      return this.closeWith(ws, CLOSE.malformed, 'send hello first');
+    try {
+      await this.handle(ws, state, message);
+    } catch (err) {
+      // Never let one bad exchange take the object down; the node reconnects.
+      console.error('node session error', err);
+      this.failJobsOf(ws, 'internal_error', 'edge error while relaying');
+      ws.close(CLOSE.goingAway, 'edge error');
+    }
+  }
+
+  override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
+    await this.disconnected(ws, `node disconnected (${code}${reason ? ` ${reason}` : ''})`);
+  }
+
+  override async webSocketError(ws: WebSocket): Promise<void> {
+    await this.disconnected(ws, 'node connection failed');
+  }
+
+  /** Multiplexes the hello deadline and heartbeat liveness on the one alarm an object has. */
+  override async alarm(): Promise<void> {
+    const now = Date.now();
+    let next = Infinity;
+    for (const ws of this.ctx.getWebSockets()) {
+      const state = readState(ws);
+      if (!state) continue;
+      if (!state.hello) {
+        const deadline = state.connectedAt + HELLO_TIMEOUT_MS;
+        if (now >= deadline) ws.close(CLOSE.helloTimeout, 'no hello in time');
+        else next = Math.min(next, deadline);
+        continue;
+      }
+      const deadline = state.lastSeen + MISSED_HEARTBEATS * this.heartbeatMs;
+      if (now >= deadline) await this.closeWith(ws, CLOSE.goingAway, 'heartbeats stopped');
+      else next = Math.min(next, deadline);
+    }
+    if (next !== Infinity) await this.ctx.storage.setAlarm(next);
+  }
+
+  private async handle(ws: WebSocket, state: SocketState, message: NodeToEdge): Promise<void> {
+    switch (message.type) {
+      case 'hello':
+        return this.onHello(ws, state, message);
+      case 'heartbeat':
+        writeState(ws, state);
+        return;
+      case 'drain':
+        state.draining = true;
+        writeState(ws, state);
+        await registryStub(this.env).nodeDraining(state.nodeId, state.session, Date.now());
+        return;
+      case 'chunk':
+        return this.onChunk(message.jobId, message.seq, { t: 'chunk', text: message.text });
+      case 'done':
+        return this.onChunk(message.jobId, message.seq, {
+          t: 'done',
+          finishReason: message.finishReason,
+          usage: message.usage,
+        });
+      case 'error':
+        return this.finish(message.jobId, {
+          t: 'error',
+          code: message.code,
+          message: message.message,
+        });
+    }
+  }
+
+  private async onHello(ws: WebSocket, state: SocketState, hello: Hello): Promise<void> {
+    if (state.hello) return this.closeWith(ws, CLOSE.malformed, 'hello sent twice');
+    if (hello.protocol !== NODE_PROTOCOL_VERSION) {
+      return this.closeWith(
+        ws,
+        CLOSE.unsupportedProtocol,
+        `protocol ${hello.protocol} unsupported; the edge speaks ${NODE_PROTOCOL_VERSION}`,
+      );
+    }
+    if (hello.nodeId !== state.nodeId) {
+      return this.closeWith(
+        ws,
+        CLOSE.malformed,
+        `hello nodeId ${hello.nodeId} does not match ${state.nodeId}`,
+      );
+    }
+    state.hello = hello;
+    writeState(ws, state);
+    await registryStub(this.env).nodeConnected(
+      {
+        nodeId: hello.nodeId,
+        session: state.session,
+        models: hello.models.map((m) => m.id),
+        engine: hello.engine,
+        gpu: hello.gpu,
+        slots: hello.slots,
+      },
+      Date.now(),
+    );
+    this.send(ws, {
+      type: 'welcome',
+      protocol: NODE_PROTOCOL_VERSION,
+      heartbeatMs: this.heartbeatMs,
+    });
+    await this.scheduleAlarm(Date.now() + MISSED_HEARTBEATS * this.heartbeatMs);
+  }
+
+  /** Chunks must arrive in order; a duplicate is dropped, a gap fails the job (never silent loss). */
+  private onChunk(jobId: string, seq: number, event: JobEvent): void {
+    const job = this.jobs.get(jobId);
+    if (!job) return; // cancelled or already finished: trailing frames are expected
+    if (seq < job.nextSeq) return;
+    if (seq > job.nextSeq) {
+      this.finish(jobId, {
+        t: 'error',
+        code: 'node_failed',
+        message: `chunk ${job.nextSeq} was lost`,
+      });
+      this.send(job.ws, { type: 'cancel', jobId, reason: 'sequence gap' });
+      return;
+    }
+    job.nextSeq++;
+    if (event.t === 'done') return this.finish(jobId, event);
+    job.controller.enqueue(encodeJobEvent(event));
+  }
+
+  private finish(jobId: string, event: JobEvent): void {
+    const job = this.jobs.get(jobId);
+    if (!job) return;
+    this.jobs.delete(jobId);
+    job.controller.enqueue(encodeJobEvent(event));
+    job.controller.close();
+  }
+
+  private failJobsOf(ws: WebSocket, code: string, message: string): void {
+    for (const [jobId, job] of this.jobs)
+      if (job.ws === ws) this.finish(jobId, { t: 'error', code, message });
+  }
+
+  private async disconnected(ws: WebSocket, why: string): Promise<void> {
+    this.failJobsOf(ws, 'node_failed', `${why}; the answer was cut short`);
+    const state = readState(ws);
+    if (state?.hello)
+      await registryStub(this.env).nodeDisconnected(state.nodeId, state.session, Date.now());
+  }
+
+  /** Closes from our side; the node may never answer the close, so clean up now. */
+  private async closeWith(ws: WebSocket, code: number, reason: string): Promise<void> {
+    ws.close(code, closeReason(reason));
+    await this.disconnected(ws, `the edge closed the node's connection (${reason})`);
+  }
+
+  private send(ws: WebSocket, message: EdgeToNode): void {
+    try {
+      ws.send(encode(message));
+    } catch {
+      // The socket is closing; webSocketClose fails its jobs.
+    }
+  }
+
+  private async scheduleAlarm(at: number): Promise<void> {
+    const current = await this.ctx.storage.getAlarm();
+    if (current === null || current > at) await this.ctx.storage.setAlarm(at);
+  }
+}

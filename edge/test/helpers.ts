@@ -1,0 +1,143 @@
+import { SELF } from 'cloudflare:test';
+import type { EdgeToNode, NodeToEdge } from '@proxima/core/protocol';
+import { NODE_PROTOCOL_VERSION } from '@proxima/core/protocol';
+
+export const ADMIN = 'test-admin-token-0123456789';
+export const BASE = 'http://edge';
+
+let counter = 0;
+/** Unique names per test: storage is isolated per test file, not per test. */
+export function unique(prefix: string): string {
+  counter++;
+  return `${prefix}-${counter}-${Math.floor(Math.random() * 1e9)}`;
+}
+
+export async function adminPost(path: string, body: unknown): Promise<Response> {
+  return SELF.fetch(`${BASE}${path}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+}
+
+export async function newApiKey(): Promise<string> {
+  const res = await adminPost('/admin/api-keys', { tenant: 't1' });
+  const body: { key: string } = await res.json();
+  return body.key;
+}
+
+export async function newNodeToken(): Promise<string> {
+  const res = await adminPost('/admin/node-tokens', {});
+  const body: { token: string } = await res.json();
+  return body.token;
+}
+
+/** A protocol peer standing in for a node inside the Workers test runtime. */
+export class FakeNode {
+  readonly received: EdgeToNode[] = [];
+  closed: { code: number; reason: string } | null = null;
+  private waiters: Array<() => void> = [];
+
+  readonly ws: WebSocket;
+
+  private constructor(ws: WebSocket) {
+    this.ws = ws;
+    ws.addEventListener('message', (e) => {
+      this.received.push(JSON.parse(String(e.data)) as EdgeToNode);
+      this.wake();
+    });
+    ws.addEventListener('close', (e) => {
+      this.closed = { code: e.code, reason: e.reason };
+      this.wake();
+    });
+  }
+
+  static async connect(nodeId: string, token: string): Promise<FakeNode> {
+    const res = await SELF.fetch(`${BASE}/v1/nodes/connect?node=${nodeId}`, {
+      headers: { upgrade: 'websocket', authorization: `Bearer ${token}` },
+    });
+    if (!res.webSocket) throw new Error(`no websocket: ${res.status} ${await res.text()}`);
+    res.webSocket.accept();
+    return new FakeNode(res.webSocket);
+  }
+
+  static async ready(nodeId: string, token: string, models: string[]): Promise<FakeNode> {
+    const node = await FakeNode.connect(nodeId, token);
+    node.send({
+      type: 'hello',
+      protocol: NODE_PROTOCOL_VERSION,
+      nodeId,
+      agent: 'fake/1',
+      engine: 'fake',
+      gpu: 'cpu',
+      vramTotalBytes: 0,
+      vramFreeBytes: 0,
+      slots: 4,
+      models: models.map((id) => ({ id, contextSize: 256, description: 'fake' })),
+    });
+    await node.next('welcome');
+    return node;
+  }
+
+  send(message: NodeToEdge | Record<string, unknown>): void {
+    this.ws.send(JSON.stringify(message));
+  }
+
+  sendRaw(frame: string): void {
+    this.ws.send(frame);
+  }
+
+  /** Waits for the next message of a type not yet consumed, up to `ms`. */
+  async next<T extends EdgeToNode['type']>(
+    type: T,
+    ms = 5000,
+  ): Promise<Extract<EdgeToNode, { type: T }>> {
+    const deadline = Date.now() + ms;
+    for (;;) {
+      const index = this.received.findIndex((m) => m.type === type);
+      if (index >= 0) return this.received.splice(index, 1)[0] as Extract<EdgeToNode, { type: T }>;
+      if (Date.now() > deadline) throw new Error(`no ${type} within ${ms} ms`);
+      await this.wait(deadline - Date.now());
+    }
+  }
+
+  async waitClosed(ms = 5000): Promise<{ code: number; reason: string }> {
+    const deadline = Date.now() + ms;
+    while (!this.closed) {
+      if (Date.now() > deadline) throw new Error('socket did not close');
+      await this.wait(deadline - Date.now());
+    }
+    return this.closed;
+  }
+
+  private wait(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, Math.max(1, ms));
+      this.waiters.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
+  private wake(): void {
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const w of waiters) w();
+  }
+}
+
+export async function chat(
+  key: string | null,
+  body: unknown,
+  init: RequestInit = {},
+): Promise<Response> {
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (key) headers['authorization'] = `Bearer ${key}`;
+  return SELF.fetch(`${BASE}/v1/chat/completions`, {
+    method: 'POST',
+    headers,
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+    ...init,
+  });
+}
