@@ -1,3 +1,4 @@
+// Public API of @proxima/core/lsh: kernels contract, LSH index, combined IVF partitioning, snapshots.
 export type { TopK, VectorKernels } from './kernels.ts';
 export { LshError, type LshErrorCode } from './errors.ts';
 export {
@@ -11,3 +12,24 @@ export {
   rowCount,
   sameLength,
 } from './checks.ts';
+export { type Rng, seededRng, gaussian, randomHyperplanes } from './prng.ts';
+export {
+  type LshParams,
+  type ChooseOptions,
+  chooseParams,
+  validateParams,
+  bitCollision,
+} from './params.ts';
+export { probeKeys } from './probes.ts';
+export { LshIndex, keyOf, type SearchOptions, type SearchStats } from './lsh-index.ts';
+export { IvfIndex, type IvfParams } from './ivf-index.ts';
+export { trainCentroids, nearestCentroid } from './kmeans.ts';
+export type { Hits } from './rerank.ts';
+export {
+  serializeIndex,
+  deserializeIndex,
+  toRows,
+  fromRows,
+  fnv1a,
+  MAX_ROW_BYTES,
+} from './serialize.ts';

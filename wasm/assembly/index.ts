@@ -9,17 +9,22 @@ export function heapBase(): usize {
 export function dot_f32(a: usize, b: usize, n: i32): f32 {
   let acc0 = f32x4.splat(0);
   let acc1 = f32x4.splat(0);
+  let acc2 = f32x4.splat(0);
+  let acc3 = f32x4.splat(0);
   let i = 0;
-  for (; i + 8 <= n; i += 8) {
-    const o = (<usize>i) << 2;
-    acc0 = f32x4.add(acc0, f32x4.mul(v128.load(a + o), v128.load(b + o)));
-    acc1 = f32x4.add(acc1, f32x4.mul(v128.load(a + o, 16), v128.load(b + o, 16)));
+  for (; i + 16 <= n; i += 16) {
+    const pa = a + ((<usize>i) << 2);
+    const pb = b + ((<usize>i) << 2);
+    acc0 = f32x4.add(acc0, f32x4.mul(v128.load(pa), v128.load(pb)));
+    acc1 = f32x4.add(acc1, f32x4.mul(v128.load(pa, 16), v128.load(pb, 16)));
+    acc2 = f32x4.add(acc2, f32x4.mul(v128.load(pa, 32), v128.load(pb, 32)));
+    acc3 = f32x4.add(acc3, f32x4.mul(v128.load(pa, 48), v128.load(pb, 48)));
   }
   for (; i + 4 <= n; i += 4) {
     const o = (<usize>i) << 2;
     acc0 = f32x4.add(acc0, f32x4.mul(v128.load(a + o), v128.load(b + o)));
   }
-  const acc = f32x4.add(acc0, acc1);
+  const acc = f32x4.add(f32x4.add(acc0, acc1), f32x4.add(acc2, acc3));
   let s =
     f32x4.extract_lane(acc, 0) +
     f32x4.extract_lane(acc, 1) +
@@ -152,7 +157,7 @@ export function simhash(
     let word: u32 = 0;
     const end = min(bits, (w + 1) << 5);
     for (let b = w << 5; b < end; b++) {
-      if (load<f32>(proj + ((<usize>b) << 2)) > 0) word |= (<u32>1) << (<u32>(b & 31));
+      if (load<f32>(proj + ((<usize>b) << 2)) > 0) word |= (1 as u32) << ((b & 31) as u32);
     }
     store<u32>(code + ((<usize>w) << 2), word);
   }

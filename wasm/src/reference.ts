@@ -64,9 +64,13 @@ export const referenceKernels: VectorKernels = {
 
   dotF32(a, b) {
     sameLength('dotF32', a, b);
-    rejectNonFinite('dotF32 input', a);
-    rejectNonFinite('dotF32 input', b);
-    return dot(a, b, 0, a.length);
+    const r = dot(a, b, 0, a.length);
+    // Any NaN/Infinity input makes the dot non-finite, so only then is a scan needed.
+    if (!Number.isFinite(r)) {
+      rejectNonFinite('dotF32 input', a);
+      rejectNonFinite('dotF32 input', b);
+    }
+    return r;
   },
 
   cosineF32(a, b) {
@@ -97,10 +101,17 @@ export const referenceKernels: VectorKernels = {
     const n = rowCount('dotBatchF32', rows.length, query.length);
     const res = out ?? new Float32Array(n);
     checkOut('dotBatchF32', res, n);
-    rejectNonFinite('dotBatchF32 query', query);
-    rejectNonFinite('dotBatchF32 rows', rows);
     const d = query.length;
-    for (let r = 0; r < n; r++) res[r] = dot(query, rows, r * d, d);
+    let finite = true;
+    for (let r = 0; r < n; r++) {
+      const x = dot(query, rows, r * d, d);
+      res[r] = x;
+      finite &&= Number.isFinite(x);
+    }
+    if (!finite) {
+      rejectNonFinite('dotBatchF32 query', query);
+      rejectNonFinite('dotBatchF32 rows', rows);
+    }
     return res;
   },
 

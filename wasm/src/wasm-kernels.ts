@@ -46,6 +46,24 @@ const PAGE = 65536;
 
 type Typed = Float32Array | Int8Array | Int32Array | Uint32Array;
 
+interface Views {
+  readonly buffer: ArrayBuffer;
+  readonly f32: Float32Array;
+  readonly i8: Int8Array;
+  readonly i32: Int32Array;
+  readonly u32: Uint32Array;
+}
+
+function makeViews(buffer: ArrayBuffer): Views {
+  return {
+    buffer,
+    f32: new Float32Array(buffer),
+    i8: new Int8Array(buffer),
+    i32: new Int32Array(buffer),
+    u32: new Uint32Array(buffer),
+  };
+}
+
 /** Instantiates a compiled kernels module (from a file in Node, or a module import in Workers). */
 export function createWasmKernels(
   module: WasmModule,
@@ -58,14 +76,24 @@ export function createWasmKernels(
   const k = instance.exports as unknown as KernelExports;
   const arena = new Arena(memory, k.heapBase(), maxPages * PAGE);
 
+  // Views over the memory, rebuilt only after a grow detaches the old buffer.
+  let views = makeViews(memory.buffer);
+  const mem = (): Views =>
+    views.buffer === memory.buffer ? views : (views = makeViews(memory.buffer));
+
   function put(src: Typed): number {
     const off = arena.alloc(src.byteLength);
-    new Uint8Array(arena.buffer, off, src.byteLength).set(
-      new Uint8Array(src.buffer, src.byteOffset, src.byteLength),
-    );
+    const w = mem();
+    if (src instanceof Float32Array) w.f32.set(src, off >>> 2);
+    else if (src instanceof Int8Array) w.i8.set(src, off);
+    else if (src instanceof Int32Array) w.i32.set(src, off >>> 2);
+    else w.u32.set(src, off >>> 2);
     return off;
   }
-  const f32 = (off: number, n: number): Float32Array => new Float32Array(arena.buffer, off, n);
+  const f32 = (off: number, n: number): Float32Array =>
+    mem().f32.subarray(off >>> 2, (off >>> 2) + n);
+  const i32 = (off: number, n: number): Int32Array =>
+    mem().i32.subarray(off >>> 2, (off >>> 2) + n);
   const anyNonFinite = (off: number, n: number): boolean => k.nonfinite_f32(off, n) !== 0;
 
   return {
@@ -133,7 +161,7 @@ export function createWasmKernels(
       const pr = put(rows);
       const po = arena.alloc(n * 4);
       k.dot_batch_i8(pq, pr, n, query.length, po);
-      res.set(new Int32Array(arena.buffer, po, n));
+      res.set(i32(po, n));
       return res;
     },
 
@@ -144,7 +172,7 @@ export function createWasmKernels(
       const po = arena.alloc(v.length);
       const scale = k.quantize_i8(pv, v.length, po);
       if (!Number.isFinite(scale)) throw nonFinite('quantizeI8 input');
-      out.set(new Int8Array(arena.buffer, po, v.length));
+      out.set(mem().i8.subarray(po, po + v.length));
       return scale;
     },
 
@@ -180,7 +208,7 @@ export function createWasmKernels(
       const pc = put(codes);
       const po = arena.alloc(n * 4);
       k.hamming_batch(pq, pc, n, query.length, po);
-      res.set(new Int32Array(arena.buffer, po, n));
+      res.set(i32(po, n));
       return res;
     },
 

@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import { referenceKernels } from '@proxima/wasm/reference';
+import { IvfIndex } from './ivf-index.ts';
+import { trainCentroids } from './kmeans.ts';
+import { seededRng } from './prng.ts';
+import { LshError } from './errors.ts';
+import { bruteForce, clustered, row } from './testing.ts';
+
+const k = referenceKernels;
+const dim = 24;
+
+function unitRows(data: Float32Array): Float32Array {
+  const out = new Float32Array(data.length);
+  for (let r = 0; r < data.length / dim; r++) {
+    let n = 0;
+    for (let i = 0; i < dim; i++) n += data[r * dim + i]! ** 2;
+    for (let i = 0; i < dim; i++) out[r * dim + i] = data[r * dim + i]! / Math.sqrt(n);
+  }
+  return out;
+}
+
+describe('IvfIndex (k-means cells + int8 re-rank)', () => {
+  const data = clustered(seededRng(11), 1500, dim, 12, 0.4);
+  const centroids = trainCentroids(k, unitRows(data), dim, 16, 6, seededRng(12));
+
+  it('probing every cell equals exact search; fewer cells still recalls well', () => {
+    const idx = new IvfIndex({ dim, nprobe: 16 }, centroids, k);
+    for (let r = 0; r < 1500; r++) idx.insert(r, row(data, dim, r));
+    const queries = clustered(seededRng(13), 30, dim, 12, 0.4);
+    let hitAll = 0;
+    let hitFew = 0;
+    for (let i = 0; i < 30; i++) {
+      const q = row(queries, dim, i);
+      const truth = new Set(bruteForce(data, dim, q, 10));
+      for (const id of idx.search(q, 10).ids) if (truth.has(id)) hitAll++;
+      for (const id of idx.search(q, 10, 4).ids) if (truth.has(id)) hitFew++;
+    }
+    expect(hitAll / 300).toBeGreaterThan(0.95); // int8 ranking only may swap near-ties
+    expect(hitFew / 300).toBeGreaterThan(0.8);
+  });
+
+  it('delete and upsert keep cells consistent', () => {
+    const idx = new IvfIndex({ dim, nprobe: 16 }, centroids, k);
+    for (let r = 0; r < 200; r++) idx.insert(r, row(data, dim, r));
+    for (let r = 0; r < 200; r += 2) idx.delete(r);
+    idx.upsert(1, row(data, dim, 500));
+    expect(idx.size).toBe(100);
+    expect(idx.cellSizes().reduce((a, b) => a + b, 0)).toBe(100);
+    const live = new Set(Array.from({ length: 100 }, (_, i) => 2 * i + 1));
+    const hits = idx.search(row(data, dim, 500), 1);
+    expect(hits.ids[0]).toBe(1);
+    for (const id of idx.search(row(data, dim, 3), 50).ids) expect(live.has(id)).toBe(true);
+    expect(() => idx.delete(0)).toThrow(LshError);
+  });
+});

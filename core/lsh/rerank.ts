@@ -1,0 +1,92 @@
+// Exact re-ranking of candidate slots: int8 dot with the stored scales (≈ cosine), then an optional
+// f32 re-check of the best few against the stored unit vectors.
+import type { VectorKernels } from './kernels.ts';
+import type { VectorStore } from './store.ts';
+
+export interface Hits {
+  readonly ids: number[];
+  readonly scores: number[];
+}
+
+export interface Query {
+  readonly unit: Float32Array;
+  readonly q8: Int8Array;
+  readonly qScale: number;
+}
+
+export function prepareQuery(kernels: VectorKernels, unit: Float32Array): Query {
+  const q8 = new Int8Array(unit.length);
+  const qScale = kernels.quantizeI8(unit, q8);
+  return { unit, q8, qScale };
+}
+
+/** Reusable gather buffers, grown on demand, so a search allocates little. */
+export class Reranker {
+  private rows = new Int8Array(0);
+  private dots = new Int32Array(0);
+  private scores = new Float32Array(0);
+
+  private readonly kernels: VectorKernels;
+
+  constructor(kernels: VectorKernels) {
+    this.kernels = kernels;
+  }
+
+  rank(
+    store: VectorStore,
+    q: Query,
+    slots: Uint32Array,
+    count: number,
+    k: number,
+    recheck: number,
+  ): Hits {
+    const d = store.dim;
+    if (this.rows.length < count * d) {
+      this.rows = new Int8Array(Math.max(count * d, this.rows.length * 2));
+      this.dots = new Int32Array(this.rows.length / d);
+      this.scores = new Float32Array(this.rows.length / d);
+    }
+    const src = store.rows;
+    for (let j = 0; j < count; j++) {
+      const s = slots[j]!;
+      this.rows.set(src.subarray(s * d, s * d + d), j * d);
+    }
+    const dots = this.kernels.dotBatchI8(
+      q.q8,
+      this.rows.subarray(0, count * d),
+      this.dots.subarray(0, count),
+    );
+    const scores = this.scores.subarray(0, count);
+    for (let j = 0; j < count; j++) scores[j] = dots[j]! * store.scales[slots[j]!]! * q.qScale;
+    const keep = store.keepF32 && recheck > 0 ? Math.max(k, recheck) : k;
+    const top = this.kernels.topK(scores, keep);
+    if (keep === k || top.indices.length === 0) {
+      return {
+        ids: Array.from(top.indices, (j) => store.ids[slots[j]!]!),
+        scores: Array.from(top.scores),
+      };
+    }
+    return this.recheckF32(store, q, slots, top.indices, k);
+  }
+
+  private recheckF32(
+    store: VectorStore,
+    q: Query,
+    slots: Uint32Array,
+    best: Uint32Array,
+    k: number,
+  ): Hits {
+    const d = store.dim;
+    const rows = new Float32Array(best.length * d);
+    for (let j = 0; j < best.length; j++) {
+      const s = slots[best[j]!]!;
+      rows.set(store.unit.subarray(s * d, s * d + d), j * d);
+    }
+    const exact = this.kernels.dotBatchF32(q.unit, rows);
+    const top = this.kernels.topK(exact, k);
+    return {
+      ids: Array.from(top.indices, (j) => store.ids[slots[best[j]!]!]!),
+      scores: Array.from(top.scores),
+    };
+  }
+}
