@@ -157,6 +157,18 @@ describe('createLlamaEngine with the demo model', () => {
     for (const run of runs) expect(run.done.usage.completionTokens).toBeLessThanOrEqual(20);
   });
 
+  it('counts prompt tokens exactly and refuses a prompt longer than the context', async () => {
+    const ask = (content: string) =>
+      collect(request({ messages: [{ role: 'user', content }], maxTokens: 1 }));
+    const base = await ask('Say something.');
+    // "é" is not a vocabulary piece, so each one falls back to its two UTF-8 byte tokens.
+    const longer = await ask('Say something.ééé');
+    expect(longer.done.usage.promptTokens - base.done.usage.promptTokens).toBe(6);
+    await expect(ask('é'.repeat(300))).rejects.toThrow(
+      /prompt is \d+ tokens; the context holds 512/,
+    );
+  });
+
   it('rejects requests for another model or with bad limits', async () => {
     await expect(collect(request({ model: 'gpt-4o' }))).rejects.toThrow(/unknown model 'gpt-4o'/);
     await expect(collect(request({ maxTokens: 0 }))).rejects.toThrow(/maxTokens/);
@@ -196,6 +208,28 @@ describe('createLlamaEngine options', () => {
     await expect(createLlamaEngine({ modelPath, gpu: 'auto', contextSize: 1.5 })).rejects.toThrow(
       /contextSize must be a positive integer/,
     );
+  });
+
+  it('close() aborts in-flight generations and waits for them', async () => {
+    const other = await createLlamaEngine({ modelPath, gpu: 'off', contextSize: 4096 });
+    const stream = other.generate(request({ maxTokens: 4000 }), new AbortController().signal);
+    const it = stream[Symbol.asyncIterator]();
+    const first = await it.next(); // generation is running (or already ended on EOS)
+    await other.close();
+    if (first.done !== true && first.value.type === 'delta') {
+      const rest = (async () => {
+        for (;;) if ((await it.next()).done) return;
+      })();
+      await rest.then(
+        () => undefined, // ended on EOS before the abort landed
+        (err: unknown) => expect((err as Error).name).toBe('AbortError'),
+      );
+    }
+    await expect(
+      (async () => {
+        for await (const ev of other.generate(request(), new AbortController().signal)) void ev;
+      })(),
+    ).rejects.toThrow(/closed/);
   });
 
   it.skipIf(process.platform === 'darwin')('refuses metal where there is none', async () => {

@@ -166,10 +166,11 @@ export async function createLlamaEngine(options: LlamaEngineOptions): Promise<En
       });
       const reason = result.metadata.stopReason;
       if (reason === 'abort' || stop.aborted) throw abortError(stop);
-      const meter = sequence.tokenMeter;
       return {
         finishReason: reason === 'maxTokens' ? 'length' : 'stop',
-        usage: { promptTokens: meter.usedInputTokens, completionTokens: meter.usedOutputTokens },
+        // The meter's input count omits a token it evaluates with the first sample, so the
+        // prompt is counted from its tokenization; output counts every sampled token, EOS too.
+        usage: { promptTokens, completionTokens: sequence.tokenMeter.usedOutputTokens },
       };
     } catch (err) {
       throw stop.aborted ? abortError(stop) : err;
