@@ -1,0 +1,239 @@
+import {
+  CLOSE,
+  encode,
+  isFatalClose,
+  NODE_PROTOCOL_VERSION,
+  parseEdgeToNode,
+  type EdgeToNode,
+  type NodeToEdge,
+} from '@proxima/core/protocol';
+import type { Engine } from '../engine/engine.ts';
+import { backoffDelay, DEFAULT_BACKOFF, type BackoffPolicy } from './backoff.ts';
+import { JobRunner } from './job-runner.ts';
+import type { Logger } from './log.ts';
+
+export const AGENT_VERSION = 'proxima-node/0.1.0';
+
+export interface AgentOptions {
+  /** The edge's base URL, http(s) or ws(s). */
+  readonly edgeUrl: string;
+  readonly token: string;
+  readonly nodeId: string;
+  readonly engine: Engine;
+  readonly engineName: string;
+  readonly slots: number;
+  readonly log: Logger;
+  readonly backoff?: BackoffPolicy;
+  readonly random?: () => number;
+}
+
+/** Thrown through `run()` when reconnecting cannot help (bad token, protocol mismatch). */
+export class FatalAgentError extends Error {
+  override readonly name = 'FatalAgentError';
+}
+
+/** Node's WebSocket (undici) takes headers in its init; the DOM typing does not say so. */
+type WebSocketWithHeaders = new (
+  url: string,
+  init: { headers: Record<string, string> },
+) => WebSocket;
+
+export function connectUrl(edgeUrl: string, nodeId: string): string {
+  const url = new URL('/v1/nodes/connect', edgeUrl);
+  if (url.protocol === 'http:') url.protocol = 'ws:';
+  else if (url.protocol === 'https:') url.protocol = 'wss:';
+  else if (url.protocol !== 'ws:' && url.protocol !== 'wss:') {
+    throw new Error(`--edge must be an http(s) or ws(s) URL, got ${edgeUrl}`);
+  }
+  url.searchParams.set('node', nodeId);
+  return url.toString();
+}
+
+/**
+ * The node's side of the edge protocol: dial out, say hello, heartbeat, run jobs, reconnect with
+ * backoff and jitter, and drain on request. No inbound port is opened.
+ */
+export class NodeAgent {
+  private readonly options: AgentOptions;
+  private readonly runner: JobRunner;
+  private socket: WebSocket | null = null;
+  private heartbeat: ReturnType<typeof setInterval> | undefined;
+  private draining = false;
+  private stopped = false;
+  private wakeReconnect: (() => void) | undefined;
+  connected = false;
+
+  constructor(options: AgentOptions) {
+    this.options = options;
+    this.runner = new JobRunner(options.engine, options.slots, options.log);
+  }
+
+  /** Runs until drained or stopped; rejects with FatalAgentError when the edge refuses this node. */
+  async run(): Promise<void> {
+    const url = connectUrl(this.options.edgeUrl, this.options.nodeId);
+    const random = this.options.random ?? Math.random;
+    let attempt = 0;
+    while (!this.stopped) {
+      const outcome = await this.session(url);
+      if (outcome.welcomed) attempt = 0;
+      if (this.stopped) break;
+      if (isFatalClose(outcome.code)) {
+        throw new FatalAgentError(
+          `the edge refused this node (${outcome.code}): ${outcome.reason || 'no reason given'}`,
+        );
+      }
+      const delay = backoffDelay(attempt++, random, this.options.backoff ?? DEFAULT_BACKOFF);
+      this.options.log('warn', 'edge.reconnecting', {
+        code: outcome.code,
+        reason: outcome.reason,
+        inMs: delay,
+      });
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, delay);
+        this.wakeReconnect = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    }
+  }
+
+  /** Stops taking jobs, tells the edge, finishes jobs in flight, then closes. */
+  async drain(): Promise<void> {
+    if (this.draining) return;
+    this.draining = true;
+    this.options.log('info', 'node.draining', {
+      inFlight: this.runner.inFlight,
+      queued: this.runner.queued,
+    });
+    this.send({ type: 'drain' });
+    await this.runner.idle();
+    this.stop();
+  }
+
+  /** Stops now: aborts jobs and closes the socket. */
+  stop(): void {
+    this.stopped = true;
+    this.runner.abortAll('node stopping');
+    clearInterval(this.heartbeat);
+    this.socket?.close(1000, 'node stopping');
+    this.wakeReconnect?.();
+  }
+
+  private session(url: string): Promise<{ code: number; reason: string; welcomed: boolean }> {
+    return new Promise((resolve) => {
+      const Ctor = WebSocket as unknown as WebSocketWithHeaders;
+      const ws = new Ctor(url, { headers: { authorization: `Bearer ${this.options.token}` } });
+      this.socket = ws;
+      let welcomed = false;
+      let settled = false;
+      const finish = (code: number, reason: string) => {
+        if (settled) return;
+        settled = true;
+        this.connected = false;
+        clearInterval(this.heartbeat);
+        this.runner.abortAll('connection to the edge lost');
+        if (this.socket === ws) this.socket = null;
+        resolve({ code, reason, welcomed });
+      };
+      ws.addEventListener('open', () => {
+        this.hello(ws).catch((err: unknown) => {
+          this.options.log('error', 'node.hello_failed', { message: String(err) });
+          ws.close(1011, 'engine info failed');
+        });
+      });
+      ws.addEventListener('message', (event: MessageEvent) => {
+        const parsed = parseEdgeToNode(
+          typeof event.data === 'string' ? event.data : new ArrayBuffer(0),
+        );
+        if (!parsed.ok) {
+          this.options.log('error', 'edge.malformed', { reason: parsed.reason });
+          ws.close(CLOSE.malformed, parsed.reason.slice(0, 120));
+          return;
+        }
+        if (parsed.message.type === 'welcome') welcomed = true;
+        this.onMessage(ws, parsed.message);
+      });
+      ws.addEventListener('close', (event: CloseEvent) => finish(event.code, event.reason));
+      ws.addEventListener('error', () => {
+        if (!this.stopped) this.options.log('warn', 'edge.error', { url });
+        // 'close' follows 'error'; if it never does, this resolves the session anyway.
+        setTimeout(() => finish(1006, 'connection failed'), 1000).unref();
+      });
+    });
+  }
+
+  private async hello(ws: WebSocket): Promise<void> {
+    const info = await this.options.engine.info();
+    this.sendOn(ws, {
+      type: 'hello',
+      protocol: NODE_PROTOCOL_VERSION,
+      nodeId: this.options.nodeId,
+      agent: AGENT_VERSION,
+      engine: this.options.engineName,
+      gpu: info.gpu,
+      vramTotalBytes: info.vramTotalBytes,
+      vramFreeBytes: info.vramFreeBytes,
+      slots: this.options.slots,
+      models: this.options.engine.models.map((m) => ({
+        id: m.id,
+        contextSize: m.contextSize,
+        description: m.description.slice(0, 512),
+      })),
+    });
+  }
+
+  private onMessage(ws: WebSocket, message: EdgeToNode): void {
+    switch (message.type) {
+      case 'welcome':
+        this.connected = true;
+        this.options.log('info', 'edge.connected', {
+          nodeId: this.options.nodeId,
+          heartbeatMs: message.heartbeatMs,
+        });
+        if (this.draining) this.sendOn(ws, { type: 'drain' });
+        clearInterval(this.heartbeat);
+        this.heartbeat = setInterval(() => {
+          this.beat(ws).catch((err: unknown) =>
+            this.options.log('warn', 'node.heartbeat_failed', { message: String(err) }),
+          );
+        }, message.heartbeatMs);
+        return;
+      case 'job':
+        if (this.draining) {
+          this.sendOn(ws, {
+            type: 'error',
+            jobId: message.jobId,
+            code: 'draining',
+            message: 'node is draining',
+          });
+          return;
+        }
+        this.runner.submit(message.jobId, message.request, (m) => this.sendOn(ws, m));
+        return;
+      case 'cancel':
+        this.runner.cancel(message.jobId, message.reason);
+        return;
+    }
+  }
+
+  private async beat(ws: WebSocket): Promise<void> {
+    const info = await this.options.engine.info();
+    this.sendOn(ws, {
+      type: 'heartbeat',
+      inFlight: this.runner.inFlight,
+      queued: this.runner.queued,
+      vramFreeBytes: info.vramFreeBytes,
+    });
+  }
+
+  private send(message: NodeToEdge): boolean {
+    return this.socket ? this.sendOn(this.socket, message) : false;
+  }
+
+  private sendOn(ws: WebSocket, message: NodeToEdge): boolean {
+    if (ws.readyState !== WebSocket.OPEN) return false;
+    ws.send(encode(message));
+    return true;
+  }
+}

@@ -1,0 +1,157 @@
+import type { JobRequest, NodeToEdge } from '@proxima/core/protocol';
+import type { Engine } from '../engine/engine.ts';
+import type { Logger } from './log.ts';
+
+/** Where a job's frames go: the socket that delivered the job. Returns false once that socket is gone. */
+export type Sink = (message: NodeToEdge) => boolean;
+
+interface Queued {
+  readonly jobId: string;
+  readonly request: JobRequest;
+  readonly sink: Sink;
+}
+
+/**
+ * Runs jobs on the engine, at most `slots` at once; the rest wait in order. Each job streams its
+ * text as numbered chunks and ends with exactly one `done` or `error` frame.
+ */
+export class JobRunner {
+  private readonly running = new Map<string, AbortController>();
+  private readonly queue: Queued[] = [];
+  private readonly engine: Engine;
+  private readonly slots: number;
+  private readonly log: Logger;
+  private idleWaiters: Array<() => void> = [];
+
+  constructor(engine: Engine, slots: number, log: Logger) {
+    this.engine = engine;
+    this.slots = slots;
+    this.log = log;
+  }
+
+  get inFlight(): number {
+    return this.running.size;
+  }
+
+  get queued(): number {
+    return this.queue.length;
+  }
+
+  submit(jobId: string, request: JobRequest, sink: Sink): void {
+    if (this.running.has(jobId) || this.queue.some((q) => q.jobId === jobId)) {
+      this.log('warn', 'job.duplicate', { jobId });
+      return;
+    }
+    if (!this.engine.models.some((m) => m.id === request.model)) {
+      sink({
+        type: 'error',
+        jobId,
+        code: 'model_not_served',
+        message: `this node does not serve '${request.model}'`,
+      });
+      return;
+    }
+    this.queue.push({ jobId, request, sink });
+    this.pump();
+  }
+
+  cancel(jobId: string, reason: string): void {
+    const index = this.queue.findIndex((q) => q.jobId === jobId);
+    if (index >= 0) {
+      this.queue.splice(index, 1);
+      this.log('info', 'job.cancelled', { jobId, reason, queued: true });
+      this.notifyIdle();
+      return;
+    }
+    const job = this.running.get(jobId);
+    if (!job) return;
+    this.log('info', 'job.cancelled', { jobId, reason });
+    job.abort(new Error(reason));
+  }
+
+  /** The connection that owned these jobs is gone: the edge has failed them already. */
+  abortAll(reason: string): void {
+    for (const q of this.queue.splice(0))
+      this.log('info', 'job.cancelled', { jobId: q.jobId, reason, queued: true });
+    for (const [jobId, job] of this.running) {
+      this.log('info', 'job.cancelled', { jobId, reason });
+      job.abort(new Error(reason));
+    }
+    this.notifyIdle();
+  }
+
+  /** Resolves when nothing runs or waits. */
+  idle(): Promise<void> {
+    if (this.running.size === 0 && this.queue.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private pump(): void {
+    while (this.running.size < this.slots) {
+      const next = this.queue.shift();
+      if (!next) return;
+      const controller = new AbortController();
+      this.running.set(next.jobId, controller);
+      void this.run(next, controller.signal).finally(() => {
+        this.running.delete(next.jobId);
+        this.pump();
+        this.notifyIdle();
+      });
+    }
+  }
+
+  private async run({ jobId, request, sink }: Queued, signal: AbortSignal): Promise<void> {
+    const started = performance.now();
+    let seq = 0;
+    this.log('info', 'job.started', { jobId, model: request.model });
+    try {
+      const events = this.engine.generate(
+        {
+          model: request.model,
+          messages: request.messages,
+          maxTokens: request.maxTokens ?? Number.MAX_SAFE_INTEGER,
+          temperature: request.temperature,
+          topP: request.topP,
+          stop: request.stop,
+          ...(request.seed === null ? {} : { seed: request.seed }),
+        },
+        signal,
+      );
+      for await (const event of events) {
+        if (event.type === 'delta') {
+          if (event.text !== '' && !sink({ type: 'chunk', jobId, seq: seq++, text: event.text })) {
+            throw new Error('connection lost');
+          }
+          continue;
+        }
+        sink({
+          type: 'done',
+          jobId,
+          seq: seq++,
+          finishReason: event.finishReason,
+          usage: event.usage,
+        });
+        this.log('info', 'job.done', {
+          jobId,
+          finishReason: event.finishReason,
+          completionTokens: event.usage.completionTokens,
+          ms: Math.round(performance.now() - started),
+        });
+        return;
+      }
+      throw new Error('the engine ended without a done event');
+    } catch (err) {
+      if (signal.aborted) return; // cancelled: the edge is no longer listening for this job
+      const message = err instanceof Error ? err.message : String(err);
+      this.log('error', 'job.failed', { jobId, message });
+      sink({ type: 'error', jobId, code: 'engine_failed', message: message.slice(0, 2000) });
+    }
+  }
+
+  private notifyIdle(): void {
+    if (this.running.size > 0 || this.queue.length > 0) return;
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const w of waiters) w();
+  }
+}

@@ -1,0 +1,59 @@
+import { join } from 'node:path';
+import { startFleet } from '../dev/fleet.ts';
+
+export interface DevCommandOptions {
+  readonly state: string;
+  readonly port: number;
+  readonly model?: string;
+  readonly nodes: number;
+  readonly verbose: boolean;
+}
+
+/** `proxima dev`: the whole fleet on this machine until Ctrl-C. */
+export async function runDevCommand(options: DevCommandOptions): Promise<number> {
+  process.stdout.write('Starting the Proxima dev fleet: edge in workerd + local node(s)…\n');
+  const fleet = await startFleet({
+    stateDir: options.state,
+    port: options.port,
+    nodes: options.nodes,
+    ...(options.model === undefined ? {} : { modelPath: options.model }),
+    onLine: (name, line) => {
+      if (options.verbose || /"level":"(warn|error)"|\bERROR\b|✘/.test(line)) {
+        process.stdout.write(`[${name}] ${line}\n`);
+      }
+    },
+  });
+  const { url, apiKey, models } = fleet.info;
+  const model = models[0] ?? 'proxima-demo';
+  const demo = options.model === undefined;
+  process.stdout.write(
+    [
+      '',
+      `  Endpoint  ${url}/v1   (OpenAI-compatible)`,
+      `  API key   ${apiKey}`,
+      `  Models    ${models.join(', ')}${demo ? '   (demo model with random weights: output is noise)' : ''}`,
+      `  Details   ${join(options.state, 'dev.json')}`,
+      '',
+      '  Try it:',
+      `  curl -s ${url}/v1/chat/completions \\`,
+      `    -H "Authorization: Bearer ${apiKey}" -H "Content-Type: application/json" \\`,
+      `    -d '{"model":"${model}","messages":[{"role":"user","content":"Hello"}],"max_tokens":16}'`,
+      '',
+      '  Ctrl-C stops everything.',
+      '',
+    ].join('\n'),
+  );
+  await new Promise<void>((resolve) => {
+    const onSignal = () => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      resolve();
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
+  process.stdout.write('Stopping: draining nodes, then the edge…\n');
+  await fleet.stop();
+  process.stdout.write('Stopped.\n');
+  return 0;
+}

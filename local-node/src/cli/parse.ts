@@ -1,0 +1,43 @@
+import { InvalidArgumentError } from 'commander';
+
+/** Flag parsers: a bad value stops the CLI with a message naming the flag's rule. */
+export function intInRange(min: number, max: number): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (!/^-?\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < min || n > max) {
+      throw new InvalidArgumentError(`expected an integer from ${min} to ${max}, got '${value}'.`);
+    }
+    return n;
+  };
+}
+
+export function oneOf<T extends string>(allowed: readonly T[]): (value: string) => T {
+  return (value) => {
+    if (!(allowed as readonly string[]).includes(value)) {
+      throw new InvalidArgumentError(`expected one of ${allowed.join(', ')}, got '${value}'.`);
+    }
+    return value as T;
+  };
+}
+
+export function httpUrl(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new InvalidArgumentError(`expected a URL such as http://127.0.0.1:8787, got '${value}'.`);
+  }
+  if (!['http:', 'https:', 'ws:', 'wss:'].includes(url.protocol)) {
+    throw new InvalidArgumentError(`expected an http(s) or ws(s) URL, got '${value}'.`);
+  }
+  return value;
+}
+
+export function nodeId(value: string): string {
+  if (!/^[A-Za-z0-9._:-]{1,128}$/.test(value)) {
+    throw new InvalidArgumentError(
+      `expected 1-128 characters of A-Z a-z 0-9 . _ : -, got '${value}'.`,
+    );
+  }
+  return value;
+}

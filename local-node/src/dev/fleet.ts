@@ -1,0 +1,193 @@
+import { existsSync } from 'node:fs';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { DEMO_MODEL_FILE_NAME, writeDemoModel } from '../model/demo-gguf.ts';
+import type { Child } from './child.ts';
+import { spawnChild } from './child.ts';
+import { REPO_ROOT, startEdgeProcess, waitForEdge } from './edge-process.ts';
+import { assertPortFree, freePort } from './ports.ts';
+import { loadOrCreateSecrets } from './secrets.ts';
+
+export interface FleetOptions {
+  /** Where state lives: edge storage, secrets, the demo model, dev.json. */
+  readonly stateDir: string;
+  /** 0 picks a free port. */
+  readonly port: number;
+  /** A GGUF to serve; default: the generated demo model. */
+  readonly modelPath?: string;
+  readonly nodes: number;
+  readonly slots?: number;
+  readonly heartbeatMs?: number;
+  /** Every child's output line, prefixed with its name. */
+  readonly onLine?: (name: string, line: string) => void;
+  readonly readyTimeoutMs?: number;
+}
+
+export interface DevInfo {
+  readonly url: string;
+  readonly apiKey: string;
+  readonly models: readonly string[];
+}
+
+export interface NodeProcess {
+  readonly nodeId: string;
+  readonly child: Child;
+  /** Resolves when the node has been welcomed by the edge; rejects if it exits first. */
+  readonly connected: Promise<void>;
+}
+
+export interface Fleet {
+  readonly info: DevInfo;
+  readonly adminToken: string;
+  readonly nodeToken: string;
+  readonly modelPath: string;
+  readonly edge: Child;
+  readonly nodes: NodeProcess[];
+  /** Starts one more node process against this fleet's edge. */
+  startNode(nodeId: string): NodeProcess;
+  /** Drains the nodes, stops the edge; escalates to SIGKILL if a child hangs. */
+  stop(): Promise<void>;
+}
+
+const PROXIMA_BIN = join(REPO_ROOT, 'local-node', 'bin', 'proxima.ts');
+
+async function adminPost(
+  url: string,
+  adminToken: string,
+  path: string,
+  body: unknown,
+): Promise<void> {
+  const res = await fetch(new URL(path, url), {
+    method: 'POST',
+    headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  // 409: registered on an earlier run with the same state directory.
+  if (!res.ok && res.status !== 409)
+    throw new Error(`${path} failed: ${res.status} ${await res.text()}`);
+}
+
+async function listModels(url: string, apiKey: string): Promise<string[]> {
+  const res = await fetch(new URL('/v1/models', url), {
+    headers: { authorization: `Bearer ${apiKey}` },
+  });
+  if (!res.ok) throw new Error(`/v1/models answered ${res.status}: ${await res.text()}`);
+  const body = (await res.json()) as { data: Array<{ id: string }> };
+  return body.data.map((m) => m.id);
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not happen within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
+  const temp = `${path}.tmp`;
+  await writeFile(temp, `${JSON.stringify(value, null, 2)}\n`, { mode: 0o600 });
+  await rename(temp, path);
+}
+
+/** The whole fleet on this machine: the edge in workerd and node processes serving a model. */
+export async function startFleet(options: FleetOptions): Promise<Fleet> {
+  const stateDir = resolve(options.stateDir);
+  await mkdir(stateDir, { recursive: true });
+  const secrets = await loadOrCreateSecrets(stateDir);
+  const port = options.port === 0 ? await freePort() : options.port;
+  if (options.port !== 0) await assertPortFree(port);
+  const url = `http://127.0.0.1:${port}`;
+  const readyTimeoutMs = options.readyTimeoutMs ?? 90_000;
+  const onLine = options.onLine ?? (() => undefined);
+
+  let modelPath = options.modelPath
+    ? resolve(options.modelPath)
+    : join(stateDir, 'models', DEMO_MODEL_FILE_NAME);
+  if (!options.modelPath && !existsSync(modelPath)) {
+    modelPath = (await writeDemoModel(modelPath, { seed: 1 })).path;
+  }
+  if (!existsSync(modelPath)) throw new Error(`model file not found: ${modelPath}`);
+
+  const edge = startEdgeProcess({
+    port,
+    persistDir: join(stateDir, 'edge'),
+    adminToken: secrets.adminToken,
+    ...(options.heartbeatMs === undefined ? {} : { heartbeatMs: options.heartbeatMs }),
+    onLine: (line) => onLine('edge', line),
+  });
+  const nodes: NodeProcess[] = [];
+  const startNode = (nodeId: string): NodeProcess => {
+    let welcomed: () => void = () => undefined;
+    const child = spawnChild({
+      name: nodeId,
+      command: process.execPath,
+      args: [
+        PROXIMA_BIN,
+        'node',
+        '--edge',
+        url,
+        '--node-id',
+        nodeId,
+        '--model',
+        modelPath,
+        ...(options.slots === undefined ? [] : ['--slots', String(options.slots)]),
+      ],
+      env: { PROXIMA_NODE_TOKEN: secrets.nodeToken },
+      onLine: (line) => {
+        if (line.includes('"event":"edge.connected"')) welcomed();
+        onLine(nodeId, line);
+      },
+    });
+    const connected = new Promise<void>((resolveConnected, reject) => {
+      welcomed = resolveConnected;
+      void child.exited.then((code) =>
+        reject(new Error(`node ${nodeId} exited with ${code} before connecting`)),
+      );
+    });
+    connected.catch(() => undefined); // observed by whoever awaits it; never an unhandled rejection
+    const node = { nodeId, child, connected };
+    nodes.push(node);
+    return node;
+  };
+  const stop = async (): Promise<void> => {
+    // Nodes drain on SIGTERM; the edge (workerd) stops on SIGINT.
+    await Promise.all(nodes.map((n) => n.child.stop('SIGTERM', 10_000)));
+    await edge.stop('SIGINT', 5000);
+  };
+
+  try {
+    await waitForEdge(url, edge, readyTimeoutMs);
+    await adminPost(url, secrets.adminToken, '/admin/api-keys', {
+      key: secrets.apiKey,
+      tenant: 'dev',
+      name: 'dev',
+    });
+    await adminPost(url, secrets.adminToken, '/admin/node-tokens', {
+      token: secrets.nodeToken,
+      name: 'dev',
+    });
+    for (let i = 1; i <= options.nodes; i++) startNode(`dev-node-${i}`);
+    await withTimeout(
+      Promise.all(nodes.map((n) => n.connected)),
+      readyTimeoutMs,
+      'every node connecting',
+    );
+    const models = await listModels(url, secrets.apiKey);
+    const info: DevInfo = { url, apiKey: secrets.apiKey, models };
+    await writeJsonAtomic(join(stateDir, 'dev.json'), info);
+    return {
+      info,
+      adminToken: secrets.adminToken,
+      nodeToken: secrets.nodeToken,
+      modelPath,
+      edge,
+      nodes,
+      startNode,
+      stop,
+    };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}

@@ -1,0 +1,60 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startFleet, type Fleet } from '@proxima/local-node/dev';
+
+export interface TestFleet {
+  readonly fleet: Fleet;
+  /** Every line each child printed, by child name. */
+  readonly lines: Map<string, string[]>;
+  /** Parsed JSON log events of a node. */
+  events(nodeId: string): Array<Record<string, unknown>>;
+  close(): Promise<void>;
+}
+
+/** A real fleet (wrangler dev + node processes with the demo model) in a temp state dir. */
+export async function startTestFleet(nodes = 1): Promise<TestFleet> {
+  const stateDir = await mkdtemp(join(tmpdir(), 'proxima-e2e-'));
+  const lines = new Map<string, string[]>();
+  const fleet = await startFleet({
+    stateDir,
+    port: 0,
+    nodes,
+    heartbeatMs: 1000,
+    onLine: (name, line) => {
+      const list = lines.get(name) ?? [];
+      list.push(line);
+      lines.set(name, list);
+    },
+  });
+  return {
+    fleet,
+    lines,
+    events(nodeId) {
+      const out: Array<Record<string, unknown>> = [];
+      for (const line of lines.get(nodeId) ?? []) {
+        try {
+          out.push(JSON.parse(line) as Record<string, unknown>);
+        } catch {
+          // not a log line
+        }
+      }
+      return out;
+    },
+    async close() {
+      await fleet.stop();
+      await rm(stateDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Polls `check` every 50 ms until it returns a value or `ms` passes. */
+export async function eventually<T>(check: () => T | undefined, ms = 10_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`condition not met within ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
