@@ -211,7 +211,7 @@ describe('createLlamaEngine options', () => {
   });
 
   it('close() aborts in-flight generations and waits for them', async () => {
-    const other = await createLlamaEngine({ modelPath, gpu: 'off', contextSize: 4096 });
+    const other = await createLlamaEngine({ modelPath, gpu: 'off', contextSize: 2048 });
     const stream = other.generate(request({ maxTokens: 4000 }), new AbortController().signal);
     const it = stream[Symbol.asyncIterator]();
     const first = await it.next(); // generation is running (or already ended on EOS)

@@ -8,6 +8,7 @@ import type {
   ChatWrapper,
   Llama,
   LlamaContext,
+  LlamaContextSequence,
   LlamaGpuType,
   LlamaModel,
 } from 'node-llama-cpp';
@@ -140,9 +141,11 @@ export async function createLlamaEngine(options: LlamaEngineOptions): Promise<En
     release: () => void,
     onText: (text: string) => void,
   ): Promise<{ finishReason: FinishReason; usage: Usage }> {
-    const sequence = context.getSequence();
-    const chat = new LlamaChat({ contextSequence: sequence, chatWrapper });
+    let sequence: LlamaContextSequence | undefined;
+    let chat: LlamaChat | undefined;
     try {
+      sequence = context.getSequence();
+      chat = new LlamaChat({ contextSequence: sequence, chatWrapper });
       const history = toHistory(req.messages);
       // Leave room for the prompt so generation ends with 'length' instead of shifting context.
       const { contextText } = chatWrapper.generateContextState({ chatHistory: history });
@@ -175,8 +178,8 @@ export async function createLlamaEngine(options: LlamaEngineOptions): Promise<En
     } catch (err) {
       throw stop.aborted ? abortError(stop) : err;
     } finally {
-      chat.dispose();
-      await sequence.dispose();
+      chat?.dispose();
+      await sequence?.dispose();
       release();
     }
   }
