@@ -13,18 +13,16 @@ describe('probeKeys (query-directed multi-probe)', () => {
   });
 
   it('yields distinct keys in non-decreasing perturbation cost, up to all 2^k buckets', () => {
-    const arb = fc
-      .integer({ min: 1, max: 8 })
-      .chain((bits) =>
-        fc.tuple(
-          fc.constant(bits),
-          fc.array(fc.float({ min: -2, max: 2, noNaN: true }), {
-            minLength: bits,
-            maxLength: bits,
-          }),
-          fc.integer({ min: 0, max: 300 }),
-        ),
-      );
+    const arb = fc.integer({ min: 1, max: 8 }).chain((bits) =>
+      fc.tuple(
+        fc.constant(bits),
+        fc.array(fc.float({ min: -2, max: 2, noNaN: true }), {
+          minLength: bits,
+          maxLength: bits,
+        }),
+        fc.integer({ min: 0, max: 300 }),
+      ),
+    );
     fc.assert(
       fc.property(arb, ([bits, m, probes]) => {
         const margins = Float32Array.from(m);

@@ -82,6 +82,8 @@ export function cosine_f32(a: usize, b: usize, n: i32): f32 {
     sa += x * x;
     sb += y * y;
   }
+  // Non-finite input (or overflow) shows up in the sums; report NaN and let the caller decide.
+  if (!isFinite(sa) || !isFinite(sb) || !isFinite(sd)) return NaN;
   if (sa == 0 || sb == 0) return 0;
   return <f32>(<f64>sd / (Math.sqrt(<f64>sa) * Math.sqrt(<f64>sb)));
 }
@@ -121,20 +123,52 @@ export function dot_batch_i8(q: usize, rows: usize, count: i32, dim: i32, out: u
 
 /** Symmetric quantization to [-127, 127]; returns the scale (0 for a zero vector). */
 export function quantize_i8(src: usize, n: i32, dst: usize): f32 {
+  // pmax is one instruction (max is NaN-exact and slow), so non-finite input is tracked apart:
+  // x - x is NaN exactly for NaN and ±Infinity.
   let m = f32x4.splat(0);
+  let bad = f32x4.splat(0);
   let i = 0;
-  for (; i + 4 <= n; i += 4) m = f32x4.max(m, f32x4.abs(v128.load(src + ((<usize>i) << 2))));
+  for (; i + 4 <= n; i += 4) {
+    const v = v128.load(src + ((<usize>i) << 2));
+    m = f32x4.pmax(m, f32x4.abs(v));
+    bad = f32x4.add(bad, f32x4.sub(v, v));
+  }
   let maxAbs = max(
     max(f32x4.extract_lane(m, 0), f32x4.extract_lane(m, 1)),
     max(f32x4.extract_lane(m, 2), f32x4.extract_lane(m, 3)),
   );
-  for (; i < n; i++) maxAbs = max(maxAbs, abs(load<f32>(src + ((<usize>i) << 2))));
+  let badSum =
+    f32x4.extract_lane(bad, 0) +
+    f32x4.extract_lane(bad, 1) +
+    f32x4.extract_lane(bad, 2) +
+    f32x4.extract_lane(bad, 3);
+  for (; i < n; i++) {
+    const x = load<f32>(src + ((<usize>i) << 2));
+    maxAbs = max(maxAbs, abs(x));
+    badSum += x - x;
+  }
+  if (badSum != badSum) return NaN;
   if (maxAbs == 0) {
     memory.fill(dst, 0, <usize>n);
     return 0;
   }
   const inv = <f32>127 / maxAbs;
-  for (let j = 0; j < n; j++) {
+  const vinv = f32x4.splat(inv);
+  let j = 0;
+  // 16 lanes per step: scale, round to nearest even, narrow i32 → i16 → i8. |x·inv| ≤ 127 by
+  // construction, and the saturating narrows would clamp anyway.
+  for (; j + 16 <= n; j += 16) {
+    const p = src + ((<usize>j) << 2);
+    const r0 = i32x4.trunc_sat_f32x4_s(f32x4.nearest(f32x4.mul(v128.load(p), vinv)));
+    const r1 = i32x4.trunc_sat_f32x4_s(f32x4.nearest(f32x4.mul(v128.load(p, 16), vinv)));
+    const r2 = i32x4.trunc_sat_f32x4_s(f32x4.nearest(f32x4.mul(v128.load(p, 32), vinv)));
+    const r3 = i32x4.trunc_sat_f32x4_s(f32x4.nearest(f32x4.mul(v128.load(p, 48), vinv)));
+    v128.store(
+      dst + <usize>j,
+      i8x16.narrow_i16x8_s(i16x8.narrow_i32x4_s(r0, r1), i16x8.narrow_i32x4_s(r2, r3)),
+    );
+  }
+  for (; j < n; j++) {
     let v = nearest<f32>(load<f32>(src + ((<usize>j) << 2)) * inv);
     v = min<f32>(127, max<f32>(-127, v));
     store<i8>(dst + <usize>j, <i8>v);

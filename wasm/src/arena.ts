@@ -10,12 +10,16 @@ export class Arena {
   readonly maxBytes: number;
   private readonly base: number;
   private top: number;
+  private capacity: number;
+  /** Bumped on every grow: views over the old buffer are stale after it. */
+  generation = 0;
 
   constructor(memory: WasmMemory, base: number, maxBytes: number) {
     this.memory = memory;
     this.base = (base + 15) & ~15;
     this.top = this.base;
     this.maxBytes = maxBytes;
+    this.capacity = memory.buffer.byteLength;
   }
 
   reset(): void {
@@ -33,8 +37,11 @@ export class Arena {
           `${this.maxBytes - this.base} (maxMemoryBytes=${this.maxBytes}); split the batch`,
       );
     }
-    const have = this.memory.buffer.byteLength;
-    if (end > have) this.memory.grow(Math.ceil((end - have) / PAGE));
+    if (end > this.capacity) {
+      this.memory.grow(Math.ceil((end - this.capacity) / PAGE));
+      this.capacity = this.memory.buffer.byteLength;
+      this.generation++;
+    }
     this.top = end;
     return off;
   }

@@ -8,3 +8,4 @@ export {
 } from './wasm-kernels.ts';
 export type { WasmModule } from './wasm-api.ts';
 export { referenceKernels } from './reference.ts';
+export { LexicalEmbedder, tokenize, type LexicalEmbedderOptions } from './lexical-embedder.ts';

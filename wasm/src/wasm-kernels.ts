@@ -44,8 +44,6 @@ export interface WasmKernels extends VectorKernels {
 export const DEFAULT_MAX_MEMORY_BYTES = 256 * 1024 * 1024;
 const PAGE = 65536;
 
-type Typed = Float32Array | Int8Array | Int32Array | Uint32Array;
-
 interface Views {
   readonly buffer: ArrayBuffer;
   readonly f32: Float32Array;
@@ -78,16 +76,28 @@ export function createWasmKernels(
 
   // Views over the memory, rebuilt only after a grow detaches the old buffer.
   let views = makeViews(memory.buffer);
-  const mem = (): Views =>
-    views.buffer === memory.buffer ? views : (views = makeViews(memory.buffer));
+  let viewGen = arena.generation;
+  const mem = (): Views => {
+    if (viewGen !== arena.generation) {
+      views = makeViews(memory.buffer);
+      viewGen = arena.generation;
+    }
+    return views;
+  };
 
-  function put(src: Typed): number {
-    const off = arena.alloc(src.byteLength);
-    const w = mem();
-    if (src instanceof Float32Array) w.f32.set(src, off >>> 2);
-    else if (src instanceof Int8Array) w.i8.set(src, off);
-    else if (src instanceof Int32Array) w.i32.set(src, off >>> 2);
-    else w.u32.set(src, off >>> 2);
+  function putF32(src: Float32Array): number {
+    const off = arena.alloc(src.length * 4);
+    mem().f32.set(src, off >>> 2);
+    return off;
+  }
+  function putI8(src: Int8Array): number {
+    const off = arena.alloc(src.length);
+    mem().i8.set(src, off);
+    return off;
+  }
+  function putU32(src: Uint32Array): number {
+    const off = arena.alloc(src.length * 4);
+    mem().u32.set(src, off >>> 2);
     return off;
   }
   const f32 = (off: number, n: number): Float32Array =>
@@ -103,8 +113,8 @@ export function createWasmKernels(
     dotF32(a, b) {
       sameLength('dotF32', a, b);
       arena.reset();
-      const pa = put(a);
-      const pb = put(b);
+      const pa = putF32(a);
+      const pb = putF32(b);
       const r = k.dot_f32(pa, pb, a.length);
       if (!Number.isFinite(r) && (anyNonFinite(pa, a.length) || anyNonFinite(pb, b.length))) {
         throw nonFinite('dotF32 input');
@@ -115,12 +125,13 @@ export function createWasmKernels(
     cosineF32(a, b) {
       sameLength('cosineF32', a, b);
       arena.reset();
-      const pa = put(a);
-      const pb = put(b);
-      if (anyNonFinite(pa, a.length) || anyNonFinite(pb, b.length)) {
+      const pa = putF32(a);
+      const pb = putF32(b);
+      const r = k.cosine_f32(pa, pb, a.length);
+      if (Number.isNaN(r) && (anyNonFinite(pa, a.length) || anyNonFinite(pb, b.length))) {
         throw nonFinite('cosineF32 input');
       }
-      return k.cosine_f32(pa, pb, a.length);
+      return r;
     },
 
     dotI8(a, aScale, b, bScale) {
@@ -128,8 +139,8 @@ export function createWasmKernels(
       checkScale('dotI8 scale', aScale);
       checkScale('dotI8 scale', bScale);
       arena.reset();
-      const pa = put(a);
-      const pb = put(b);
+      const pa = putI8(a);
+      const pb = putI8(b);
       return aScale * bScale * k.dot_i8(pa, pb, a.length);
     },
 
@@ -138,8 +149,8 @@ export function createWasmKernels(
       const res = out ?? new Float32Array(n);
       checkOut('dotBatchF32', res, n);
       arena.reset();
-      const pq = put(query);
-      const pr = put(rows);
+      const pq = putF32(query);
+      const pr = putF32(rows);
       const po = arena.alloc(n * 4);
       k.dot_batch_f32(pq, pr, n, query.length, po);
       if (
@@ -157,8 +168,8 @@ export function createWasmKernels(
       const res = out ?? new Int32Array(n);
       checkOut('dotBatchI8', res, n);
       arena.reset();
-      const pq = put(query);
-      const pr = put(rows);
+      const pq = putI8(query);
+      const pr = putI8(rows);
       const po = arena.alloc(n * 4);
       k.dot_batch_i8(pq, pr, n, query.length, po);
       res.set(i32(po, n));
@@ -168,7 +179,7 @@ export function createWasmKernels(
     quantizeI8(v, out) {
       sameLength('quantizeI8', v, out);
       arena.reset();
-      const pv = put(v);
+      const pv = putF32(v);
       const po = arena.alloc(v.length);
       const scale = k.quantize_i8(pv, v.length, po);
       if (!Number.isFinite(scale)) throw nonFinite('quantizeI8 input');
@@ -181,21 +192,21 @@ export function createWasmKernels(
       if (proj) checkOut('simhash proj', proj, bits);
       const words = (bits + 31) >>> 5;
       arena.reset();
-      const pv = put(v);
-      const pp = put(planes);
+      const pv = putF32(v);
+      const pp = putF32(planes);
       const pj = arena.alloc(bits * 4);
       const pc = arena.alloc(words * 4);
       k.simhash(pv, pp, bits, v.length, pj, pc);
       if (anyNonFinite(pj, bits)) throw nonFinite('simhash input');
       if (proj) proj.set(f32(pj, bits));
-      return new Uint32Array(arena.buffer.slice(pc, pc + words * 4));
+      return mem().u32.slice(pc >>> 2, (pc >>> 2) + words);
     },
 
     hamming(a, b) {
       sameLength('hamming', a, b);
       arena.reset();
-      const pa = put(a);
-      const pb = put(b);
+      const pa = putU32(a);
+      const pb = putU32(b);
       return k.hamming(pa, pb, a.length);
     },
 
@@ -204,8 +215,8 @@ export function createWasmKernels(
       const res = out ?? new Int32Array(n);
       checkOut('hammingBatch', res, n);
       arena.reset();
-      const pq = put(query);
-      const pc = put(codes);
+      const pq = putU32(query);
+      const pc = putU32(codes);
       const po = arena.alloc(n * 4);
       k.hamming_batch(pq, pc, n, query.length, po);
       res.set(i32(po, n));
@@ -215,15 +226,15 @@ export function createWasmKernels(
     topK(scores, kk): TopK {
       checkK(kk);
       arena.reset();
-      const ps = put(scores);
+      const ps = putF32(scores);
       if (anyNonFinite(ps, scores.length)) throw nonFinite('topK scores');
       const m = Math.min(kk, scores.length);
       const pi = arena.alloc(m * 4);
       const pv = arena.alloc(m * 4);
       k.topk(ps, scores.length, m, pi, pv);
       return {
-        indices: new Uint32Array(arena.buffer.slice(pi, pi + m * 4)),
-        scores: new Float32Array(arena.buffer.slice(pv, pv + m * 4)),
+        indices: mem().u32.slice(pi >>> 2, (pi >>> 2) + m),
+        scores: mem().f32.slice(pv >>> 2, (pv >>> 2) + m),
       };
     },
   };

@@ -1,0 +1,34 @@
+// Small timing helpers for the benches (not tests: timings never gate CI).
+
+/** Median ns per call over several timed rounds, after a warm-up. */
+export function nsPerOp(fn: () => unknown, minMs = 150, rounds = 5): number {
+  let sink = 0;
+  const consume = (x: unknown): void => {
+    if (typeof x === 'number') sink += x;
+  };
+  // Warm up and size the inner loop to ~minMs.
+  let iters = 1;
+  for (;;) {
+    const t = performance.now();
+    for (let i = 0; i < iters; i++) consume(fn());
+    const dt = performance.now() - t;
+    if (dt > minMs / 4) {
+      iters = Math.max(1, Math.round((iters * minMs) / dt));
+      break;
+    }
+    iters *= 4;
+  }
+  const samples: number[] = [];
+  for (let r = 0; r < rounds; r++) {
+    const t = performance.now();
+    for (let i = 0; i < iters; i++) consume(fn());
+    samples.push(((performance.now() - t) * 1e6) / iters);
+  }
+  samples.sort((a, b) => a - b);
+  if (sink === Number.MIN_VALUE) console.log(''); // keep results observable
+  return samples[Math.floor(samples.length / 2)]!;
+}
+
+export function fmt(n: number, digits = 1): string {
+  return n >= 1000 ? n.toFixed(0) : n.toFixed(digits);
+}
