@@ -99,7 +99,7 @@ export function runSeed(o: RunOptions): RunResult {
   c.settle();
   if (down > 0) outages.push(down);
   const logErrs = c.checkLogs();
-  const res = checkHistory(c.history);
+  const res = checkHistory(c.checkableHistory());
   let violation: string | null = null;
   if (logErrs.length > 0) violation = `log safety: ${logErrs.slice(0, 3).join('; ')}`;
   else if (res.violation) violation = formatViolation(res.violation);
