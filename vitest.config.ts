@@ -6,6 +6,7 @@ export default defineConfig({
     projects: [
       'core/vitest.config.ts',
       'wasm/vitest.config.ts',
+      'wasm/vitest.workers.config.ts',
       'edge/vitest.config.ts',
       'local-node/vitest.config.ts',
       'tests/vitest.config.ts',

@@ -22,8 +22,8 @@ export {
 } from './params.ts';
 export { probeKeys } from './probes.ts';
 export { LshIndex, keyOf, type SearchOptions, type SearchStats } from './lsh-index.ts';
-export { IvfIndex, type IvfParams } from './ivf-index.ts';
-export { trainCentroids, nearestCentroid } from './kmeans.ts';
+export { IvfIndex, type IvfParams, type IvfSearchOptions, type SketchParams } from './ivf-index.ts';
+export { trainCentroids, assignRows } from './kmeans.ts';
 export type { Hits } from './rerank.ts';
 export {
   serializeIndex,

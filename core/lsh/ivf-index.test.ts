@@ -33,7 +33,7 @@ describe('IvfIndex (k-means cells + int8 re-rank)', () => {
       const q = row(queries, dim, i);
       const truth = new Set(bruteForce(data, dim, q, 10));
       for (const id of idx.search(q, 10).ids) if (truth.has(id)) hitAll++;
-      for (const id of idx.search(q, 10, 4).ids) if (truth.has(id)) hitFew++;
+      for (const id of idx.search(q, 10, { nprobe: 4 }).ids) if (truth.has(id)) hitFew++;
     }
     expect(hitAll / 300).toBeGreaterThan(0.95); // int8 ranking only may swap near-ties
     expect(hitFew / 300).toBeGreaterThan(0.8);

@@ -1,29 +1,48 @@
 // The combined partitioning for broad top-k (RAG): k-means cells hold their int8 rows contiguously,
-// so a query scores the nearest cells with one batched int8 kernel call each, no gather. SimHash LSH
-// stays the tool for near-duplicates (the cache); see docs/design/0022-lsh-index.md.
+// so a query scores its nearest cells with one batched int8 kernel call per cell, no gather. An
+// optional SimHash sketch per row lets a query probe many more cells: Hamming distance on the
+// sketches (a few bytes a row) picks the rows worth an exact int8 score. See
+// docs/design/0022-lsh-index.md for the measurements.
 import type { VectorKernels } from './kernels.ts';
 import { LshError } from './errors.ts';
 import { toUnit } from './encode.ts';
-import { nearestCentroid } from './kmeans.ts';
+import { assignRows } from './kmeans.ts';
 import { prepareQuery, type Hits } from './rerank.ts';
+
+export interface SketchParams {
+  /** bits × dim hyperplanes. */
+  readonly planes: Float32Array;
+  readonly bits: number;
+  /** Rows (lowest Hamming distance first) that get an exact int8 score. */
+  readonly rerank: number;
+}
 
 export interface IvfParams {
   readonly dim: number;
   /** Cells probed per query. */
   readonly nprobe: number;
+  readonly sketch?: SketchParams;
+}
+
+export interface IvfSearchOptions {
+  readonly nprobe?: number;
+  /** Overrides sketch.rerank; 0 turns the sketch filter off for this query. */
+  readonly rerank?: number;
 }
 
 class Cell {
   rows: Int8Array;
   scales: Float32Array;
   ids: Float64Array;
+  codes: Uint32Array;
   len = 0;
-  constructor(dim: number) {
+  constructor(dim: number, words: number) {
     this.rows = new Int8Array(8 * dim);
     this.scales = new Float32Array(8);
     this.ids = new Float64Array(8);
+    this.codes = new Uint32Array(8 * words);
   }
-  grow(dim: number): void {
+  grow(dim: number, words: number): void {
     const cap = this.scales.length * 2;
     const rows = new Int8Array(cap * dim);
     rows.set(this.rows);
@@ -34,31 +53,66 @@ class Cell {
     const ids = new Float64Array(cap);
     ids.set(this.ids);
     this.ids = ids;
+    const codes = new Uint32Array(cap * words);
+    codes.set(this.codes);
+    this.codes = codes;
+  }
+}
+
+/** Candidate rows of a sketched search (negated Hamming distance, cell, position), kept flat. */
+class Candidates {
+  ham = new Float32Array(0);
+  cell = new Uint32Array(0);
+  pos = new Uint32Array(0);
+  ensure(n: number): void {
+    if (this.ham.length >= n) return;
+    const cap = Math.max(n, this.ham.length * 2);
+    this.ham = new Float32Array(cap);
+    this.cell = new Uint32Array(cap);
+    this.pos = new Uint32Array(cap);
   }
 }
 
 export class IvfIndex {
   readonly params: IvfParams;
   readonly centroids: Float32Array;
+  private readonly c8: Int8Array;
+  private readonly cScale: Float32Array;
   private readonly cells: Cell[];
   private readonly where = new Map<number, { cell: number; pos: number }>();
   private readonly kernels: VectorKernels;
-  private readonly cScores: Float32Array;
+  private readonly words: number;
   private scores = new Float32Array(0);
   private owner = new Float64Array(0);
-  readonly lastStats = { candidates: 0 };
+  private gather = new Int8Array(0);
+  private readonly cand = new Candidates();
+  readonly lastStats = { candidates: 0, scored: 0 };
 
   constructor(params: IvfParams, centroids: Float32Array, kernels: VectorKernels) {
-    const count = centroids.length / params.dim;
+    const d = params.dim;
+    const count = centroids.length / d;
     if (!Number.isInteger(count) || count < 1)
       throw new LshError('bad_params', 'centroids must be whole rows of dim');
     if (!Number.isInteger(params.nprobe) || params.nprobe < 1)
       throw new LshError('bad_params', 'nprobe must be ≥ 1');
+    const sk = params.sketch;
+    if (sk && sk.planes.length !== sk.bits * d)
+      throw new LshError('bad_params', 'sketch planes must be bits × dim');
     this.params = params;
     this.centroids = centroids;
     this.kernels = kernels;
-    this.cells = Array.from({ length: count }, () => new Cell(params.dim));
-    this.cScores = new Float32Array(count);
+    this.words = sk ? (sk.bits + 31) >>> 5 : 0;
+    this.cells = Array.from({ length: count }, () => new Cell(d, this.words));
+    // Cells are chosen with int8 centroids: a quarter of the bytes, and a ranking error far below
+    // the gap between neighbouring cells.
+    this.c8 = new Int8Array(count * d);
+    this.cScale = new Float32Array(count);
+    for (let c = 0; c < count; c++) {
+      this.cScale[c] = kernels.quantizeI8(
+        centroids.subarray(c * d, c * d + d),
+        this.c8.subarray(c * d, c * d + d),
+      );
+    }
   }
 
   get size(): number {
@@ -70,18 +124,26 @@ export class IvfIndex {
   }
 
   insert(id: number, v: Float32Array): void {
-    if (this.where.has(id)) throw new LshError('bad_params', `id ${id} is already stored`);
-    if (!Number.isSafeInteger(id) || id < 0)
-      throw new LshError('bad_params', `ids are non-negative safe integers, got ${id}`);
+    this.insertMany([id], v);
+  }
+
+  /** Inserts rows (n × dim) under ids, assigning cells in blocks (one kernel call per block). */
+  insertMany(ids: ArrayLike<number>, rows: Float32Array): void {
     const d = this.params.dim;
-    const { unit } = toUnit(this.kernels, v, d);
-    const c = nearestCentroid(this.kernels, unit, this.centroids, this.cScores);
-    const cell = this.cells[c]!;
-    if (cell.len === cell.scales.length) cell.grow(d);
-    const pos = cell.len++;
-    cell.scales[pos] = this.kernels.quantizeI8(unit, cell.rows.subarray(pos * d, pos * d + d));
-    cell.ids[pos] = id;
-    this.where.set(id, { cell: c, pos });
+    if (rows.length !== ids.length * d)
+      throw new LshError('shape', `expected ${ids.length}×${d} values`);
+    const units = new Float32Array(rows.length);
+    for (let i = 0; i < ids.length; i++) {
+      const id = ids[i]!;
+      if (!Number.isSafeInteger(id) || id < 0)
+        throw new LshError('bad_params', `ids are non-negative safe integers, got ${id}`);
+      if (this.where.has(id)) throw new LshError('bad_params', `id ${id} is already stored`);
+      units.set(toUnit(this.kernels, rows.subarray(i * d, i * d + d), d).unit, i * d);
+    }
+    const assigned = new Uint32Array(ids.length);
+    assignRows(this.kernels, units, d, this.centroids, assigned);
+    for (let i = 0; i < ids.length; i++)
+      this.place(ids[i]!, assigned[i]!, units.subarray(i * d, i * d + d));
   }
 
   /** O(1): the cell's last row moves into the hole. */
@@ -89,10 +151,12 @@ export class IvfIndex {
     const at = this.where.get(id);
     if (!at) throw new LshError('unknown_id', `id ${id} is not stored`);
     const d = this.params.dim;
+    const w = this.words;
     const cell = this.cells[at.cell]!;
     const last = --cell.len;
     if (at.pos !== last) {
       cell.rows.copyWithin(at.pos * d, last * d, last * d + d);
+      cell.codes.copyWithin(at.pos * w, last * w, last * w + w);
       cell.scales[at.pos] = cell.scales[last]!;
       const moved = cell.ids[last]!;
       cell.ids[at.pos] = moved;
@@ -106,12 +170,20 @@ export class IvfIndex {
     this.insert(id, v);
   }
 
-  search(query: Float32Array, k: number, nprobe = this.params.nprobe): Hits {
+  search(query: Float32Array, k: number, opts: IvfSearchOptions = {}): Hits {
     const d = this.params.dim;
     const { unit } = toUnit(this.kernels, query, d);
     const q = prepareQuery(this.kernels, unit);
-    this.kernels.dotBatchF32(unit, this.centroids, this.cScores);
-    const probe = this.kernels.topK(this.cScores, Math.min(nprobe, this.cells.length)).indices;
+    const cScores = this.kernels.dotBatchI8(q.q8, this.c8);
+    const coarse = new Float32Array(cScores.length);
+    for (let c = 0; c < coarse.length; c++) coarse[c] = cScores[c]! * this.cScale[c]!;
+    const probe = this.kernels.topK(
+      coarse,
+      Math.min(opts.nprobe ?? this.params.nprobe, this.cells.length),
+    ).indices;
+    const sk = this.params.sketch;
+    const rerank = opts.rerank ?? sk?.rerank ?? 0;
+    if (sk && rerank > 0) return this.searchSketched(unit, q.q8, q.qScale, probe, k, sk, rerank);
     let total = 0;
     for (const c of probe) total += this.cells[c]!.len;
     if (this.scores.length < total) {
@@ -129,12 +201,83 @@ export class IvfIndex {
       }
     }
     this.lastStats.candidates = n;
+    this.lastStats.scored = n;
     const top = this.kernels.topK(this.scores.subarray(0, n), k);
     return { ids: Array.from(top.indices, (j) => this.owner[j]!), scores: Array.from(top.scores) };
   }
 
-  /** Cell sizes, for the bench and for deciding when to re-train or split. */
+  /** Approximate bytes held by the index (typed arrays; Map overhead estimated). */
+  memoryBytes(): number {
+    let b = this.c8.byteLength + this.centroids.byteLength + this.cScale.byteLength;
+    for (const c of this.cells)
+      b += c.rows.byteLength + c.scales.byteLength + c.ids.byteLength + c.codes.byteLength;
+    return b + this.where.size * 64;
+  }
+
   cellSizes(): number[] {
     return this.cells.map((c) => c.len);
+  }
+
+  private place(id: number, c: number, unit: Float32Array): void {
+    const d = this.params.dim;
+    const w = this.words;
+    const cell = this.cells[c]!;
+    if (cell.len === cell.scales.length) cell.grow(d, w);
+    const pos = cell.len++;
+    cell.scales[pos] = this.kernels.quantizeI8(unit, cell.rows.subarray(pos * d, pos * d + d));
+    cell.ids[pos] = id;
+    const sk = this.params.sketch;
+    if (sk) cell.codes.set(this.kernels.simhash(unit, sk.planes, sk.bits), pos * w);
+    this.where.set(id, { cell: c, pos });
+  }
+
+  private searchSketched(
+    unit: Float32Array,
+    q8: Int8Array,
+    qScale: number,
+    probe: Uint32Array,
+    k: number,
+    sk: SketchParams,
+    rerank: number,
+  ): Hits {
+    const d = this.params.dim;
+    const w = this.words;
+    const qcode = this.kernels.simhash(unit, sk.planes, sk.bits);
+    let total = 0;
+    for (const c of probe) total += this.cells[c]!.len;
+    const cand = this.cand;
+    cand.ensure(total);
+    let n = 0;
+    for (const c of probe) {
+      const cell = this.cells[c]!;
+      if (cell.len === 0) continue;
+      const hd = this.kernels.hammingBatch(qcode, cell.codes.subarray(0, cell.len * w));
+      for (let j = 0; j < cell.len; j++) {
+        cand.ham[n] = -hd[j]!;
+        cand.cell[n] = c;
+        cand.pos[n++] = j;
+      }
+    }
+    this.lastStats.candidates = n;
+    const keep = this.kernels.topK(cand.ham.subarray(0, n), rerank).indices;
+    const m = keep.length;
+    if (this.gather.length < m * d) this.gather = new Int8Array(m * d * 2);
+    if (this.scores.length < m) {
+      this.scores = new Float32Array(m * 2);
+      this.owner = new Float64Array(m * 2);
+    }
+    for (let j = 0; j < m; j++) {
+      const i = keep[j]!;
+      const cell = this.cells[cand.cell[i]!]!;
+      const p = cand.pos[i]!;
+      this.gather.set(cell.rows.subarray(p * d, p * d + d), j * d);
+      this.scores[j] = cell.scales[p]! * qScale;
+      this.owner[j] = cell.ids[p]!;
+    }
+    const dots = this.kernels.dotBatchI8(q8, this.gather.subarray(0, m * d));
+    for (let j = 0; j < m; j++) this.scores[j]! *= dots[j]!;
+    this.lastStats.scored = m;
+    const top = this.kernels.topK(this.scores.subarray(0, m), k);
+    return { ids: Array.from(top.indices, (j) => this.owner[j]!), scores: Array.from(top.scores) };
   }
 }

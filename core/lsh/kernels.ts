@@ -17,6 +17,13 @@ export interface VectorKernels {
   dotI8(a: Int8Array, aScale: number, b: Int8Array, bScale: number): number;
   /** out[r] = dot(query, row r) where rows is a row-major matrix of query.length columns. */
   dotBatchF32(query: Float32Array, rows: Float32Array, out?: Float32Array): Float32Array;
+  /** out[q·n + r] = dot(query q, row r) for two row-major matrices of `dim` columns. */
+  dotMatrixF32(
+    queries: Float32Array,
+    rows: Float32Array,
+    dim: number,
+    out?: Float32Array,
+  ): Float32Array;
   /** Integer dots of an int8 query against int8 rows (scales are applied by the caller). */
   dotBatchI8(query: Int8Array, rows: Int8Array, out?: Int32Array): Int32Array;
   /** Writes round(v/scale) clamped to ±127 into out and returns scale = max|v|/127 (0 for v = 0). */

@@ -3,17 +3,39 @@ import type { VectorKernels } from './kernels.ts';
 import type { Rng } from './prng.ts';
 import { LshError } from './errors.ts';
 
-/** Index of the centroid with the largest dot product with row. */
-export function nearestCentroid(
+/** Keeps each dotMatrixF32 output block near this many floats (bounded kernel memory). */
+const BLOCK_FLOATS = 4 * 1024 * 1024;
+
+/** out[r] = index of the centroid with the largest dot with row r, for unit rows (n × dim). */
+export function assignRows(
   kernels: VectorKernels,
-  row: Float32Array,
+  rows: Float32Array,
+  dim: number,
   centroids: Float32Array,
-  out: Float32Array,
-): number {
-  const scores = kernels.dotBatchF32(row, centroids, out);
-  let best = 0;
-  for (let c = 1; c < scores.length; c++) if (scores[c]! > scores[best]!) best = c;
-  return best;
+  out: Uint32Array,
+): void {
+  const n = rows.length / dim;
+  const count = centroids.length / dim;
+  const block = Math.max(1, Math.floor(BLOCK_FLOATS / count));
+  let scores = new Float32Array(0);
+  for (let start = 0; start < n; start += block) {
+    const m = Math.min(block, n - start);
+    if (scores.length < m * count) scores = new Float32Array(m * count);
+    kernels.dotMatrixF32(rows.subarray(start * dim, (start + m) * dim), centroids, dim, scores);
+    for (let i = 0; i < m; i++) {
+      let best = 0;
+      let bestScore = -Infinity;
+      const base = i * count;
+      for (let c = 0; c < count; c++) {
+        const s = scores[base + c]!;
+        if (s > bestScore) {
+          bestScore = s;
+          best = c;
+        }
+      }
+      out[start + i] = best;
+    }
+  }
 }
 
 /**
@@ -37,15 +59,16 @@ export function trainCentroids(
   pick.forEach((r, c) => centroids.set(rows.subarray(r * dim, r * dim + dim), c * dim));
   const sums = new Float64Array(count * dim);
   const sizes = new Uint32Array(count);
-  const scratch = new Float32Array(count);
+  const assigned = new Uint32Array(n);
   for (let it = 0; it < iterations; it++) {
+    assignRows(kernels, rows, dim, centroids, assigned);
     sums.fill(0);
     sizes.fill(0);
     for (let r = 0; r < n; r++) {
-      const row = rows.subarray(r * dim, r * dim + dim);
-      const c = nearestCentroid(kernels, row, centroids, scratch);
+      const c = assigned[r]!;
       sizes[c]!++;
-      for (let i = 0; i < dim; i++) sums[c * dim + i]! += row[i]!;
+      const o = c * dim;
+      for (let i = 0; i < dim; i++) sums[o + i]! += rows[r * dim + i]!;
     }
     for (let c = 0; c < count; c++) {
       if (sizes[c] === 0) {

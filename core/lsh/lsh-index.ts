@@ -156,6 +156,26 @@ export class LshIndex {
     );
   }
 
+  /** Approximate bytes held: typed arrays, plus an estimate of Map/array overhead per bucket. */
+  memoryBytes(): number {
+    const st = this.store;
+    const typed =
+      st.rows.byteLength +
+      st.scales.byteLength +
+      st.norms.byteLength +
+      st.unit.byteLength +
+      st.ids.byteLength;
+    const { buckets } = this.bucketStats();
+    return (
+      typed +
+      this.keys.byteLength +
+      this.pos.byteLength +
+      this.planes.byteLength +
+      buckets * 80 +
+      this.size * 64
+    );
+  }
+
   /** Bucket occupancy, for tuning and the bench. */
   bucketStats(): { buckets: number; maxBucket: number } {
     let buckets = 0;

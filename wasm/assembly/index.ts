@@ -45,6 +45,27 @@ export function dot_batch_f32(q: usize, rows: usize, count: i32, dim: i32, out: 
   }
 }
 
+/** out[q·count + r] = dot(query q, row r): many queries against many rows, one copy of each. */
+export function dot_matrix_f32(
+  qs: usize,
+  nq: i32,
+  rows: usize,
+  count: i32,
+  dim: i32,
+  out: usize,
+): void {
+  const qstride = (<usize>dim) << 2;
+  for (let q = 0; q < nq; q++) {
+    dot_batch_f32(
+      qs + <usize>q * qstride,
+      rows,
+      count,
+      dim,
+      out + ((<usize>q * <usize>count) << 2),
+    );
+  }
+}
+
 /** Cosine in one pass: dot, |a|^2 and |b|^2 together. Zero vectors give 0. */
 export function cosine_f32(a: usize, b: usize, n: i32): f32 {
   let d = f32x4.splat(0);

@@ -158,6 +158,28 @@ export function runKernelContract(
       );
     });
 
+    it('dotMatrixF32 equals one dot per (query, row) pair', () => {
+      const arb = fc
+        .tuple(
+          dimArb.filter((d) => d > 0),
+          fc.integer({ min: 0, max: 5 }),
+          fc.integer({ min: 0, max: 7 }),
+        )
+        .chain(([d, nq, n]) => fc.tuple(fc.constant(d), vecArb(d * nq), vecArb(d * n)));
+      run(
+        fc.property(arb, ([d, qs, rows]) => {
+          const nq = qs.length / d;
+          const n = rows.length / d;
+          const out = k.dotMatrixF32(qs, rows, d);
+          expect(out.length).toBe(nq * n);
+          for (let q = 0; q < nq; q++) {
+            for (let r = 0; r < n; r++)
+              closeDot(out[q * n + r]!, exactDot(qs.subarray(q * d, q * d + d), rows, r * d));
+          }
+        }) as never,
+      );
+    });
+
     it('dotBatchI8 equals one exact integer dot per row', () => {
       const arb = fc
         .tuple(
@@ -271,6 +293,7 @@ export function runKernelContract(
           expectNonFinite(() => k.cosineF32(clean, bad));
           expectNonFinite(() => k.dotBatchF32(clean, Float32Array.of(...clean, ...bad)));
           expectNonFinite(() => k.dotBatchF32(bad, clean));
+          expectNonFinite(() => k.dotMatrixF32(Float32Array.of(...clean, ...bad), clean, n));
           expectNonFinite(() => k.quantizeI8(bad, new Int8Array(n)));
           expectNonFinite(() => k.simhash(bad, Float32Array.of(...clean, ...clean), 2));
           expectNonFinite(() => k.topK(bad, 3));

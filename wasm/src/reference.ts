@@ -115,6 +115,27 @@ export const referenceKernels: VectorKernels = {
     return res;
   },
 
+  dotMatrixF32(queries, rows, dim, out) {
+    const nq = rowCount('dotMatrixF32 queries', queries.length, dim);
+    const n = rowCount('dotMatrixF32 rows', rows.length, dim);
+    const res = out ?? new Float32Array(nq * n);
+    checkOut('dotMatrixF32', res, nq * n);
+    let finite = true;
+    for (let q = 0; q < nq; q++) {
+      const qv = queries.subarray(q * dim, q * dim + dim);
+      for (let r = 0; r < n; r++) {
+        const x = dot(qv, rows, r * dim, dim);
+        res[q * n + r] = x;
+        finite &&= Number.isFinite(x);
+      }
+    }
+    if (!finite) {
+      rejectNonFinite('dotMatrixF32 queries', queries);
+      rejectNonFinite('dotMatrixF32 rows', rows);
+    }
+    return res;
+  },
+
   dotBatchI8(query, rows, out) {
     const n = rowCount('dotBatchI8', rows.length, query.length);
     const res = out ?? new Int32Array(n);

@@ -21,6 +21,14 @@ interface KernelExports {
   dot_batch_f32(q: number, rows: number, count: number, dim: number, out: number): void;
   cosine_f32(a: number, b: number, n: number): number;
   dot_i8(a: number, b: number, n: number): number;
+  dot_matrix_f32(
+    qs: number,
+    nq: number,
+    rows: number,
+    count: number,
+    dim: number,
+    out: number,
+  ): void;
   dot_batch_i8(q: number, rows: number, count: number, dim: number, out: number): void;
   quantize_i8(src: number, n: number, dst: number): number;
   simhash(v: number, planes: number, bits: number, dim: number, proj: number, code: number): void;
@@ -160,6 +168,26 @@ export function createWasmKernels(
         throw nonFinite('dotBatchF32 input');
       }
       res.set(f32(po, n));
+      return res;
+    },
+
+    dotMatrixF32(queries, rows, dim, out) {
+      const nq = rowCount('dotMatrixF32 queries', queries.length, dim);
+      const n = rowCount('dotMatrixF32 rows', rows.length, dim);
+      const res = out ?? new Float32Array(nq * n);
+      checkOut('dotMatrixF32', res, nq * n);
+      arena.reset();
+      const pq = putF32(queries);
+      const pr = putF32(rows);
+      const po = arena.alloc(nq * n * 4);
+      k.dot_matrix_f32(pq, nq, pr, n, dim, po);
+      if (
+        anyNonFinite(po, nq * n) &&
+        (anyNonFinite(pq, queries.length) || anyNonFinite(pr, rows.length))
+      ) {
+        throw nonFinite('dotMatrixF32 input');
+      }
+      res.set(f32(po, nq * n));
       return res;
     },
 

@@ -1,0 +1,54 @@
+// hnswlib-node as the reference ANN: same vectors, M=16, efConstruction=200, sweeping ef.
+import hnswlib from 'hnswlib-node';
+import type { VectorSet } from './datasets.ts';
+
+export interface HnswPoint {
+  readonly ef: number;
+  readonly recall: number;
+  readonly qps: number;
+}
+
+export interface HnswRun {
+  readonly buildMs: number;
+  readonly rssBytes: number;
+  readonly points: HnswPoint[];
+}
+
+export function runHnsw(
+  set: VectorSet,
+  k: number,
+  recallOf: (results: number[][]) => number,
+  efs: readonly number[],
+): HnswRun {
+  const { dim, data } = set;
+  const n = data.length / dim;
+  const rss0 = process.memoryUsage().rss;
+  const t0 = performance.now();
+  const index = new hnswlib.HierarchicalNSW('ip', dim); // unit rows: inner product = cosine
+  index.initIndex(n, 16, 200, 100);
+  for (let r = 0; r < n; r++) index.addPoint(Array.from(data.subarray(r * dim, r * dim + dim)), r);
+  const buildMs = performance.now() - t0;
+  const rssBytes = process.memoryUsage().rss - rss0;
+  const nq = set.queries.length / dim;
+  // Converted once, outside the timed loop: the number[] API cost is not hnswlib's search cost.
+  const qs = Array.from({ length: nq }, (_, q) =>
+    Array.from(set.queries.subarray(q * dim, q * dim + dim)),
+  );
+  const points: HnswPoint[] = [];
+  for (const ef of efs) {
+    index.setEf(ef);
+    for (let q = 0; q < Math.min(50, nq); q++) index.searchKnn(qs[q]!, k);
+    const t = performance.now();
+    const results = qs.map((q) => index.searchKnn(q, k).neighbors);
+    const secs = (performance.now() - t) / 1000;
+    points.push({ ef, recall: recallOf(results), qps: nq / secs });
+  }
+  return { buildMs, rssBytes, points };
+}
+
+/** hnswlib's best queries/s among settings at least as accurate as `recall` (null if none is). */
+export function qpsAtRecall(points: readonly HnswPoint[], recall: number): HnswPoint | null {
+  let best: HnswPoint | null = null;
+  for (const p of points) if (p.recall >= recall && (!best || p.qps > best.qps)) best = p;
+  return best;
+}
