@@ -36,6 +36,8 @@ export class Network {
   /** Cut links "from>to". */
   private readonly cut = new Set<string>();
   readonly stats: NetworkStats = { messages: 0, bytes: 0, byType: new Map() };
+  /** Observes every message sent (tests count specific kinds). */
+  tap: ((m: Message) => void) | null = null;
   /** When false, messages wait until deliver() is called explicitly (scripted tests). */
   auto = true;
 
@@ -71,6 +73,7 @@ export class Network {
   }
 
   send(m: Message, now: number): void {
+    this.tap?.(m);
     this.stats.messages++;
     this.stats.bytes += messageSize(m);
     this.stats.byType.set(m.type, (this.stats.byType.get(m.type) ?? 0) + 1);

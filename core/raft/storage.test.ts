@@ -1,0 +1,4 @@
+import { runStorageContract } from './storage.case.ts';
+import { MemoryStorage } from './storage.ts';
+
+runStorageContract('MemoryStorage', () => new MemoryStorage());
