@@ -130,8 +130,7 @@ describe('replication and safety', () => {
         if (busy.has(cl)) continue;
         const v = `${cl}-${++k}`;
         const lead = c.leader();
-        const node =
-          lead !== NONE ? lead : ((c.ids().find((id) => c.node(id).alive) ?? 1));
+        const node = lead !== NONE ? lead : (c.ids().find((id) => c.node(id).alive) ?? 1);
         const id = c.invoke(cl, node, { kind: 'append', key: 'log', value: `,${v}` }, (o) => {
           busy.delete(cl);
           if (o.ret !== null) acked.push(v);
