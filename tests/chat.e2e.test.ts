@@ -68,13 +68,19 @@ describe('chat through edge -> NodeSession -> node -> llama.cpp, with the offici
       { model, messages, max_tokens: 1500, stream: true },
       { signal: controller.signal },
     );
-    await expect(
-      (async () => {
-        for await (const chunk of stream) {
-          if (chunk.choices[0]?.delta.content) controller.abort();
+    let chunks = 0;
+    // Aborting ends the openai client's iteration (it may or may not throw, by version): either is fine.
+    try {
+      for await (const chunk of stream) {
+        if (chunk.choices[0]?.delta.content) {
+          chunks++;
+          controller.abort();
         }
-      })(),
-    ).rejects.toThrow();
+      }
+    } catch {
+      // aborted
+    }
+    expect(chunks).toBeGreaterThanOrEqual(1);
     const nodeId = t.fleet.nodes[0]?.nodeId ?? '';
     const cancelled = await eventually(() =>
       t.events(nodeId).find((e) => e['event'] === 'job.cancelled'),

@@ -114,6 +114,12 @@ export class NodeSession extends DurableObject<Env> {
   }
 
   override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
+    try {
+      // Complete the closing handshake, or the node waits for our close frame.
+      ws.close(code === 1005 || code === 1006 ? 1000 : code, 'bye');
+    } catch {
+      // already closed
+    }
     await this.disconnected(ws, `node disconnected (${code}${reason ? ` ${reason}` : ''})`);
   }
 

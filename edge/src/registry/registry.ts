@@ -1,5 +1,5 @@
 import { DurableObject } from 'cloudflare:workers';
-import { pickNode, type NodeCandidate, type PickResult } from '@proxima/core/routing';
+import type { NodeCandidate } from '@proxima/core/routing';
 import type { Env } from '../env.ts';
 import { REGISTRY_SCHEMA } from './schema.ts';
 
@@ -20,6 +20,11 @@ export interface NodeAnnouncement {
 export interface NodeView extends NodeAnnouncement {
   readonly connected: boolean;
   readonly draining: boolean;
+}
+
+export interface RouteCandidates {
+  readonly known: boolean;
+  readonly nodes: NodeCandidate[];
 }
 
 export interface ModelView {
@@ -125,10 +130,17 @@ export class Registry extends DurableObject<Env> {
     this.live.delete(nodeId);
   }
 
-  route(model: string, exclude: readonly string[]): PickResult {
-    const candidates: NodeCandidate[] = [...this.live.values()];
-    const known = this.sql.exec('SELECT 1 FROM models WHERE id = ?', model).toArray().length > 0;
-    return pickNode(candidates, model, known, Math.random, new Set(exclude));
+  /** Connected nodes that serve `model`, and whether the catalogue has ever seen it. */
+  candidates(model: string): RouteCandidates {
+    const nodes: NodeCandidate[] = [];
+    for (const view of this.live.values()) {
+      if (view.models.includes(model))
+        nodes.push({ nodeId: view.nodeId, models: [model], draining: view.draining });
+    }
+    const known =
+      nodes.length > 0 ||
+      this.sql.exec('SELECT 1 FROM models WHERE id = ?', model).toArray().length > 0;
+    return { known, nodes };
   }
 
   /** Models that a connected node serves now. */

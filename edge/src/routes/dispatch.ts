@@ -1,6 +1,9 @@
 import { ProximaError, type ChatRequest, type JobRequest } from '@proxima/core/protocol';
+import { pickNode } from '@proxima/core/routing';
 import { nodeSessionStub, registryStub, type Env } from '../env.ts';
 import { JobEventReader } from '../node-session/job-events.ts';
+import type { RouteCandidates } from '../registry/registry.ts';
+import { TtlCache } from '../ttl-cache.ts';
 
 const MAX_ATTEMPTS = 3;
 const RETRY_AFTER_SECONDS = 5;
@@ -22,36 +25,57 @@ export function toJobRequest(req: ChatRequest): JobRequest {
   };
 }
 
+/** Candidate lists per model, per isolate: routing usually needs no registry round trip. */
+const ROUTE_CACHE_TTL_MS = 2000;
+const routeCache = new TtlCache<RouteCandidates>(ROUTE_CACHE_TTL_MS, 1000);
+
 /**
- * Asks the registry for a node and hands the job to its session. A node that turns out to be gone
- * or draining is skipped and the next one tried, so a stale registry entry costs a retry, not an error.
+ * Picks a node for the model and hands the job to its session. A node that turns out to be gone,
+ * draining or failing is skipped and the next one tried, with fresh candidates from the registry,
+ * so a stale cache or registry entry costs a retry, not an error. A 404 or 503 is only answered
+ * from fresh registry data.
  */
 export async function dispatchJob(env: Env, req: ChatRequest): Promise<Dispatched> {
   const registry = registryStub(env);
   const job = toJobRequest(req);
-  const tried: string[] = [];
-  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-    const pick = await registry.route(req.model, tried);
-    if (pick.kind === 'unknown_model') {
-      throw new ProximaError(
-        'model_not_found',
-        `The model '${req.model}' does not exist or no node has served it.`,
-        {
-          param: 'model',
-        },
-      );
+  const tried = new Set<string>();
+  let fresh = false;
+  for (let attempt = 0; attempt < MAX_ATTEMPTS;) {
+    let entry = fresh ? undefined : routeCache.get(req.model, Date.now());
+    if (!entry) {
+      entry = await registry.candidates(req.model);
+      routeCache.set(req.model, entry, Date.now());
+      fresh = true;
     }
-    if (pick.kind === 'no_capacity') break;
-    tried.push(pick.nodeId);
-    let result;
-    try {
-      result = await nodeSessionStub(env, pick.nodeId).dispatch(job);
-    } catch (err) {
-      console.error('dispatch to node failed', pick.nodeId, err);
-      continue;
+    const pick = pickNode(entry.nodes, req.model, entry.known, Math.random, tried);
+    if (pick.kind !== 'node') {
+      if (!fresh) {
+        fresh = true;
+        continue;
+      }
+      if (pick.kind === 'unknown_model') {
+        throw new ProximaError(
+          'model_not_found',
+          `The model '${req.model}' does not exist or no node has served it.`,
+          {
+            param: 'model',
+          },
+        );
+      }
+      break;
     }
-    if (result.ok) return { nodeId: pick.nodeId, events: new JobEventReader(result.events) };
-    if (result.reason === 'not_connected')
+    attempt++;
+    tried.add(pick.nodeId);
+    const result = await nodeSessionStub(env, pick.nodeId)
+      .dispatch(job)
+      .catch((err: unknown) => {
+        console.error('dispatch to node failed', pick.nodeId, err);
+        return null;
+      });
+    if (result?.ok) return { nodeId: pick.nodeId, events: new JobEventReader(result.events) };
+    routeCache.delete(req.model);
+    fresh = false;
+    if (result?.reason === 'not_connected')
       await registry.nodeDisconnected(pick.nodeId, undefined, Date.now());
   }
   throw new ProximaError(

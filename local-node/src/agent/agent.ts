@@ -61,6 +61,7 @@ export class NodeAgent {
   private draining = false;
   private stopped = false;
   private wakeReconnect: (() => void) | undefined;
+  private forceClosed: (() => void) | undefined;
   connected = false;
 
   constructor(options: AgentOptions) {
@@ -116,7 +117,10 @@ export class NodeAgent {
     this.stopped = true;
     this.runner.abortAll('node stopping');
     clearInterval(this.heartbeat);
-    this.socket?.close(1000, 'node stopping');
+    const socket = this.socket;
+    socket?.close(1000, 'node stopping');
+    // An edge that never answers the close must not keep the node alive.
+    if (socket) setTimeout(() => this.forceClosed?.(), 2000).unref();
     this.wakeReconnect?.();
   }
 
@@ -155,6 +159,7 @@ export class NodeAgent {
         this.onMessage(ws, parsed.message);
       });
       ws.addEventListener('close', (event: CloseEvent) => finish(event.code, event.reason));
+      this.forceClosed = () => finish(1000, 'closed by this node');
       ws.addEventListener('error', () => {
         if (!this.stopped) this.options.log('warn', 'edge.error', { url });
         // 'close' follows 'error'; if it never does, this resolves the session anyway.

@@ -4,8 +4,9 @@ import { join, resolve } from 'node:path';
 import { DEMO_MODEL_FILE_NAME, writeDemoModel } from '../model/demo-gguf.ts';
 import type { Child } from './child.ts';
 import { spawnChild } from './child.ts';
-import { REPO_ROOT, startEdgeProcess, waitForEdge } from './edge-process.ts';
-import { assertPortFree, freePort } from './ports.ts';
+import { startEdgeRuntime, type EdgeRuntime } from './edge-runtime.ts';
+import { REPO_ROOT } from './paths.ts';
+import { assertPortFree } from './ports.ts';
 import { loadOrCreateSecrets } from './secrets.ts';
 
 export interface FleetOptions {
@@ -41,7 +42,7 @@ export interface Fleet {
   readonly adminToken: string;
   readonly nodeToken: string;
   readonly modelPath: string;
-  readonly edge: Child;
+  readonly edge: EdgeRuntime;
   readonly nodes: NodeProcess[];
   /** Starts one more node process against this fleet's edge. */
   startNode(nodeId: string): NodeProcess;
@@ -95,9 +96,7 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
   const stateDir = resolve(options.stateDir);
   await mkdir(stateDir, { recursive: true });
   const secrets = await loadOrCreateSecrets(stateDir);
-  const port = options.port === 0 ? await freePort() : options.port;
-  if (options.port !== 0) await assertPortFree(port);
-  const url = `http://127.0.0.1:${port}`;
+  if (options.port !== 0) await assertPortFree(options.port);
   const readyTimeoutMs = options.readyTimeoutMs ?? 90_000;
   const onLine = options.onLine ?? (() => undefined);
 
@@ -109,13 +108,14 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
   }
   if (!existsSync(modelPath)) throw new Error(`model file not found: ${modelPath}`);
 
-  const edge = startEdgeProcess({
-    port,
+  const edge = await startEdgeRuntime({
+    port: options.port,
     persistDir: join(stateDir, 'edge'),
     adminToken: secrets.adminToken,
     ...(options.heartbeatMs === undefined ? {} : { heartbeatMs: options.heartbeatMs }),
     onLine: (line) => onLine('edge', line),
   });
+  const url = edge.url;
   const nodes: NodeProcess[] = [];
   const startNode = (nodeId: string): NodeProcess => {
     let welcomed: () => void = () => undefined;
@@ -151,13 +151,12 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
     return node;
   };
   const stop = async (): Promise<void> => {
-    // Nodes drain on SIGTERM; the edge (workerd) stops on SIGINT.
+    // Nodes drain on SIGTERM, then the edge goes.
     await Promise.all(nodes.map((n) => n.child.stop('SIGTERM', 10_000)));
-    await edge.stop('SIGINT', 5000);
+    await edge.stop();
   };
 
   try {
-    await waitForEdge(url, edge, readyTimeoutMs);
     await adminPost(url, secrets.adminToken, '/admin/api-keys', {
       key: secrets.apiKey,
       tenant: 'dev',

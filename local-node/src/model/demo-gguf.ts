@@ -87,13 +87,14 @@ export function buildDemoModel(options: DemoModelOptions): Uint8Array {
       },
     );
   }
+  // Logits get a spread of ~4.6 (std) while the end-of-sequence row is zero, so EOS is sampled
+  // with p < 1e-6 per step: the demo runs until max_tokens or the context end, which keeps
+  // streaming, cancellation and failure tests deterministic in length.
+  const output = noise(rng, [nEmbd, nVocab], 8 * inv(nEmbd));
+  output.fill(0, EOS_ID * nEmbd, (EOS_ID + 1) * nEmbd);
   tensors.push(
     { name: 'output_norm.weight', shape: [nEmbd], data: ones(nEmbd) },
-    {
-      name: 'output.weight',
-      shape: [nEmbd, nVocab],
-      data: noise(rng, [nEmbd, nVocab], 2 * inv(nEmbd)),
-    },
+    { name: 'output.weight', shape: [nEmbd, nVocab], data: output },
   );
 
   const metadata: Array<readonly [string, GgufValue]> = [
