@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { applyConfChange, decodeConfChange, encodeConfChange } from './confchange.ts';
+import type { ConfState } from './types.ts';
 
 describe('single-server conf changes', () => {
   it('round-trips through entry bytes', () => {
@@ -13,7 +14,7 @@ describe('single-server conf changes', () => {
     expect(() => decodeConfChange(new Uint8Array([9]))).toThrow(/malformed/);
   });
   it('adds, promotes and removes one server at a time', () => {
-    let cs = { voters: [1, 2, 3], learners: [] as number[] };
+    let cs: ConfState = { voters: [1, 2, 3], learners: [] };
     cs = applyConfChange(cs, { type: 'addLearner', nodeId: 4 });
     expect(cs).toEqual({ voters: [1, 2, 3], learners: [4] });
     cs = applyConfChange(cs, { type: 'addVoter', nodeId: 4 });
