@@ -165,6 +165,22 @@ describe('RawNode and Ready', () => {
     expect(toSilent).toBe(2);
   });
 
+  it('regression: replication resumes after every in-flight MsgApp of a full window was lost', () => {
+    const nodes = cluster(3, { maxInflightMsgs: 2, maxSizePerMsg: 1 });
+    node(nodes, 1).rn.campaign();
+    stabilize(nodes);
+    for (let i = 0; i < 6; i++) {
+      node(nodes, 1).rn.propose(new Uint8Array([i]));
+      stabilize(nodes, (m) => !(m.type === MessageType.App && m.to === 3));
+    }
+    expect(node(nodes, 3).applied).toBeLessThan(node(nodes, 1).applied);
+    for (let i = 0; i < 20; i++) {
+      node(nodes, 1).rn.tick(); // heartbeats; their replies unblock the window
+      stabilize(nodes);
+    }
+    expect(node(nodes, 3).applied).toBe(node(nodes, 1).applied);
+  });
+
   it('flow control: the byte budget caps unacknowledged bytes per follower', () => {
     const nodes = cluster(3, { maxInflightMsgs: 100, maxSizePerMsg: 100, maxInflightBytes: 300 });
     node(nodes, 1).rn.campaign();

@@ -208,6 +208,9 @@ export function stepLeader(r: Raft, m: Message): void {
     case MessageType.HeartbeatResp: {
       pr.recentActive = true;
       pr.msgAppFlowPaused = false;
+      // The follower is alive; if the window is full its MsgApps were probably lost, so free a
+      // slot and send again (a gap then triggers a rejection and a probe).
+      if (pr.state === 'replicate' && pr.inflights.full()) pr.inflights.freeFirstOne();
       if (pr.match < r.raftLog.lastIndex()) maybeSendAppend(r, m.from, true);
       if (r.cfg.readOnlyOption !== 'safe' || m.context.length === 0) return;
       const acks = r.readOnly.recvAck(m.from, m.context);

@@ -30,6 +30,8 @@ export interface RunResult {
   /** Lengths of the periods without an available leader, in ticks. */
   readonly outages: readonly number[];
   readonly checkerGaveUp: boolean;
+  /** After healing, a leader was available and clients completed operations again. */
+  readonly recovered: boolean;
   /** A fingerprint of the run, to prove determinism. */
   readonly digest: string;
 }
@@ -94,7 +96,15 @@ export function runSeed(o: RunOptions): RunResult {
     c.step();
     sample();
   }
+  // Liveness probe: once healed, a write through the leader must complete.
   work.stopped = true;
+  let recovered = false;
+  const lead = c.leader();
+  if (c.available()) {
+    c.invoke(1_000_000, lead, { kind: 'append', key: 'k0', value: ',probe' }, (op) => {
+      recovered = op.ret !== null;
+    });
+  }
   c.run(40 * TICK);
   c.settle();
   if (down > 0) outages.push(down);
@@ -118,6 +128,7 @@ export function runSeed(o: RunOptions): RunResult {
     firstElectionTicks: firstElection,
     outages,
     checkerGaveUp: res.unknown,
+    recovered,
     digest: h.toString(16),
   };
 }
@@ -129,6 +140,7 @@ export interface Summary {
   max_election_ticks: number;
   unavailable_ticks_p99: number;
   checker_gave_up: number;
+  unrecovered: number;
   first_violation_seed: number | null;
 }
 
@@ -146,6 +158,7 @@ export function summarize(results: readonly RunResult[]): Summary {
     max_election_ticks: results.reduce((m, r) => Math.max(m, r.firstElectionTicks), 0),
     unavailable_ticks_p99: p99,
     checker_gave_up: results.filter((r) => r.checkerGaveUp).length,
+    unrecovered: results.filter((r) => !r.recovered).length,
     first_violation_seed: bad ? bad.seed : null,
   };
 }

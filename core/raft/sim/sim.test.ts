@@ -23,6 +23,8 @@ describe('seeded simulation', () => {
     // The workload actually ran and completed operations.
     expect(s.ops).toBeGreaterThan(2000 * 20);
     expect(s.checker_gave_up).toBe(0);
+    // Liveness: after healing, every run elected a leader and completed a probe write.
+    expect(s.unrecovered).toBe(0);
   });
 
   it(

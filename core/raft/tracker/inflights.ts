@@ -42,6 +42,12 @@ export class Inflights {
     }
   }
 
+  /** Frees the oldest slot: lets a window whose messages were all lost send again. */
+  freeFirstOne(): void {
+    const first = this.indexes[this.head];
+    if (first !== undefined) this.freeLE(first);
+  }
+
   full(): boolean {
     return this.count >= this.size || (this.maxBytes > 0 && this.bytes >= this.maxBytes);
   }
