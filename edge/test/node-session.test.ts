@@ -21,11 +21,20 @@ async function readSse(res: Response): Promise<string[]> {
 }
 
 describe('node sessions', () => {
-  it('refuses a node without a valid token', async () => {
-    const res = await SELF.fetch(`${BASE}/v1/nodes/connect?node=n1`, {
-      headers: { upgrade: 'websocket', authorization: 'Bearer wrong' },
-    });
-    expect(res.status).toBe(401);
+  it('refuses a node without a valid token with close code 4401', async () => {
+    const node = await FakeNode.connect('n1', 'pxn_wrong-token');
+    const closed = await node.waitClosed();
+    expect(closed.code).toBe(4401);
+    expect(closed.reason).toContain('node token');
+  });
+
+  it('refuses an invalid node id with close code 4400', async () => {
+    const node = await FakeNode.connect('bad%20id', await newNodeToken());
+    expect((await node.waitClosed()).code).toBe(4400);
+  });
+
+  it('answers 426 to a plain GET on the connect route', async () => {
+    expect((await SELF.fetch(`${BASE}/v1/nodes/connect?node=n1`)).status).toBe(426);
   });
 
   it('lists the models of connected nodes', async () => {

@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { DEMO_MODEL_FILE_NAME, writeDemoModel } from '../model/demo-gguf.ts';
 import type { Child } from './child.ts';
 import { spawnChild } from './child.ts';
-import { startEdgeRuntime, type EdgeRuntime } from './edge-runtime.ts';
+import { startEdgeRuntime } from './edge-runtime.ts';
 import { REPO_ROOT } from './paths.ts';
 import { assertPortFree } from './ports.ts';
 import { loadOrCreateSecrets } from './secrets.ts';
@@ -42,7 +42,10 @@ export interface Fleet {
   readonly adminToken: string;
   readonly nodeToken: string;
   readonly modelPath: string;
-  readonly edge: EdgeRuntime;
+  /** The proxima CLI entry point, for starting more processes against this fleet. */
+  readonly proximaBin: string;
+  /** Stops the edge and starts it again on the same port and state; nodes reconnect by themselves. */
+  restartEdge(): Promise<void>;
   readonly nodes: NodeProcess[];
   /** Starts one more node process against this fleet's edge. */
   startNode(nodeId: string): NodeProcess;
@@ -108,14 +111,20 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
   }
   if (!existsSync(modelPath)) throw new Error(`model file not found: ${modelPath}`);
 
-  const edge = await startEdgeRuntime({
-    port: options.port,
-    persistDir: join(stateDir, 'edge'),
-    adminToken: secrets.adminToken,
-    ...(options.heartbeatMs === undefined ? {} : { heartbeatMs: options.heartbeatMs }),
-    onLine: (line) => onLine('edge', line),
-  });
+  const startEdge = (port: number) =>
+    startEdgeRuntime({
+      port,
+      persistDir: join(stateDir, 'edge'),
+      adminToken: secrets.adminToken,
+      ...(options.heartbeatMs === undefined ? {} : { heartbeatMs: options.heartbeatMs }),
+      onLine: (line) => onLine('edge', line),
+    });
+  let edge = await startEdge(options.port);
   const url = edge.url;
+  const restartEdge = async (): Promise<void> => {
+    await edge.stop();
+    edge = await startEdge(Number(new URL(url).port));
+  };
   const nodes: NodeProcess[] = [];
   const startNode = (nodeId: string): NodeProcess => {
     let welcomed: () => void = () => undefined;
@@ -180,7 +189,8 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
       adminToken: secrets.adminToken,
       nodeToken: secrets.nodeToken,
       modelPath,
-      edge,
+      proximaBin: PROXIMA_BIN,
+      restartEdge,
       nodes,
       startNode,
       stop,

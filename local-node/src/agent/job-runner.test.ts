@@ -1,0 +1,137 @@
+import type { JobRequest, NodeToEdge } from '@proxima/core/protocol';
+import { describe, expect, it } from 'vitest';
+import type { Engine, GenerateEvent, GenerateRequest } from '../engine/engine.ts';
+import { JobRunner } from './job-runner.ts';
+import { silentLogger } from './log.ts';
+
+/** An engine whose generations the test releases by hand, to observe scheduling. */
+function gatedEngine() {
+  const gates: Array<() => void> = [];
+  const started: string[] = [];
+  const engine: Engine = {
+    models: [{ id: 'm', contextSize: 64, description: 'test' }],
+    info: () =>
+      Promise.resolve({ engine: 'gated', gpu: 'cpu', vramTotalBytes: 0, vramFreeBytes: 0 }),
+    async *generate(req: GenerateRequest, signal: AbortSignal): AsyncGenerator<GenerateEvent> {
+      started.push(req.messages[0]?.content ?? '');
+      yield { type: 'delta', text: 'a' };
+      await new Promise<void>((resolve, reject) => {
+        gates.push(resolve);
+        signal.addEventListener('abort', () => reject(new Error('aborted')));
+      });
+      yield { type: 'delta', text: 'b' };
+      yield { type: 'done', finishReason: 'stop', usage: { promptTokens: 1, completionTokens: 2 } };
+    },
+    close: () => Promise.resolve(),
+  };
+  return { engine, gates, started };
+}
+
+const request = (content: string, model = 'm'): JobRequest => ({
+  model,
+  messages: [{ role: 'user', content }],
+  maxTokens: null,
+  temperature: 1,
+  topP: 1,
+  stop: [],
+  seed: null,
+});
+
+const tick = () => new Promise((r) => setTimeout(r, 5));
+
+describe('JobRunner', () => {
+  it('streams numbered chunks and one done frame', async () => {
+    const { engine, gates } = gatedEngine();
+    const runner = new JobRunner(engine, 1, silentLogger);
+    const sent: NodeToEdge[] = [];
+    runner.submit('j1', request('x'), (m) => sent.push(m) > 0);
+    await tick();
+    gates.shift()?.();
+    await runner.idle();
+    expect(sent).toEqual([
+      { type: 'chunk', jobId: 'j1', seq: 0, text: 'a' },
+      { type: 'chunk', jobId: 'j1', seq: 1, text: 'b' },
+      {
+        type: 'done',
+        jobId: 'j1',
+        seq: 2,
+        finishReason: 'stop',
+        usage: { promptTokens: 1, completionTokens: 2 },
+      },
+    ]);
+  });
+
+  it('runs at most `slots` jobs and queues the rest in order', async () => {
+    const { engine, gates, started } = gatedEngine();
+    const runner = new JobRunner(engine, 2, silentLogger);
+    for (const id of ['1', '2', '3']) runner.submit(id, request(id), () => true);
+    await tick();
+    expect(started).toEqual(['1', '2']);
+    expect(runner.inFlight).toBe(2);
+    expect(runner.queued).toBe(1);
+    gates.shift()?.();
+    await tick();
+    expect(started).toEqual(['1', '2', '3']);
+    gates.splice(0).forEach((g) => g());
+    await runner.idle();
+    expect(runner.inFlight).toBe(0);
+  });
+
+  it('cancels a running job without sending anything more, and a queued one before it starts', async () => {
+    const { engine, started } = gatedEngine();
+    const runner = new JobRunner(engine, 1, silentLogger);
+    const sent: NodeToEdge[] = [];
+    runner.submit('run', request('run'), (m) => sent.push(m) > 0);
+    runner.submit('wait', request('wait'), (m) => sent.push(m) > 0);
+    await tick();
+    runner.cancel('wait', 'client went away');
+    runner.cancel('run', 'client went away');
+    await runner.idle();
+    expect(started).toEqual(['run']);
+    expect(sent.map((m) => m.type)).toEqual(['chunk']);
+  });
+
+  it('answers a job for a model it does not serve with an error frame', () => {
+    const { engine } = gatedEngine();
+    const runner = new JobRunner(engine, 1, silentLogger);
+    const sent: NodeToEdge[] = [];
+    runner.submit('j', request('x', 'other'), (m) => sent.push(m) > 0);
+    expect(sent).toEqual([
+      {
+        type: 'error',
+        jobId: 'j',
+        code: 'model_not_served',
+        message: "this node does not serve 'other'",
+      },
+    ]);
+  });
+
+  it('reports an engine failure as an error frame', async () => {
+    const engine: Engine = {
+      ...gatedEngine().engine,
+      // eslint-disable-next-line require-yield
+      async *generate(): AsyncGenerator<GenerateEvent> {
+        await Promise.resolve();
+        throw new Error('out of memory');
+      },
+    };
+    const runner = new JobRunner(engine, 1, silentLogger);
+    const sent: NodeToEdge[] = [];
+    runner.submit('j', request('x'), (m) => sent.push(m) > 0);
+    await runner.idle();
+    expect(sent).toEqual([
+      { type: 'error', jobId: 'j', code: 'engine_failed', message: 'out of memory' },
+    ]);
+  });
+
+  it('aborts everything when the connection is lost', async () => {
+    const { engine } = gatedEngine();
+    const runner = new JobRunner(engine, 1, silentLogger);
+    runner.submit('a', request('a'), () => true);
+    runner.submit('b', request('b'), () => true);
+    await tick();
+    runner.abortAll('connection lost');
+    await runner.idle();
+    expect(runner.inFlight + runner.queued).toBe(0);
+  });
+});
