@@ -109,7 +109,6 @@ describe('JobRunner', () => {
   it('reports an engine failure as an error frame', async () => {
     const engine: Engine = {
       ...gatedEngine().engine,
-      // eslint-disable-next-line require-yield
       async *generate(): AsyncGenerator<GenerateEvent> {
         await Promise.resolve();
         throw new Error('out of memory');
