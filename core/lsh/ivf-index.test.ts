@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { referenceKernels } from '@proxima/wasm/reference';
 import { IvfIndex } from './ivf-index.ts';
 import { trainCentroids } from './kmeans.ts';
-import { seededRng } from './prng.ts';
+import { randomHyperplanes, seededRng } from './prng.ts';
 import { LshError } from './errors.ts';
 import { bruteForce, clustered, row } from './testing.ts';
 
@@ -37,6 +37,36 @@ describe('IvfIndex (k-means cells + int8 re-rank)', () => {
     }
     expect(hitAll / 300).toBeGreaterThan(0.95); // int8 ranking only may swap near-ties
     expect(hitFew / 300).toBeGreaterThan(0.8);
+  });
+
+  it('with keepF32, the f32 re-check makes a full probe exact', () => {
+    const idx = new IvfIndex({ dim, nprobe: 16, keepF32: true }, centroids, k);
+    idx.insertMany(
+      Array.from({ length: 1500 }, (_, i) => i),
+      data,
+    );
+    idx.delete(5);
+    idx.upsert(5, row(data, dim, 5));
+    const queries = clustered(seededRng(14), 20, dim, 12, 0.4);
+    for (let i = 0; i < 20; i++) {
+      const q = row(queries, dim, i);
+      expect(idx.search(q, 10, { recheck: 60 }).ids).toEqual(bruteForce(data, dim, q, 10));
+    }
+  });
+
+  it('the SimHash sketch filter with an unlimited budget equals the plain scan', () => {
+    const sketch = { planes: randomHyperplanes(seededRng(15), 64, dim), bits: 64, rerank: 1500 };
+    const idx = new IvfIndex({ dim, nprobe: 16, sketch }, centroids, k);
+    const plain = new IvfIndex({ dim, nprobe: 16 }, centroids, k);
+    for (let r = 0; r < 1500; r++) {
+      idx.insert(r, row(data, dim, r));
+      plain.insert(r, row(data, dim, r));
+    }
+    const q = row(clustered(seededRng(16), 1, dim, 12, 0.4), dim, 0);
+    expect(new Set(idx.search(q, 10).ids)).toEqual(new Set(plain.search(q, 10).ids));
+    // A tight budget scores only that many rows.
+    idx.search(q, 10, { rerank: 50 });
+    expect(idx.lastStats.scored).toBe(50);
   });
 
   it('delete and upsert keep cells consistent', () => {

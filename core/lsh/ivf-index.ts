@@ -22,12 +22,16 @@ export interface IvfParams {
   /** Cells probed per query. */
   readonly nprobe: number;
   readonly sketch?: SketchParams;
+  /** Keep the unit f32 rows so the int8 winners can be re-checked exactly (4× the row bytes). */
+  readonly keepF32?: boolean;
 }
 
 export interface IvfSearchOptions {
   readonly nprobe?: number;
   /** Overrides sketch.rerank; 0 turns the sketch filter off for this query. */
   readonly rerank?: number;
+  /** With keepF32: re-check this many int8 winners in f32 (default 4·k; 0 = int8 order only). */
+  readonly recheck?: number;
 }
 
 class Cell {
@@ -35,8 +39,10 @@ class Cell {
   scales: Float32Array;
   ids: Float64Array;
   codes: Uint32Array;
+  unit: Float32Array;
   len = 0;
-  constructor(dim: number, words: number) {
+  constructor(dim: number, words: number, f32: boolean) {
+    this.unit = new Float32Array(f32 ? 8 * dim : 0);
     this.rows = new Int8Array(8 * dim);
     this.scales = new Float32Array(8);
     this.ids = new Float64Array(8);
@@ -44,6 +50,11 @@ class Cell {
   }
   grow(dim: number, words: number): void {
     const cap = this.scales.length * 2;
+    if (this.unit.length > 0) {
+      const unit = new Float32Array(cap * dim);
+      unit.set(this.unit);
+      this.unit = unit;
+    }
     const rows = new Int8Array(cap * dim);
     rows.set(this.rows);
     this.rows = rows;
@@ -84,6 +95,8 @@ export class IvfIndex {
   private readonly words: number;
   private scores = new Float32Array(0);
   private owner = new Float64Array(0);
+  private ownerCell = new Uint32Array(0);
+  private ownerPos = new Uint32Array(0);
   private gather = new Int8Array(0);
   private readonly cand = new Candidates();
   readonly lastStats = { candidates: 0, scored: 0 };
@@ -102,7 +115,10 @@ export class IvfIndex {
     this.centroids = centroids;
     this.kernels = kernels;
     this.words = sk ? (sk.bits + 31) >>> 5 : 0;
-    this.cells = Array.from({ length: count }, () => new Cell(d, this.words));
+    this.cells = Array.from(
+      { length: count },
+      () => new Cell(d, this.words, params.keepF32 ?? false),
+    );
     // Cells are chosen with int8 centroids: a quarter of the bytes, and a ranking error far below
     // the gap between neighbouring cells.
     this.c8 = new Int8Array(count * d);
@@ -157,6 +173,7 @@ export class IvfIndex {
     if (at.pos !== last) {
       cell.rows.copyWithin(at.pos * d, last * d, last * d + d);
       cell.codes.copyWithin(at.pos * w, last * w, last * w + w);
+      if (cell.unit.length > 0) cell.unit.copyWithin(at.pos * d, last * d, last * d + d);
       cell.scales[at.pos] = cell.scales[last]!;
       const moved = cell.ids[last]!;
       cell.ids[at.pos] = moved;
@@ -183,13 +200,12 @@ export class IvfIndex {
     ).indices;
     const sk = this.params.sketch;
     const rerank = opts.rerank ?? sk?.rerank ?? 0;
-    if (sk && rerank > 0) return this.searchSketched(unit, q.q8, q.qScale, probe, k, sk, rerank);
+    const recheck = this.params.keepF32 ? (opts.recheck ?? 4 * k) : 0;
+    if (sk && rerank > 0)
+      return this.searchSketched(unit, q.q8, q.qScale, probe, k, sk, rerank, recheck);
     let total = 0;
     for (const c of probe) total += this.cells[c]!.len;
-    if (this.scores.length < total) {
-      this.scores = new Float32Array(total * 2);
-      this.owner = new Float64Array(total * 2);
-    }
+    this.ensureOwners(total);
     let n = 0;
     for (const c of probe) {
       const cell = this.cells[c]!;
@@ -197,13 +213,49 @@ export class IvfIndex {
       const dots = this.kernels.dotBatchI8(q.q8, cell.rows.subarray(0, cell.len * d));
       for (let j = 0; j < cell.len; j++) {
         this.scores[n] = dots[j]! * cell.scales[j]! * q.qScale;
+        this.ownerCell[n] = c;
+        this.ownerPos[n] = j;
         this.owner[n++] = cell.ids[j]!;
       }
     }
     this.lastStats.candidates = n;
     this.lastStats.scored = n;
-    const top = this.kernels.topK(this.scores.subarray(0, n), k);
-    return { ids: Array.from(top.indices, (j) => this.owner[j]!), scores: Array.from(top.scores) };
+    return this.finish(unit, n, k, recheck);
+  }
+
+  private ensureOwners(n: number): void {
+    if (this.scores.length >= n) return;
+    const cap = Math.max(n, this.scores.length * 2);
+    this.scores = new Float32Array(cap);
+    this.owner = new Float64Array(cap);
+    this.ownerCell = new Uint32Array(cap);
+    this.ownerPos = new Uint32Array(cap);
+  }
+
+  /** Top-k of the n scored rows; with recheck > 0 the int8 winners are re-scored in f32. */
+  private finish(unit: Float32Array, n: number, k: number, recheck: number): Hits {
+    const top = this.kernels.topK(this.scores.subarray(0, n), recheck > k ? recheck : k);
+    if (recheck <= 0 || top.indices.length === 0) {
+      const m = Math.min(k, top.indices.length);
+      return {
+        ids: Array.from(top.indices.subarray(0, m), (j) => this.owner[j]!),
+        scores: Array.from(top.scores.subarray(0, m)),
+      };
+    }
+    const d = this.params.dim;
+    const m = top.indices.length;
+    const rows = new Float32Array(m * d);
+    for (let i = 0; i < m; i++) {
+      const j = top.indices[i]!;
+      const cell = this.cells[this.ownerCell[j]!]!;
+      const p = this.ownerPos[j]!;
+      rows.set(cell.unit.subarray(p * d, p * d + d), i * d);
+    }
+    const exact = this.kernels.topK(this.kernels.dotBatchF32(unit, rows), k);
+    return {
+      ids: Array.from(exact.indices, (i) => this.owner[top.indices[i]!]!),
+      scores: Array.from(exact.scores),
+    };
   }
 
   /** Approximate bytes held by the index (typed arrays; Map overhead estimated). */
@@ -226,6 +278,7 @@ export class IvfIndex {
     const pos = cell.len++;
     cell.scales[pos] = this.kernels.quantizeI8(unit, cell.rows.subarray(pos * d, pos * d + d));
     cell.ids[pos] = id;
+    if (cell.unit.length > 0) cell.unit.set(unit, pos * d);
     const sk = this.params.sketch;
     if (sk) cell.codes.set(this.kernels.simhash(unit, sk.planes, sk.bits), pos * w);
     this.where.set(id, { cell: c, pos });
@@ -239,6 +292,7 @@ export class IvfIndex {
     k: number,
     sk: SketchParams,
     rerank: number,
+    recheck: number,
   ): Hits {
     const d = this.params.dim;
     const w = this.words;
@@ -262,10 +316,7 @@ export class IvfIndex {
     const keep = this.kernels.topK(cand.ham.subarray(0, n), rerank).indices;
     const m = keep.length;
     if (this.gather.length < m * d) this.gather = new Int8Array(m * d * 2);
-    if (this.scores.length < m) {
-      this.scores = new Float32Array(m * 2);
-      this.owner = new Float64Array(m * 2);
-    }
+    this.ensureOwners(m);
     for (let j = 0; j < m; j++) {
       const i = keep[j]!;
       const cell = this.cells[cand.cell[i]!]!;
@@ -273,11 +324,12 @@ export class IvfIndex {
       this.gather.set(cell.rows.subarray(p * d, p * d + d), j * d);
       this.scores[j] = cell.scales[p]! * qScale;
       this.owner[j] = cell.ids[p]!;
+      this.ownerCell[j] = cand.cell[i]!;
+      this.ownerPos[j] = p;
     }
     const dots = this.kernels.dotBatchI8(q8, this.gather.subarray(0, m * d));
     for (let j = 0; j < m; j++) this.scores[j]! *= dots[j]!;
     this.lastStats.scored = m;
-    const top = this.kernels.topK(this.scores.subarray(0, m), k);
-    return { ids: Array.from(top.indices, (j) => this.owner[j]!), scores: Array.from(top.scores) };
+    return this.finish(unit, m, k, recheck);
   }
 }

@@ -20,6 +20,32 @@ export function prepareQuery(kernels: VectorKernels, unit: Float32Array): Query 
   return { unit, q8, qScale };
 }
 
+/** Copies rows slots[0..count) of an int8 matrix into out; word-wise when rows are 4-byte sized. */
+export function gatherRows(
+  src: Int8Array,
+  dim: number,
+  slots: Uint32Array,
+  count: number,
+  out: Int8Array,
+): void {
+  if (dim % 4 === 0 && src.byteOffset % 4 === 0 && out.byteOffset % 4 === 0) {
+    // One Int32Array view per buffer instead of a subarray object per row.
+    const w = dim >>> 2;
+    const from = new Int32Array(src.buffer, src.byteOffset, src.length >>> 2);
+    const to = new Int32Array(out.buffer, out.byteOffset, out.length >>> 2);
+    for (let j = 0; j < count; j++) {
+      const s = slots[j]! * w;
+      const o = j * w;
+      for (let i = 0; i < w; i++) to[o + i] = from[s + i]!;
+    }
+    return;
+  }
+  for (let j = 0; j < count; j++) {
+    const s = slots[j]!;
+    out.set(src.subarray(s * dim, s * dim + dim), j * dim);
+  }
+}
+
 /** Reusable gather buffers, grown on demand, so a search allocates little. */
 export class Reranker {
   private rows = new Int8Array(0);
@@ -46,11 +72,7 @@ export class Reranker {
       this.dots = new Int32Array(this.rows.length / d);
       this.scores = new Float32Array(this.rows.length / d);
     }
-    const src = store.rows;
-    for (let j = 0; j < count; j++) {
-      const s = slots[j]!;
-      this.rows.set(src.subarray(s * d, s * d + d), j * d);
-    }
+    gatherRows(store.rows, d, slots, count, this.rows);
     const dots = this.kernels.dotBatchI8(
       q.q8,
       this.rows.subarray(0, count * d),

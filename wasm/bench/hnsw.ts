@@ -40,8 +40,14 @@ export function runHnsw(
     for (let q = 0; q < Math.min(50, nq); q++) index.searchKnn(qs[q]!, k);
     const t = performance.now();
     const results = qs.map((q) => index.searchKnn(q, k).neighbors);
+    let done = 1;
+    // Same rule as ours: whole passes until ≥ 0.4 s.
+    while (performance.now() - t < 400) {
+      for (const q of qs) index.searchKnn(q, k);
+      done++;
+    }
     const secs = (performance.now() - t) / 1000;
-    points.push({ ef, recall: recallOf(results), qps: nq / secs });
+    points.push({ ef, recall: recallOf(results), qps: (nq * done) / secs });
   }
   return { buildMs, rssBytes, points };
 }
@@ -51,4 +57,21 @@ export function qpsAtRecall(points: readonly HnswPoint[], recall: number): HnswP
   let best: HnswPoint | null = null;
   for (const p of points) if (p.recall >= recall && (!best || p.qps > best.qps)) best = p;
   return best;
+}
+
+/**
+ * hnswlib's queries/s at exactly `recall`, interpolated (log qps, linear in recall) between the two
+ * ef settings that bracket it; the sweep's measured point when one matches. null outside the sweep.
+ */
+export function interpolatedQps(points: readonly HnswPoint[], recall: number): number | null {
+  const sorted = [...points].sort((a, b) => a.recall - b.recall);
+  for (let i = 0; i < sorted.length; i++) {
+    const hi = sorted[i]!;
+    if (hi.recall < recall) continue;
+    const lo = sorted[i - 1];
+    if (!lo || hi.recall === lo.recall) return hi.qps;
+    const t = (recall - lo.recall) / (hi.recall - lo.recall);
+    return Math.exp(Math.log(lo.qps) + t * (Math.log(hi.qps) - Math.log(lo.qps)));
+  }
+  return null;
 }
