@@ -204,4 +204,42 @@ describe('node sessions', () => {
     }
     expect(status).toBe(503);
   });
+
+  it('routes each model to a node that serves it', async () => {
+    const key = await newApiKey();
+    const token = await newNodeToken();
+    const [m1, m2] = [unique('model'), unique('model')];
+    const a = await FakeNode.ready(unique('node'), token, [m1]);
+    const b = await FakeNode.ready(unique('node'), token, [m2]);
+    const pending = chat(key, { model: m2, messages: hello });
+    const job = await b.next('job');
+    expect(a.received.some((m) => m.type === 'job')).toBe(false);
+    b.send({
+      type: 'done',
+      jobId: job.jobId,
+      seq: 0,
+      finishReason: 'stop',
+      usage: { promptTokens: 1, completionTokens: 0 },
+    });
+    expect((await pending).status).toBe(200);
+  });
+
+  it('drops a node that stops sending heartbeats, failing its jobs', async () => {
+    const { key, model, node } = await fleet();
+    const pending = chat(key, { model, messages: hello, stream: true });
+    await node.next('job');
+    // HEARTBEAT_MS is 1000 in tests: three silent intervals and the session closes the socket.
+    const closed = await node.waitClosed(8000);
+    expect(closed.reason).toContain('heartbeats stopped');
+    const events = await readSse(await pending);
+    expect(JSON.parse(events.at(-1) ?? '{}')).toMatchObject({ error: { code: 'node_failed' } });
+  });
+
+  it('a reconnect with the same node id replaces the old socket', async () => {
+    const token = await newNodeToken();
+    const id = unique('node');
+    const first = await FakeNode.ready(id, token, [unique('model')]);
+    await FakeNode.ready(id, token, [unique('model')]);
+    expect((await first.waitClosed()).code).toBe(4409);
+  });
 });
