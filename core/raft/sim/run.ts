@@ -17,6 +17,8 @@ export interface RunOptions {
   readonly transfers?: boolean;
   readonly raft?: Partial<Omit<Config, 'id' | 'storage' | 'rand' | 'applied'>>;
   readonly bugs?: ClusterOptions['bugs'];
+  /** Mean ticks between fault actions (default 15). */
+  readonly faultEvery?: number;
   /** Called after every time unit (tests use it to assert invariants). */
   readonly onStep?: (c: Cluster) => void;
 }
@@ -63,7 +65,7 @@ export function runSeed(o: RunOptions): RunResult {
   const nemesis = new Nemesis(c, rand.fork(), {
     membership: o.membership ?? true,
     transfers: o.transfers ?? true,
-    faultEvery: 15,
+    faultEvery: o.faultEvery ?? 15,
   });
   const work = new Workload(c, rand.fork(), {
     clients: 3 + knobs.intn(3),

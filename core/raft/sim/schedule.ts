@@ -53,13 +53,20 @@ export class Nemesis {
     const ids = this.c.ids().filter((id) => !this.retired.has(id));
     const pick = (xs: NodeId[]): NodeId => xs[this.rand.intn(xs.length)] ?? NONE;
     const lead = this.c.leader();
-    if (r < 0.16) {
+    if (r < 0.14) {
       // Crash a node, the leader half of the time; keep at most a minority down.
       const victim = lead !== NONE && this.rand.chance(0.5) ? lead : pick(this.live());
       if (victim !== NONE && this.crashed.size + 1 < Math.ceil(ids.length / 2)) {
         if (victim === lead) this.leaderLosses++;
         this.c.crash(victim);
         this.crashed.add(victim);
+      }
+    } else if (r < 0.24) {
+      // Bounce: a process restart that keeps only what was persisted, right now.
+      const victim = pick(this.live());
+      if (victim !== NONE) {
+        this.c.crash(victim);
+        this.c.restart(victim);
       }
     } else if (r < 0.32) {
       const back = pick([...this.crashed]);
