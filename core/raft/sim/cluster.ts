@@ -121,7 +121,7 @@ export class Cluster {
     return [...this.nodes.keys()];
   }
 
-  /** The leader with the highest term among live nodes, if any. */
+  /** The live leader with the highest term, if any (it may be deposed and not know it yet). */
   leader(): NodeId {
     let best: SimNode | null = null;
     for (const n of this.nodes.values()) {
@@ -130,12 +130,37 @@ export class Cluster {
     return best ? best.id : NONE;
   }
 
-  /** True when a live leader holds the highest term among live nodes. */
+  /** True when some live leader is followed, in its term, by a majority of its voters. */
   available(): boolean {
-    let maxTerm = 0;
-    for (const n of this.nodes.values()) if (n.alive) maxTerm = Math.max(maxTerm, n.rn.raft.term);
-    const l = this.leader();
-    return l !== NONE && this.node(l).rn.raft.term === maxTerm;
+    for (const l of this.nodes.values()) {
+      if (!l.isLeader()) continue;
+      const term = l.rn.raft.term;
+      const voters = l.rn.raft.trk.voters;
+      let n = 0;
+      for (const id of voters) {
+        const f = this.nodes.get(id);
+        if (f?.alive && f.rn.raft.term === term && f.rn.raft.lead === l.id) n++;
+      }
+      if (n >= Math.floor(voters.size / 2) + 1) return true;
+    }
+    return false;
+  }
+
+  /**
+   * True when a majority of the latest configuration's voters is alive and fully connected, so an
+   * election can succeed. Brute force over subsets: clusters here have at most a handful of nodes.
+   */
+  healthyQuorum(): boolean {
+    const voters = this.latestConf.cs.voters.filter((id) => this.nodes.get(id)?.alive);
+    const need = Math.floor(this.latestConf.cs.voters.length / 2) + 1;
+    if (voters.length < need) return false;
+    if (voters.length > 12) return true; // not simulated; avoid the exponential search
+    for (let mask = 0; mask < 1 << voters.length; mask++) {
+      const set = voters.filter((_, i) => mask & (1 << i));
+      if (set.length < need) continue;
+      if (set.every((a) => set.every((b) => a === b || !this.net.isCut(a, b)))) return true;
+    }
+    return false;
   }
 
   /** Advances the virtual clock by one unit: ticks due, messages due, then Ready handling. */
