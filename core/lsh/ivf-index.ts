@@ -98,6 +98,7 @@ export class IvfIndex {
   private ownerCell = new Uint32Array(0);
   private ownerPos = new Uint32Array(0);
   private gather = new Int8Array(0);
+  private recheckRows = new Float32Array(0);
   private readonly cand = new Candidates();
   readonly lastStats = { candidates: 0, scored: 0 };
 
@@ -244,14 +245,16 @@ export class IvfIndex {
     }
     const d = this.params.dim;
     const m = top.indices.length;
-    const rows = new Float32Array(m * d);
+    if (this.recheckRows.length < m * d) this.recheckRows = new Float32Array(m * d);
+    const rows = this.recheckRows;
     for (let i = 0; i < m; i++) {
       const j = top.indices[i]!;
-      const cell = this.cells[this.ownerCell[j]!]!;
-      const p = this.ownerPos[j]!;
-      rows.set(cell.unit.subarray(p * d, p * d + d), i * d);
+      const src = this.cells[this.ownerCell[j]!]!.unit;
+      const from = this.ownerPos[j]! * d;
+      const to = i * d;
+      for (let x = 0; x < d; x++) rows[to + x] = src[from + x]!;
     }
-    const exact = this.kernels.topK(this.kernels.dotBatchF32(unit, rows), k);
+    const exact = this.kernels.topK(this.kernels.dotBatchF32(unit, rows.subarray(0, m * d)), k);
     return {
       ids: Array.from(exact.indices, (i) => this.owner[top.indices[i]!]!),
       scores: Array.from(exact.scores),

@@ -32,3 +32,17 @@ export function nsPerOp(fn: () => unknown, minMs = 150, rounds = 5): number {
 export function fmt(n: number, digits = 1): string {
   return n >= 1000 ? n.toFixed(0) : n.toFixed(digits);
 }
+
+/**
+ * A stopwatch for throughput on a shared machine: CPU seconds of this process (user + system) next
+ * to wall seconds. The searches compared here are single-threaded and synchronous, so CPU time is
+ * what they cost even when other jobs compete for the cores.
+ */
+export function stopwatch(): () => { cpu: number; wall: number } {
+  const c0 = process.cpuUsage();
+  const w0 = performance.now();
+  return () => {
+    const c = process.cpuUsage(c0);
+    return { cpu: (c.user + c.system) / 1e6, wall: (performance.now() - w0) / 1000 };
+  };
+}
