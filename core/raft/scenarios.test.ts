@@ -187,6 +187,20 @@ describe('replication and safety', () => {
       expect(c.node(f).kv.get(`k${i}`)).toBe(c.node(lead).kv.get(`k${i}`));
   });
 
+  it('snapshot install completes when chunks are lost or duplicated (the leader re-sends)', () => {
+    const c = make({ snapshotEvery: 20, compactionLag: 0, raft: { maxSnapshotChunkBytes: 32 } });
+    const lead = waitLeader(c);
+    const f = others(c, lead)[0] as NodeId;
+    c.crash(f);
+    for (let i = 0; i < 100; i++)
+      call(c, 1, lead, { kind: 'put', key: `k${i % 5}`, value: `v${i}` });
+    c.net.faults = { drop: 0.3, duplicate: 0.2, minDelay: 1, maxDelay: 20 };
+    c.restart(f);
+    expect(c.runUntil(() => c.node(f).applied >= c.node(lead).applied, 2_000 * TICK)).toBe(true);
+    for (let i = 0; i < 5; i++)
+      expect(c.node(f).kv.get(`k${i}`)).toBe(c.node(lead).kv.get(`k${i}`));
+  });
+
   it('fast backtracking: a follower with a long divergent suffix is repaired in a few round trips', () => {
     const c = make({ nodes: 5, raft: { maxSizePerMsg: 1 << 20 } });
     const old = waitLeader(c);

@@ -2,6 +2,7 @@
 // surfaces deterministically; the same script on the correct implementation must pass.
 import { describe, expect, it } from 'vitest';
 import { Cluster } from '../sim/cluster.ts';
+import { runSeed } from '../sim/run.ts';
 import type { ClusterOptions } from '../sim/cluster.ts';
 import type { Message, NodeId } from '../types.ts';
 import { MessageType } from '../types.ts';
@@ -134,6 +135,17 @@ function followerLocalReads(bug: boolean): Cluster {
   c.settle();
   return c;
 }
+
+describe('random fault schedules expose a broken variant', () => {
+  it('follower-local reads are flagged in most seeds', () => {
+    let flagged = 0;
+    for (let seed = 1; seed <= 20; seed++) {
+      const r = runSeed({ seed, bugs: { followerLocalReads: true } });
+      if (r.violation?.startsWith('non-linearizable')) flagged++;
+    }
+    expect(flagged).toBeGreaterThanOrEqual(10);
+  });
+});
 
 describe('checker catches deliberately broken Raft variants', () => {
   const cases = [
