@@ -33,3 +33,4 @@ export {
   fnv1a,
   MAX_ROW_BYTES,
 } from './serialize.ts';
+export { serializeIvf, deserializeIvf } from './serialize-ivf.ts';

@@ -5,6 +5,8 @@ import { trainCentroids } from './kmeans.ts';
 import { randomHyperplanes, seededRng } from './prng.ts';
 import { LshError } from './errors.ts';
 import { bruteForce, clustered, row } from './testing.ts';
+import { deserializeIvf, serializeIvf } from './serialize-ivf.ts';
+import { fromRows, toRows } from './serialize.ts';
 
 const k = referenceKernels;
 const dim = 24;
@@ -81,5 +83,42 @@ describe('IvfIndex (k-means cells + int8 re-rank)', () => {
     expect(hits.ids[0]).toBe(1);
     for (const id of idx.search(row(data, dim, 3), 50).ids) expect(live.has(id)).toBe(true);
     expect(() => idx.delete(0)).toThrow(LshError);
+  });
+});
+
+describe('IVF snapshot', () => {
+  const data = clustered(seededRng(21), 800, dim, 8, 0.4);
+  const centroids = trainCentroids(k, unitRows(data), dim, 12, 4, seededRng(22));
+
+  it('round-trips with sketches and f32 rows, through ≤ 2 MB rows', () => {
+    const sketch = { planes: randomHyperplanes(seededRng(23), 64, dim), bits: 64, rerank: 200 };
+    const idx = new IvfIndex({ dim, nprobe: 5, sketch, keepF32: true }, centroids, k);
+    idx.insertMany(
+      Array.from({ length: 800 }, (_, i) => i * 2),
+      data,
+    );
+    idx.delete(10);
+    const bytes = serializeIvf(idx);
+    const back = deserializeIvf(fromRows(toRows(bytes, 4096)), k);
+    expect(back.size).toBe(799);
+    expect(back.cellSizes()).toEqual(idx.cellSizes());
+    for (const r of [0, 300, 799]) {
+      const q = row(data, dim, r);
+      expect(back.search(q, 10)).toEqual(idx.search(q, 10));
+      expect(back.search(q, 10, { rerank: 0 })).toEqual(idx.search(q, 10, { rerank: 0 }));
+    }
+    // Still updatable after loading.
+    back.upsert(10, row(data, dim, 5));
+    expect(back.search(row(data, dim, 5), 2).ids).toContain(10);
+  });
+
+  it('rejects a corrupted snapshot', () => {
+    const idx = new IvfIndex({ dim, nprobe: 3 }, centroids, k);
+    idx.insertMany([1, 2, 3], data.subarray(0, 3 * dim));
+    const bytes = serializeIvf(idx);
+    const bad = bytes.slice();
+    bad[bad.length - 1]! ^= 0xff;
+    expect(() => deserializeIvf(bad, k)).toThrow(/checksum/);
+    expect(() => deserializeIvf(bytes.subarray(0, 40), k)).toThrow(LshError);
   });
 });

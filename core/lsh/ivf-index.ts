@@ -273,6 +273,53 @@ export class IvfIndex {
     return this.cells.map((c) => c.len);
   }
 
+  /** Read-only view of cell c's live rows, for snapshots. */
+  cellView(c: number): {
+    ids: Float64Array;
+    scales: Float32Array;
+    rows: Int8Array;
+    codes: Uint32Array;
+    unit: Float32Array;
+  } {
+    const cell = this.cells[c]!;
+    const d = this.params.dim;
+    const n = cell.len;
+    return {
+      ids: cell.ids.subarray(0, n),
+      scales: cell.scales.subarray(0, n),
+      rows: cell.rows.subarray(0, n * d),
+      codes: cell.codes.subarray(0, n * this.words),
+      unit: cell.unit.subarray(0, cell.unit.length > 0 ? n * d : 0),
+    };
+  }
+
+  /** Appends already-encoded rows to cell c (loading a snapshot; no re-assignment, no re-hash). */
+  restoreRows(
+    c: number,
+    ids: Float64Array,
+    scales: Float32Array,
+    rows: Int8Array,
+    codes: Uint32Array,
+    unit: Float32Array | undefined,
+  ): void {
+    const d = this.params.dim;
+    const w = this.words;
+    const cell = this.cells[c];
+    if (!cell) throw new LshError('corrupt', `cell ${c} does not exist`);
+    for (let i = 0; i < ids.length; i++) {
+      const id = ids[i]!;
+      if (this.where.has(id)) throw new LshError('corrupt', `id ${id} appears twice`);
+      if (cell.len === cell.scales.length) cell.grow(d, w);
+      const pos = cell.len++;
+      cell.ids[pos] = id;
+      cell.scales[pos] = scales[i]!;
+      cell.rows.set(rows.subarray(i * d, i * d + d), pos * d);
+      if (w > 0) cell.codes.set(codes.subarray(i * w, i * w + w), pos * w);
+      if (unit && cell.unit.length > 0) cell.unit.set(unit.subarray(i * d, i * d + d), pos * d);
+      this.where.set(id, { cell: c, pos });
+    }
+  }
+
   private place(id: number, c: number, unit: Float32Array): void {
     const d = this.params.dim;
     const w = this.words;

@@ -20,7 +20,10 @@ export function prepareQuery(kernels: VectorKernels, unit: Float32Array): Query 
   return { unit, q8, qScale };
 }
 
-/** Copies rows slots[0..count) of an int8 matrix into out; word-wise when rows are 4-byte sized. */
+/**
+ * Copies rows slots[0..count) of an int8 matrix into out. Random rows of a large store are
+ * memory-bound (cache misses), so a plain per-row memcpy is as good as any word loop here.
+ */
 export function gatherRows(
   src: Int8Array,
   dim: number,
@@ -28,21 +31,9 @@ export function gatherRows(
   count: number,
   out: Int8Array,
 ): void {
-  if (dim % 4 === 0 && src.byteOffset % 4 === 0 && out.byteOffset % 4 === 0) {
-    // One Int32Array view per buffer instead of a subarray object per row.
-    const w = dim >>> 2;
-    const from = new Int32Array(src.buffer, src.byteOffset, src.length >>> 2);
-    const to = new Int32Array(out.buffer, out.byteOffset, out.length >>> 2);
-    for (let j = 0; j < count; j++) {
-      const s = slots[j]! * w;
-      const o = j * w;
-      for (let i = 0; i < w; i++) to[o + i] = from[s + i]!;
-    }
-    return;
-  }
   for (let j = 0; j < count; j++) {
-    const s = slots[j]!;
-    out.set(src.subarray(s * dim, s * dim + dim), j * dim);
+    const s = slots[j]! * dim;
+    out.set(src.subarray(s, s + dim), j * dim);
   }
 }
 
