@@ -223,6 +223,39 @@ describe('RawNode and Ready', () => {
     expect(() => node(nodes, 1).rn.propose(new Uint8Array(84))).not.toThrow();
   });
 
+  it('reportUnreachable moves a pipelining follower back to probing', () => {
+    const nodes = cluster(3);
+    node(nodes, 1).rn.campaign();
+    stabilize(nodes);
+    expect(node(nodes, 1).rn.status().progress.get(2)?.state).toBe('replicate');
+    node(nodes, 1).rn.reportUnreachable(2);
+    expect(node(nodes, 1).rn.status().progress.get(2)?.state).toBe('probe');
+  });
+
+  it('a follower behind the compaction point gets a snapshot; reportSnapshot(failure) retries', () => {
+    const nodes = cluster(3);
+    node(nodes, 1).rn.campaign();
+    stabilize(nodes);
+    const cut = (m: Message): boolean => m.to !== 3 && m.from !== 3;
+    for (let i = 0; i < 5; i++) {
+      node(nodes, 1).rn.propose(new Uint8Array([i]));
+      stabilize(nodes, cut);
+    }
+    const l = node(nodes, 1);
+    l.storage.createSnapshot(l.applied, { voters: [1, 2, 3], learners: [] }, new Uint8Array([42]));
+    l.storage.compact(l.applied);
+    l.rn.tick();
+    const sent = stabilize(nodes, (m) => m.type !== MessageType.Snap);
+    expect(sent.some((m) => m.type === MessageType.Snap && m.to === 3)).toBe(true);
+    expect(l.rn.status().progress.get(3)?.state).toBe('snapshot');
+    l.rn.reportSnapshot(3, false);
+    expect(l.rn.status().progress.get(3)?.state).toBe('probe');
+    l.rn.tick();
+    stabilize(nodes);
+    expect(node(nodes, 3).storage.snapshot().data).toEqual(new Uint8Array([42]));
+    expect(node(nodes, 3).rn.status().hardState.commit).toBe(l.rn.status().hardState.commit);
+  });
+
   it('stepping local message types from the network is refused', () => {
     const nodes = cluster(3);
     expect(() =>

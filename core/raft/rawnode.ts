@@ -6,7 +6,7 @@ import type { Config } from './config.ts';
 import { Raft } from './raft.ts';
 import type { Ready } from './ready.ts';
 import type { ConfState, Entry, HardState, Message, NodeId, SoftState } from './types.ts';
-import { MessageType, NONE, hardStateEqual, msg } from './types.ts';
+import { MessageType, NONE, StateType, hardStateEqual, msg } from './types.ts';
 import { RaftError, RaftErrorCode } from './errors.ts';
 
 export interface Status {
@@ -71,6 +71,28 @@ export class RawNode {
 
   transferLeadership(to: NodeId): void {
     this.raft.step(msg({ type: MessageType.TransferLeader, from: to }));
+  }
+
+  /**
+   * The transport failed to reach `id`. A leader stops pipelining to it and probes instead, so it
+   * does not keep filling a window nobody reads.
+   */
+  reportUnreachable(id: NodeId): void {
+    const pr = this.raft.state === StateType.Leader ? this.raft.trk.progress.get(id) : undefined;
+    if (pr && pr.state === 'replicate') pr.becomeProbe();
+  }
+
+  /**
+   * The transport finished (or failed) sending a snapshot to `id`. Without this call the leader
+   * retries after two election timeouts on its own.
+   */
+  reportSnapshot(id: NodeId, ok: boolean): void {
+    const pr = this.raft.state === StateType.Leader ? this.raft.trk.progress.get(id) : undefined;
+    if (!pr || pr.state !== 'snapshot') return;
+    if (!ok) pr.pendingSnapshot = 0;
+    // Wait for the follower's reply (or the next heartbeat) before sending more.
+    pr.becomeProbe();
+    pr.msgAppFlowPaused = true;
   }
 
   /** Steps a message received from the network. */
