@@ -53,6 +53,9 @@ export class Cluster {
   private readonly pendingReads = new Map<string, number>();
   private nextOpId = 1;
   private readonly clientSeq = new Map<number, number>();
+  private readonly leadersByTerm = new Map<number, NodeId>();
+  /** Invariant failures seen while running (Election Safety). */
+  readonly safetyErrors: string[] = [];
   /** Operations some state machine applied: the only unanswered writes that can have taken effect. */
   private readonly appliedOps = new Set<number>();
   /** Latest configuration applied anywhere, with its index. */
@@ -175,6 +178,23 @@ export class Cluster {
     for (const m of this.net.due(this.now)) this.nodes.get(m.to)?.deliver(m);
     this.processAll();
     this.expireOps();
+    this.checkElectionSafety();
+  }
+
+  /** Election Safety: at most one leader per term, over the whole run. */
+  private checkElectionSafety(): void {
+    for (const n of this.nodes.values()) {
+      if (!n.isLeader()) continue;
+      const t = n.rn.raft.term;
+      const prev = this.leadersByTerm.get(t);
+      if (prev === undefined) this.leadersByTerm.set(t, n.id);
+      else if (
+        prev !== n.id &&
+        !this.safetyErrors.some((e) => e.startsWith(`two leaders in term ${t}:`))
+      ) {
+        this.safetyErrors.push(`two leaders in term ${t}: ${prev} and ${n.id}`);
+      }
+    }
   }
 
   run(units: number): void {

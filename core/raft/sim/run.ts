@@ -117,10 +117,10 @@ export function runSeed(o: RunOptions): RunResult {
   c.run(40 * TICK);
   c.settle();
   if (down > 0) outages.push(down);
-  const logErrs = c.checkLogs();
+  const logErrs = [...c.safetyErrors, ...c.checkLogs()];
   const res = checkHistory(c.checkableHistory());
   let violation: string | null = null;
-  if (logErrs.length > 0) violation = `log safety: ${logErrs.slice(0, 3).join('; ')}`;
+  if (logErrs.length > 0) violation = `safety: ${logErrs.slice(0, 3).join('; ')}`;
   else if (res.violation) violation = formatViolation(res.violation);
   const completed = c.history.filter((h) => h.ret !== null).length;
   let h = 2166136261;
