@@ -9,6 +9,7 @@ import { ReadOnly } from './readonly.ts';
 import { stepCandidate, stepFollower } from './step-follower.ts';
 import { bcastAppend, stepLeader } from './step-leader.ts';
 import { ProgressTracker } from './tracker/tracker.ts';
+import type { VoteResult } from './quorum/majority.ts';
 import type { Entry, HardState, Message, NodeId, ReadState, SoftState } from './types.ts';
 import { MessageType, NONE, StateType, entriesSize, msg } from './types.ts';
 
@@ -247,7 +248,7 @@ export class Raft {
       voteType = MessageType.Vote;
       term = this.term;
     }
-    if (this.poll(this.id, voteType, true) === 'won') {
+    if (this.poll(this.id, true) === 'won') {
       // Single voter: no one to ask.
       if (t === 'pre-election') this.campaign('election');
       else this.becomeLeader();
@@ -269,7 +270,7 @@ export class Raft {
     }
   }
 
-  poll(id: NodeId, _t: MessageType, granted: boolean): 'pending' | 'lost' | 'won' {
+  poll(id: NodeId, granted: boolean): VoteResult {
     this.trk.recordVote(id, granted);
     return this.trk.tallyVotes().result;
   }

@@ -146,7 +146,7 @@ export function stepCandidate(r: Raft, m: Message): void {
     case MessageType.VoteResp:
     case MessageType.PreVoteResp: {
       if (m.type !== myVoteResp) return;
-      const res = r.poll(m.from, m.type, !m.reject);
+      const res = r.poll(m.from, !m.reject);
       if (res === 'won') {
         if (r.state === StateType.PreCandidate) {
           r.campaign('election');
