@@ -122,6 +122,26 @@ describe('RawNode and Ready', () => {
     expect(isRaftError(err, RaftErrorCode.ProposalDropped)).toBe(true);
   });
 
+  it('election timeouts are randomized in [electionTick, 2 * electionTick) from the injected Rand', () => {
+    const seen = new Set<number>();
+    for (let seed = 1; seed <= 50; seed++) {
+      const storage = new MemoryStorage();
+      bootstrap(storage, [1, 2, 3]);
+      const rn = new RawNode({
+        id: 1,
+        electionTick: 10,
+        heartbeatTick: 1,
+        storage,
+        rand: new SeededRand(seed),
+      });
+      const t = rn.raft.randomizedElectionTimeout;
+      expect(t).toBeGreaterThanOrEqual(10);
+      expect(t).toBeLessThan(20);
+      seen.add(t);
+    }
+    expect(seen.size).toBeGreaterThan(5);
+  });
+
   it('a single-node cluster elects itself and commits alone', () => {
     const nodes = cluster(1);
     node(nodes, 1).rn.campaign();
