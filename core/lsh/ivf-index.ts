@@ -207,21 +207,43 @@ export class IvfIndex {
     let total = 0;
     for (const c of probe) total += this.cells[c]!.len;
     this.ensureOwners(total);
+    // One fused kernel call per cell writes scaled scores straight into the shared buffer; which
+    // cell a score came from is resolved afterwards, for the winners only.
+    const starts: number[] = [];
+    const from: number[] = [];
     let n = 0;
     for (const c of probe) {
       const cell = this.cells[c]!;
       if (cell.len === 0) continue;
-      const dots = this.kernels.dotBatchI8(q.q8, cell.rows.subarray(0, cell.len * d));
-      for (let j = 0; j < cell.len; j++) {
-        this.scores[n] = dots[j]! * cell.scales[j]! * q.qScale;
-        this.ownerCell[n] = c;
-        this.ownerPos[n] = j;
-        this.owner[n++] = cell.ids[j]!;
-      }
+      this.kernels.scoreI8(
+        q.q8,
+        q.qScale,
+        cell.rows.subarray(0, cell.len * d),
+        cell.scales.subarray(0, cell.len),
+        this.scores.subarray(n, n + cell.len),
+      );
+      starts.push(n);
+      from.push(c);
+      n += cell.len;
     }
     this.lastStats.candidates = n;
     this.lastStats.scored = n;
-    return this.finish(unit, n, k, recheck);
+    return this.finish(unit, n, k, recheck, (indices) => {
+      for (const j of indices) {
+        let lo = 0;
+        let hi = starts.length - 1;
+        while (lo < hi) {
+          const mid = (lo + hi + 1) >> 1;
+          if (starts[mid]! <= j) lo = mid;
+          else hi = mid - 1;
+        }
+        const c = from[lo]!;
+        const pos = j - starts[lo]!;
+        this.ownerCell[j] = c;
+        this.ownerPos[j] = pos;
+        this.owner[j] = this.cells[c]!.ids[pos]!;
+      }
+    });
   }
 
   private ensureOwners(n: number): void {
@@ -233,9 +255,19 @@ export class IvfIndex {
     this.ownerPos = new Uint32Array(cap);
   }
 
-  /** Top-k of the n scored rows; with recheck > 0 the int8 winners are re-scored in f32. */
-  private finish(unit: Float32Array, n: number, k: number, recheck: number): Hits {
+  /**
+   * Top-k of the n scored rows; with recheck > 0 the int8 winners are re-scored in f32. resolve, if
+   * given, fills the owner arrays for the winning indices (the plain scan leaves them unset).
+   */
+  private finish(
+    unit: Float32Array,
+    n: number,
+    k: number,
+    recheck: number,
+    resolve?: (indices: Uint32Array) => void,
+  ): Hits {
     const top = this.kernels.topK(this.scores.subarray(0, n), recheck > k ? recheck : k);
+    resolve?.(top.indices);
     if (recheck <= 0 || top.indices.length === 0) {
       const m = Math.min(k, top.indices.length);
       return {

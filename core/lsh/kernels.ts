@@ -26,6 +26,14 @@ export interface VectorKernels {
   ): Float32Array;
   /** Integer dots of an int8 query against int8 rows (scales are applied by the caller). */
   dotBatchI8(query: Int8Array, rows: Int8Array, out?: Int32Array): Int32Array;
+  /** out[r] = queryScale · rowScales[r] · Σ query·row r: scaled int8 scores (≈ cosine for unit codes). */
+  scoreI8(
+    query: Int8Array,
+    queryScale: number,
+    rows: Int8Array,
+    rowScales: Float32Array,
+    out?: Float32Array,
+  ): Float32Array;
   /** Writes round(v/scale) clamped to ±127 into out and returns scale = max|v|/127 (0 for v = 0). */
   quantizeI8(v: Float32Array, out: Int8Array): number;
   /**

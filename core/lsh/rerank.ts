@@ -40,7 +40,7 @@ export function gatherRows(
 /** Reusable gather buffers, grown on demand, so a search allocates little. */
 export class Reranker {
   private rows = new Int8Array(0);
-  private dots = new Int32Array(0);
+  private rowScales = new Float32Array(0);
   private scores = new Float32Array(0);
 
   private readonly kernels: VectorKernels;
@@ -60,17 +60,19 @@ export class Reranker {
     const d = store.dim;
     if (this.rows.length < count * d) {
       this.rows = new Int8Array(Math.max(count * d, this.rows.length * 2));
-      this.dots = new Int32Array(this.rows.length / d);
+      this.rowScales = new Float32Array(this.rows.length / d);
       this.scores = new Float32Array(this.rows.length / d);
     }
     gatherRows(store.rows, d, slots, count, this.rows);
-    const dots = this.kernels.dotBatchI8(
+    const rowScales = this.rowScales.subarray(0, count);
+    for (let j = 0; j < count; j++) rowScales[j] = store.scales[slots[j]!]!;
+    const scores = this.kernels.scoreI8(
       q.q8,
+      q.qScale,
       this.rows.subarray(0, count * d),
-      this.dots.subarray(0, count),
+      rowScales,
+      this.scores.subarray(0, count),
     );
-    const scores = this.scores.subarray(0, count);
-    for (let j = 0; j < count; j++) scores[j] = dots[j]! * store.scales[slots[j]!]! * q.qScale;
     const keep = store.keepF32 && recheck > 0 ? Math.max(k, recheck) : k;
     const top = this.kernels.topK(scores, keep);
     if (keep === k || top.indices.length === 0) {

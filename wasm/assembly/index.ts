@@ -142,6 +142,25 @@ export function dot_batch_i8(q: usize, rows: usize, count: i32, dim: i32, out: u
   }
 }
 
+/** out[r] = qscale · scales[r] · dot_i8(q, row r): int8 scores with their scales, in one pass. */
+export function score_i8(
+  q: usize,
+  qscale: f32,
+  rows: usize,
+  scales: usize,
+  count: i32,
+  dim: i32,
+  out: usize,
+): void {
+  for (let r = 0; r < count; r++) {
+    const o = (<usize>r) << 2;
+    store<f32>(
+      out + o,
+      <f32>dot_i8(q, rows + <usize>r * <usize>dim, dim) * load<f32>(scales + o) * qscale,
+    );
+  }
+}
+
 /** Symmetric quantization to [-127, 127]; returns the scale (0 for a zero vector). */
 export function quantize_i8(src: usize, n: i32, dst: usize): f32 {
   // pmax is one instruction (max is NaN-exact and slow), so non-finite input is tracked apart:

@@ -196,6 +196,41 @@ export function runKernelContract(
       );
     });
 
+    it('scoreI8 equals the integer dot times both scales, per row', () => {
+      const arb = fc
+        .tuple(
+          dimArb.filter((d) => d > 0),
+          fc.integer({ min: 0, max: 9 }),
+        )
+        .chain(([d, n]) =>
+          fc.tuple(
+            i8Arb(d),
+            i8Arb(d * n),
+            fc.array(fc.float({ min: 0, max: 2, noNaN: true }), { minLength: n, maxLength: n }),
+            fc.float({ min: 0, max: 2, noNaN: true }),
+          ),
+        );
+      run(
+        fc.property(arb, ([q, rows, scales, qs]) => {
+          const rs = Float32Array.from(scales);
+          const out = k.scoreI8(q, qs, rows, rs);
+          expect(out.length).toBe(rs.length);
+          for (let r = 0; r < rs.length; r++) {
+            const want = exactDot(q, rows, r * q.length).s * rs[r]! * qs;
+            expect(Math.abs(out[r]! - want)).toBeLessThanOrEqual(1e-6 * Math.abs(want) + 1e-9);
+          }
+        }) as never,
+      );
+      expectNonFinite(() =>
+        k.scoreI8(
+          new Int8Array(4).fill(1),
+          1,
+          new Int8Array(4).fill(1),
+          Float32Array.of(Number.NaN),
+        ),
+      );
+    });
+
     it('quantizeI8 reconstructs within half a step and keeps the extreme at ±127', () => {
       run(
         fc.property(dimArb.chain(vecArb), (v) => {

@@ -145,6 +145,18 @@ export const referenceKernels: VectorKernels = {
     return res;
   },
 
+  scoreI8(query, queryScale, rows, rowScales, out) {
+    const n = rowCount('scoreI8', rows.length, query.length);
+    sameLength('scoreI8 scales', rowScales, { length: n });
+    checkScale('scoreI8 query scale', queryScale);
+    rejectNonFinite('scoreI8 row scales', rowScales);
+    const res = out ?? new Float32Array(n);
+    checkOut('scoreI8', res, n);
+    const d = query.length;
+    for (let r = 0; r < n; r++) res[r] = dotInt(query, rows, r * d, d) * rowScales[r]! * queryScale;
+    return res;
+  },
+
   quantizeI8(v, out) {
     sameLength('quantizeI8', v, out);
     rejectNonFinite('quantizeI8 input', v);

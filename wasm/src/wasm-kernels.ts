@@ -30,6 +30,15 @@ interface KernelExports {
     out: number,
   ): void;
   dot_batch_i8(q: number, rows: number, count: number, dim: number, out: number): void;
+  score_i8(
+    q: number,
+    qscale: number,
+    rows: number,
+    scales: number,
+    count: number,
+    dim: number,
+    out: number,
+  ): void;
   quantize_i8(src: number, n: number, dst: number): number;
   simhash(v: number, planes: number, bits: number, dim: number, proj: number, code: number): void;
   hamming(a: number, b: number, words: number): number;
@@ -201,6 +210,24 @@ export function createWasmKernels(
       const po = arena.alloc(n * 4);
       k.dot_batch_i8(pq, pr, n, query.length, po);
       res.set(i32(po, n));
+      return res;
+    },
+
+    scoreI8(query, queryScale, rows, rowScales, out) {
+      const n = rowCount('scoreI8', rows.length, query.length);
+      sameLength('scoreI8 scales', rowScales, { length: n });
+      checkScale('scoreI8 query scale', queryScale);
+      const res = out ?? new Float32Array(n);
+      checkOut('scoreI8', res, n);
+      arena.reset();
+      const pq = putI8(query);
+      const pr = putI8(rows);
+      const ps = putF32(rowScales);
+      const po = arena.alloc(n * 4);
+      k.score_i8(pq, queryScale, pr, ps, n, query.length, po);
+      // A NaN/∞ row scale makes its score non-finite; only then scan the scales.
+      if (anyNonFinite(po, n) && anyNonFinite(ps, n)) throw nonFinite('scoreI8 row scales');
+      res.set(f32(po, n));
       return res;
     },
 
