@@ -1,10 +1,10 @@
 /**
  * bench:gateway — how much the edge adds to a request. A chat request goes client -> edge
  * (workerd, via Miniflare) -> Registry and NodeSession DOs -> node over WebSocket and back, with a node whose
- * engine answers instantly. The same client also calls a plain Node HTTP server on loopback that
- * answers the same JSON at once; the edge's overhead is the difference at each percentile.
+ * engine answers instantly. The same client also calls a plain Node HTTP server (its own process,
+ * on loopback) that answers a chat completion at once; the edge's overhead is the difference at
+ * each percentile. Edge and direct runs are interleaved in batches so both see the same noise.
  */
-import { createServer } from 'node:http';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -45,19 +45,7 @@ const stateDir = await mkdtemp(join(tmpdir(), 'proxima-bench-'));
 const edge = await startEdgeRuntime({ port: 0, persistDir: join(stateDir, 'edge'), adminToken });
 const url = edge.url;
 let node: ReturnType<typeof spawnChild> | undefined;
-const direct = createServer((req, res) => {
-  req.resume();
-  req.on('end', () => {
-    res.setHeader('content-type', 'application/json');
-    res.end(
-      JSON.stringify({
-        id: 'x',
-        object: 'chat.completion',
-        choices: [{ message: { content: 'ok' } }],
-      }),
-    );
-  });
-});
+let direct: ReturnType<typeof spawnChild> | undefined;
 
 try {
   for (const [path, body] of [
@@ -82,9 +70,18 @@ try {
     },
   });
   await ready;
-  await new Promise<void>((r) => direct.listen(0, '127.0.0.1', r));
-  const directAddress = direct.address();
-  const directUrl = `http://127.0.0.1:${typeof directAddress === 'object' && directAddress ? directAddress.port : 0}`;
+  let directPort: (port: number) => void = () => undefined;
+  const directReady = new Promise<number>((r) => (directPort = r));
+  direct = spawnChild({
+    name: 'direct',
+    command: process.execPath,
+    args: [join(import.meta.dirname, 'direct-server.ts')],
+    onLine: (line) => {
+      const match = /^port (\d+)$/.exec(line);
+      if (match) directPort(Number(match[1]));
+    },
+  });
+  const directUrl = `http://127.0.0.1:${await directReady}`;
 
   const body = JSON.stringify({
     model: INSTANT_MODEL,
@@ -139,7 +136,7 @@ try {
   };
   console.log(JSON.stringify(result));
 } finally {
-  direct.close();
+  await direct?.stop('SIGTERM', 2000);
   await node?.stop('SIGTERM', 3000);
   await edge.stop();
   await rm(stateDir, { recursive: true, force: true });

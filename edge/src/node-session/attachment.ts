@@ -10,12 +10,25 @@ export interface SocketState {
   draining: boolean;
 }
 
-export function readState(ws: WebSocket): SocketState | null {
-  const value: unknown = ws.deserializeAttachment();
-  if (typeof value !== 'object' || value === null || !('nodeId' in value)) return null;
-  return value as SocketState;
-}
+/**
+ * Socket state, read from the attachment once per wake-up and then from memory: deserializing an
+ * attachment on every frame costs more than the frame. Writes go to both.
+ */
+export class SocketStates {
+  private readonly memo = new WeakMap<WebSocket, SocketState>();
 
-export function writeState(ws: WebSocket, state: SocketState): void {
-  ws.serializeAttachment(state);
+  read(ws: WebSocket): SocketState | null {
+    const cached = this.memo.get(ws);
+    if (cached) return cached;
+    const value: unknown = ws.deserializeAttachment();
+    if (typeof value !== 'object' || value === null || !('nodeId' in value)) return null;
+    const state = value as SocketState;
+    this.memo.set(ws, state);
+    return state;
+  }
+
+  write(ws: WebSocket, state: SocketState): void {
+    this.memo.set(ws, state);
+    ws.serializeAttachment(state);
+  }
 }

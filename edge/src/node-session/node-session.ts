@@ -11,7 +11,7 @@ import {
   type NodeToEdge,
 } from '@proxima/core/protocol';
 import { intVar, registryStub, type Env } from '../env.ts';
-import { readState, writeState, type SocketState } from './attachment.ts';
+import { SocketStates, type SocketState } from './attachment.ts';
 import { encodeJobEvent, type JobEvent } from './job-events.ts';
 
 const HELLO_TIMEOUT_MS = 10_000;
@@ -35,6 +35,7 @@ export type JobDispatch =
  */
 export class NodeSession extends DurableObject<Env> {
   private readonly jobs = new Map<string, Job>();
+  private readonly states = new SocketStates();
   private readonly heartbeatMs: number;
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -59,7 +60,7 @@ export class NodeSession extends DurableObject<Env> {
     const pair = new WebSocketPair();
     const now = Date.now();
     this.ctx.acceptWebSocket(pair[1]);
-    writeState(pair[1], {
+    this.states.write(pair[1], {
       nodeId,
       session,
       connectedAt: now,
@@ -73,8 +74,8 @@ export class NodeSession extends DurableObject<Env> {
 
   /** Sends a job to the node; the returned stream carries NDJSON JobEvents. */
   dispatch(request: JobRequest): JobDispatch {
-    const ws = this.ctx.getWebSockets().find((s) => readState(s)?.hello);
-    const state = ws ? readState(ws) : null;
+    const ws = this.ctx.getWebSockets().find((s) => this.states.read(s)?.hello);
+    const state = ws ? this.states.read(ws) : null;
     if (!ws || !state?.hello) return { ok: false, reason: 'not_connected' };
     if (state.draining) return { ok: false, reason: 'draining' };
     if (!state.hello.models.some((m) => m.id === request.model))
@@ -95,7 +96,7 @@ export class NodeSession extends DurableObject<Env> {
   }
 
   override async webSocketMessage(ws: WebSocket, frame: string | ArrayBuffer): Promise<void> {
-    const state = readState(ws);
+    const state = this.states.read(ws);
     if (!state) return ws.close(CLOSE.malformed, 'unknown socket');
     const parsed = parseNodeToEdge(frame);
     if (!parsed.ok) return this.closeWith(ws, parsed.code, parsed.reason);
@@ -132,7 +133,7 @@ export class NodeSession extends DurableObject<Env> {
     const now = Date.now();
     let next = Infinity;
     for (const ws of this.ctx.getWebSockets()) {
-      const state = readState(ws);
+      const state = this.states.read(ws);
       if (!state) continue;
       if (!state.hello) {
         const deadline = state.connectedAt + HELLO_TIMEOUT_MS;
@@ -152,11 +153,11 @@ export class NodeSession extends DurableObject<Env> {
       case 'hello':
         return this.onHello(ws, state, message);
       case 'heartbeat':
-        writeState(ws, state);
+        this.states.write(ws, state);
         return;
       case 'drain':
         state.draining = true;
-        writeState(ws, state);
+        this.states.write(ws, state);
         await registryStub(this.env).nodeDraining(state.nodeId, state.session, Date.now());
         return;
       case 'chunk':
@@ -193,7 +194,7 @@ export class NodeSession extends DurableObject<Env> {
       );
     }
     state.hello = hello;
-    writeState(ws, state);
+    this.states.write(ws, state);
     await registryStub(this.env).nodeConnected(
       {
         nodeId: hello.nodeId,
@@ -247,7 +248,7 @@ export class NodeSession extends DurableObject<Env> {
 
   private async disconnected(ws: WebSocket, why: string): Promise<void> {
     this.failJobsOf(ws, 'node_failed', `${why}; the answer was cut short`);
-    const state = readState(ws);
+    const state = this.states.read(ws);
     if (state?.hello)
       await registryStub(this.env).nodeDisconnected(state.nodeId, state.session, Date.now());
   }
