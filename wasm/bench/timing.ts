@@ -1,6 +1,10 @@
 // Small timing helpers for the benches (not tests: timings never gate CI).
 
-/** Median ns per call over several timed rounds, after a warm-up. */
+/**
+ * Median ns per call over several timed rounds, after a warm-up. Rounds are timed in CPU time of
+ * this process (see stopwatch below): the machine is shared, and wall time would charge us for
+ * other jobs' time slices.
+ */
 export function nsPerOp(fn: () => unknown, minMs = 150, rounds = 5): number {
   let sink = 0;
   const consume = (x: unknown): void => {
@@ -20,9 +24,9 @@ export function nsPerOp(fn: () => unknown, minMs = 150, rounds = 5): number {
   }
   const samples: number[] = [];
   for (let r = 0; r < rounds; r++) {
-    const t = performance.now();
+    const lap = stopwatch();
     for (let i = 0; i < iters; i++) consume(fn());
-    samples.push(((performance.now() - t) * 1e6) / iters);
+    samples.push((lap().cpu * 1e9) / iters);
   }
   samples.sort((a, b) => a - b);
   if (sink === Number.MIN_VALUE) console.log(''); // keep results observable
