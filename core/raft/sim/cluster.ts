@@ -133,8 +133,8 @@ export class Cluster {
     return best ? best.id : NONE;
   }
 
-  /** True when some live leader is followed, in its term, by a majority of its voters. */
-  available(): boolean {
+  /** A live leader followed, in its term, by a majority of its voters; NONE if there is none. */
+  availableLeader(): NodeId {
     for (const l of this.nodes.values()) {
       if (!l.isLeader()) continue;
       const term = l.rn.raft.term;
@@ -144,9 +144,13 @@ export class Cluster {
         const f = this.nodes.get(id);
         if (f?.alive && f.rn.raft.term === term && f.rn.raft.lead === l.id) n++;
       }
-      if (n >= Math.floor(voters.size / 2) + 1) return true;
+      if (n >= Math.floor(voters.size / 2) + 1) return l.id;
     }
-    return false;
+    return NONE;
+  }
+
+  available(): boolean {
+    return this.availableLeader() !== NONE;
   }
 
   /**

@@ -4,6 +4,7 @@ import { checkHistory, formatViolation } from '../checker/linearizability.ts';
 import type { Config } from '../config.ts';
 import { SeededRand } from '../rand.ts';
 import { Cluster, TICK } from './cluster.ts';
+import { NONE } from '../types.ts';
 import type { ClusterOptions } from './cluster.ts';
 import { Nemesis } from './schedule.ts';
 import { Workload } from './workload.ts';
@@ -103,18 +104,27 @@ export function runSeed(o: RunOptions): RunResult {
   for (let i = 0; i < 60 * TICK; i++) {
     work.step();
     c.step();
+    o.onStep?.(c);
     sample();
   }
-  // Liveness probe: once healed, a write through the leader must complete.
+  // Liveness probe: once healed, a write through the leader must complete within 150 ticks
+  // (retried if a leadership change swallows it).
   work.stopped = true;
   let recovered = false;
-  const lead = c.leader();
-  if (c.available()) {
-    c.invoke(1_000_000, lead, { kind: 'append', key: 'k0', value: ',probe' }, (op) => {
-      recovered = op.ret !== null;
-    });
+  let probing = false;
+  for (let i = 0; i < 150 * TICK && !recovered; i++) {
+    const lead = c.availableLeader();
+    if (!probing && lead !== NONE) {
+      probing =
+        c.invoke(1_000_000, lead, { kind: 'append', key: 'k0', value: ',probe' }, (op) => {
+          probing = false;
+          recovered = op.ret !== null;
+        }) !== null;
+    }
+    c.step();
+    o.onStep?.(c);
   }
-  c.run(40 * TICK);
+  c.run(20 * TICK);
   c.settle();
   if (down > 0) outages.push(down);
   const logErrs = [...c.safetyErrors, ...c.checkLogs()];
@@ -151,6 +161,7 @@ export interface Summary {
   checker_gave_up: number;
   unrecovered: number;
   first_violation_seed: number | null;
+  first_unrecovered_seed: number | null;
 }
 
 export function summarize(results: readonly RunResult[]): Summary {
@@ -169,5 +180,6 @@ export function summarize(results: readonly RunResult[]): Summary {
     checker_gave_up: results.filter((r) => r.checkerGaveUp).length,
     unrecovered: results.filter((r) => !r.recovered).length,
     first_violation_seed: bad ? bad.seed : null,
+    first_unrecovered_seed: results.find((r) => !r.recovered)?.seed ?? null,
   };
 }

@@ -54,7 +54,7 @@ export class Workload {
 
   private pickNode(): NodeId {
     const live = this.c.ids().filter((id) => this.c.node(id).alive);
-    const lead = this.c.leader();
+    const lead = this.c.availableLeader();
     if (lead !== NONE && this.rand.chance(0.7)) return lead;
     return live[this.rand.intn(live.length)] ?? NONE;
   }

@@ -22,6 +22,9 @@ function main(): number {
     if (r.violation && (args.verbose || results.filter((x) => x.violation).length <= 3)) {
       console.error(`seed ${s}: ${r.violation}`);
     }
+    if (!r.recovered && results.filter((x) => !x.recovered).length <= 20) {
+      console.error(`seed ${s}: did not recover after healing (liveness)`);
+    }
     if (args.verbose || (args.seeds >= 10000 && (s - args.start + 1) % 10000 === 0)) {
       console.error(`progress: ${s - args.start + 1}/${args.seeds} seeds`);
     }
