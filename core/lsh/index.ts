@@ -34,3 +34,4 @@ export {
   MAX_ROW_BYTES,
 } from './serialize.ts';
 export { serializeIvf, deserializeIvf } from './serialize-ivf.ts';
+export { tuneToRecall, recallOf, chooseCells, type TunePoint } from './tune.ts';

@@ -98,6 +98,16 @@ describe('LshIndex', () => {
     expect(r64).toBeGreaterThan(0.85);
   });
 
+  it('an empty index, or one emptied by deletes, returns no hits', () => {
+    const idx = make({ tables: 2, bits: 6, probes: 3 });
+    const v = clustered(seededRng(40), 1, 32, 1, 1);
+    expect(idx.search(v, 5)).toEqual({ ids: [], scores: [] });
+    idx.insert(9, v);
+    idx.delete(9);
+    expect(idx.search(v, 5).ids).toEqual([]);
+    expect(idx.bucketStats().buckets).toBe(0);
+  });
+
   it('rejects bad input clearly', () => {
     const idx = make({ tables: 2, bits: 6, probes: 1 });
     expect(() => idx.insert(1, new Float32Array(31))).toThrow(/dim is 32/);

@@ -3,6 +3,7 @@
 // clustered synthetic vectors and on lexical embeddings of Debian's man pages, next to hnswlib-node
 // (M=16, efConstruction=200, ef swept) on the same vectors. The final line is JSON.
 import {
+  chooseCells,
   chooseParams,
   IvfIndex,
   LshIndex,
@@ -125,7 +126,7 @@ function benchIvf(
   points: Point[],
 ): Record<string, number> {
   const n = set.data.length / DIM;
-  const nlist = Math.round(2 * Math.sqrt(n));
+  const nlist = chooseCells(n);
   const sample = Math.min(n, 40 * nlist);
   const t0 = performance.now();
   const centroids = trainCentroids(
