@@ -43,7 +43,10 @@ export function locateManPages(minPages: number): string[] {
   }
   pages = listPages();
   if (pages.length < minPages) {
-    throw new Error(`bench:lsh found ${pages.length} man pages after installing; need ${minPages}`);
+    throw new Error(
+      `bench:lsh found ${pages.length} man pages after installing; need ${minPages}. Minimal images ` +
+        'often exclude /usr/share/man in /etc/dpkg/dpkg.cfg.d/; drop that rule and reinstall the packages.',
+    );
   }
   return pages;
 }
