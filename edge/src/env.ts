@@ -10,6 +10,8 @@ export interface Env {
   readonly MAX_BODY_BYTES?: string;
   /** How often nodes send heartbeats, in ms (default 5000). */
   readonly HEARTBEAT_MS?: string;
+  /** A job whose node sends nothing for this long fails with 504/`upstream_timeout` (default 120000). */
+  readonly JOB_IDLE_TIMEOUT_MS?: string;
 }
 
 export function registryStub(env: Env): DurableObjectStub<Registry> {

@@ -22,6 +22,8 @@ interface Job {
   readonly ws: WebSocket;
   readonly controller: ReadableStreamDefaultController<Uint8Array>;
   nextSeq: number;
+  /** When the node last sent anything for this job (or when it was dispatched). */
+  lastActivity: number;
 }
 
 export type JobDispatch =
@@ -37,10 +39,12 @@ export class NodeSession extends DurableObject<Env> {
   private readonly jobs = new Map<string, Job>();
   private readonly states = new SocketStates();
   private readonly heartbeatMs: number;
+  private readonly jobIdleMs: number;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.heartbeatMs = intVar(env.HEARTBEAT_MS, 5000, 100, 600_000);
+    this.jobIdleMs = intVar(env.JOB_IDLE_TIMEOUT_MS, 120_000, 100, 3_600_000);
   }
 
   /** The Worker forwards the node's authenticated upgrade request here. */
@@ -73,25 +77,29 @@ export class NodeSession extends DurableObject<Env> {
   }
 
   /** Sends a job to the node; the returned stream carries NDJSON JobEvents. */
-  dispatch(request: JobRequest): JobDispatch {
+  async dispatch(request: JobRequest): Promise<JobDispatch> {
     const ws = this.ctx.getWebSockets().find((s) => this.states.read(s)?.hello);
     const state = ws ? this.states.read(ws) : null;
     if (!ws || !state?.hello) return { ok: false, reason: 'not_connected' };
     if (state.draining) return { ok: false, reason: 'draining' };
-    if (!state.hello.models.some((m) => m.id === request.model))
+    if (!state.hello.models.some((m) => m.id === request.model)) {
       return { ok: false, reason: 'model_not_served' };
+    }
 
     const jobId = crypto.randomUUID();
+    const now = Date.now();
     const events = new ReadableStream<Uint8Array>({
       start: (controller) => {
-        this.jobs.set(jobId, { ws, controller, nextSeq: 0 });
+        this.jobs.set(jobId, { ws, controller, nextSeq: 0, lastActivity: now });
       },
       cancel: () => {
-        if (this.jobs.delete(jobId))
+        if (this.jobs.delete(jobId)) {
           this.send(ws, { type: 'cancel', jobId, reason: 'client went away' });
+        }
       },
     });
     this.send(ws, { type: 'job', jobId, request });
+    await this.scheduleAlarm(now + this.jobIdleMs);
     return { ok: true, jobId, events };
   }
 
@@ -109,8 +117,7 @@ export class NodeSession extends DurableObject<Env> {
     } catch (err) {
       // Never let one bad exchange take the object down; the node reconnects.
       console.error('node session error', err);
-      this.failJobsOf(ws, 'internal_error', 'edge error while relaying');
-      ws.close(CLOSE.goingAway, 'edge error');
+      await this.closeWith(ws, CLOSE.goingAway, 'edge error while relaying');
     }
   }
 
@@ -128,7 +135,7 @@ export class NodeSession extends DurableObject<Env> {
     await this.disconnected(ws, 'node connection failed');
   }
 
-  /** Multiplexes the hello deadline and heartbeat liveness on the one alarm an object has. */
+  /** Multiplexes the hello deadline, heartbeat liveness and job idle timeouts on the one alarm an object has. */
   override async alarm(): Promise<void> {
     const now = Date.now();
     let next = Infinity;
@@ -144,6 +151,20 @@ export class NodeSession extends DurableObject<Env> {
       const deadline = state.lastSeen + MISSED_HEARTBEATS * this.heartbeatMs;
       if (now >= deadline) await this.closeWith(ws, CLOSE.goingAway, 'heartbeats stopped');
       else next = Math.min(next, deadline);
+    }
+    for (const [jobId, job] of this.jobs) {
+      const deadline = job.lastActivity + this.jobIdleMs;
+      if (now < deadline) {
+        next = Math.min(next, deadline);
+        continue;
+      }
+      const seconds = Math.round(this.jobIdleMs / 1000);
+      this.finish(jobId, {
+        t: 'error',
+        code: 'upstream_timeout',
+        message: `the node sent nothing for ${seconds} s`,
+      });
+      this.send(job.ws, { type: 'cancel', jobId, reason: 'idle timeout' });
     }
     if (next !== Infinity) await this.ctx.storage.setAlarm(next);
   }
@@ -229,6 +250,7 @@ export class NodeSession extends DurableObject<Env> {
       return;
     }
     job.nextSeq++;
+    job.lastActivity = Date.now();
     if (event.t === 'done') return this.finish(jobId, event);
     job.controller.enqueue(encodeJobEvent(event));
   }

@@ -12,7 +12,7 @@ import {
 import { Hono } from 'hono';
 import { requireApiKey, type AuthVariables } from '../auth/require-api-key.ts';
 import type { Env } from '../env.ts';
-import type { JobEventReader } from '../node-session/job-events.ts';
+import type { JobEvent, JobEventReader } from '../node-session/job-events.ts';
 import { dispatchJob } from './dispatch.ts';
 import { readJsonBody } from './read-json.ts';
 
@@ -41,15 +41,26 @@ chat.post('/v1/chat/completions', requireApiKey, async (c) => {
   return Response.json(await collect(who, events), { headers });
 });
 
+/** A job that ended in an error, or without a done event, as the error the client sees. */
+function jobFailure(event: JobEvent | null): ProximaError {
+  if (event === null)
+    return new ProximaError('node_failed', 'The node ended the answer without finishing it.');
+  if (event.t === 'error' && event.code === 'upstream_timeout') {
+    return new ProximaError('upstream_timeout', `The node timed out: ${event.message}.`);
+  }
+  return new ProximaError(
+    'node_failed',
+    `The node failed: ${event.t === 'error' ? event.message : 'unexpected event'}`,
+  );
+}
+
 async function collect(who: CompletionIdentity, events: JobEventReader) {
   let text = '';
   for (;;) {
     const event = await events.next();
-    if (event === null)
-      throw new ProximaError('node_failed', 'The node ended the answer without finishing it.');
-    if (event.t === 'chunk') text += event.text;
-    else if (event.t === 'done') return completionBody(who, text, event.finishReason, event.usage);
-    else throw new ProximaError('node_failed', `The node failed: ${event.message}`);
+    if (event?.t === 'chunk') text += event.text;
+    else if (event?.t === 'done') return completionBody(who, text, event.finishReason, event.usage);
+    else throw jobFailure(event);
   }
 }
 
@@ -79,10 +90,7 @@ function sseStream(
         send(SSE_DONE);
       } else {
         // A terminal error event, never a silent truncation: clients raise it as an API error.
-        const message = event
-          ? `The node failed: ${event.message}`
-          : 'The node ended the answer without finishing it.';
-        send(sseEvent(new ProximaError('node_failed', message).toBody()));
+        send(sseEvent(jobFailure(event).toBody()));
       }
       controller.close();
     },
