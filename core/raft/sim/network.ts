@@ -36,6 +36,12 @@ export class Network {
   /** Cut links "from>to". */
   private readonly cut = new Set<string>();
   readonly stats: NetworkStats = { messages: 0, bytes: 0, byType: new Map() };
+  /**
+   * Link capacity in bytes per time unit, or null for unlimited. Each directed link sends one
+   * message at a time, so per-message overhead and batching show up in throughput.
+   */
+  bandwidth: number | null = null;
+  private readonly linkBusyUntil = new Map<string, number>();
   /** Observes every message sent (tests count specific kinds). */
   tap: ((m: Message) => void) | null = null;
   /** When false, messages wait until deliver() is called explicitly (scripted tests). */
@@ -80,9 +86,15 @@ export class Network {
     const f = this.faults;
     if (f.drop > 0 && this.rand.chance(f.drop)) return;
     const copies = f.duplicate > 0 && this.rand.chance(f.duplicate) ? 2 : 1;
+    let depart = now;
+    if (this.bandwidth !== null) {
+      const link = `${m.from}>${m.to}`;
+      depart = Math.max(now, this.linkBusyUntil.get(link) ?? 0) + messageSize(m) / this.bandwidth;
+      this.linkBusyUntil.set(link, depart);
+    }
     for (let i = 0; i < copies; i++) {
       const delay = f.minDelay + this.rand.intn(f.maxDelay - f.minDelay + 1);
-      this.queue.push({ at: now + delay, seq: this.seq++, m });
+      this.queue.push({ at: Math.ceil(depart) + delay, seq: this.seq++, m });
     }
   }
 
