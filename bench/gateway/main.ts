@@ -12,6 +12,7 @@ import { spawnChild } from '../../local-node/src/dev/child.ts';
 import { startEdgeRuntime } from '../../local-node/src/dev/edge-runtime.ts';
 import { INSTANT_MODEL } from './instant-engine.ts';
 import { runLoad, type LoadResult } from './load.ts';
+import { childPids, cpuSeconds } from './proc-cpu.ts';
 import { percentile, round } from './stats.ts';
 
 const N_C1 = Number(process.env['BENCH_N_C1'] ?? 2000);
@@ -100,12 +101,30 @@ try {
   const directC1 = emptyResult();
   const edgeC16 = emptyResult();
   const directC16 = emptyResult();
+  // CPU time is what the edge costs regardless of how busy the machine is; wall-clock latency on a
+  // shared 2-core box is dominated by how soon each process gets scheduled.
+  const workerd = childPids(process.pid, 'workerd');
+  const nodePid = node.process.pid ?? 0;
+  const directPid = direct.process.pid ?? 0;
+  const cpu = { edge: 0, node: 0, direct: 0 };
+  const timed = async (kind: 'edge' | 'direct', run: () => Promise<LoadResult>) => {
+    const pids = kind === 'edge' ? [...workerd, nodePid] : [directPid];
+    const before = pids.map(cpuSeconds);
+    const result = await run();
+    const used = pids.map((pid, i) => cpuSeconds(pid) - (before[i] ?? 0));
+    if (kind === 'edge') {
+      cpu.edge += used.slice(0, workerd.length).reduce((a, b) => a + b, 0);
+      cpu.node += used.at(-1) ?? 0;
+    } else cpu.direct += used[0] ?? 0;
+    return result;
+  };
   for (let i = 0; i < BATCHES; i++) {
-    merge(edgeC1, await runLoad(N_C1 / BATCHES, 1, viaEdge));
-    merge(directC1, await runLoad(N_C1 / BATCHES, 1, viaDirect));
-    merge(edgeC16, await runLoad(N_C16 / BATCHES, 16, viaEdge));
-    merge(directC16, await runLoad(N_C16 / BATCHES, 16, viaDirect));
+    merge(edgeC1, await timed('edge', () => runLoad(N_C1 / BATCHES, 1, viaEdge)));
+    merge(directC1, await timed('direct', () => runLoad(N_C1 / BATCHES, 1, viaDirect)));
+    merge(edgeC16, await timed('edge', () => runLoad(N_C16 / BATCHES, 16, viaEdge)));
+    merge(directC16, await timed('direct', () => runLoad(N_C16 / BATCHES, 16, viaDirect)));
   }
+  const perRequestMs = (seconds: number) => round((seconds * 1000) / (N_C1 + N_C16), 3);
   if (edgeC1.errors + edgeC16.errors > 0)
     throw new Error(`edge errors: ${edgeC1.errors + edgeC16.errors}`);
 
@@ -131,6 +150,10 @@ try {
     rps_c1: round(edgeC1.rps, 0),
     rps_c16: round(edgeC16.rps, 0),
     direct_rps_c16: round(directC16.rps, 0),
+    edge_cpu_ms_per_req: perRequestMs(cpu.edge),
+    node_cpu_ms_per_req: perRequestMs(cpu.node),
+    direct_cpu_ms_per_req: perRequestMs(cpu.direct),
+    workerd_processes: workerd.length,
     requests: N_C1 + N_C16,
     goal_overhead_p99_ms: 1,
   };

@@ -157,6 +157,21 @@ describe('node sessions', () => {
     expect(cancel.jobId).toBe(job.jobId);
   });
 
+  it('cancels a non-streamed job on the node when the client aborts', async () => {
+    const { key, model, node } = await fleet();
+    const controller = new AbortController();
+    const pending = chat(key, { model, messages: hello }, { signal: controller.signal }).catch(
+      (err: unknown) => err,
+    );
+    const job = await node.next('job');
+    controller.abort();
+    await pending;
+    expect(await node.next('cancel', 1000)).toMatchObject({
+      jobId: job.jobId,
+      reason: 'client went away',
+    });
+  });
+
   it.each([
     ['not json', 'frame is not JSON'],
     [

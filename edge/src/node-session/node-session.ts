@@ -6,9 +6,11 @@ import {
   NODE_PROTOCOL_VERSION,
   parseNodeToEdge,
   type EdgeToNode,
+  type FinishReason,
   type Hello,
   type JobRequest,
   type NodeToEdge,
+  type TokenUsage,
 } from '@proxima/core/protocol';
 import { intVar, registryStub, type Env } from '../env.ts';
 import { SocketStates, type SocketState } from './attachment.ts';
@@ -18,17 +20,43 @@ const HELLO_TIMEOUT_MS = 10_000;
 /** A node silent for this many heartbeat intervals is taken for dead. */
 const MISSED_HEARTBEATS = 3;
 
+/** Where a job's output goes: a stream to the Worker, or a promise of the whole answer. */
+interface JobSink {
+  chunk(text: string): void;
+  end(event: Exclude<JobEvent, { t: 'chunk' }>): void;
+}
+
 interface Job {
   readonly ws: WebSocket;
-  readonly controller: ReadableStreamDefaultController<Uint8Array>;
+  readonly sink: JobSink;
   nextSeq: number;
   /** When the node last sent anything for this job (or when it was dispatched). */
   lastActivity: number;
 }
 
+export type Unavailable = {
+  readonly ok: false;
+  readonly reason: 'not_connected' | 'draining' | 'model_not_served';
+};
+
 export type JobDispatch =
   | { readonly ok: true; readonly jobId: string; readonly events: ReadableStream<Uint8Array> }
-  | { readonly ok: false; readonly reason: 'not_connected' | 'draining' | 'model_not_served' };
+  | Unavailable;
+
+/** A whole answer: collected here so a non-streamed request costs one RPC and no stream. */
+export type JobCompletion =
+  | {
+      readonly ok: true;
+      readonly outcome:
+        | {
+            readonly t: 'done';
+            readonly text: string;
+            readonly finishReason: FinishReason;
+            readonly usage: TokenUsage;
+          }
+        | { readonly t: 'error'; readonly code: string; readonly message: string };
+    }
+  | Unavailable;
 
 /**
  * One per node: holds that node's WebSocket (hibernation API), relays jobs to it and streams the
@@ -78,6 +106,52 @@ export class NodeSession extends DurableObject<Env> {
 
   /** Sends a job to the node; the returned stream carries NDJSON JobEvents. */
   async dispatch(request: JobRequest): Promise<JobDispatch> {
+    const target = this.target(request);
+    if (!target.ok) return target;
+    const jobId = crypto.randomUUID();
+    const events = new ReadableStream<Uint8Array>({
+      start: (controller) => {
+        this.start(jobId, target.ws, request, {
+          chunk: (text) => controller.enqueue(encodeJobEvent({ t: 'chunk', text })),
+          end: (event) => {
+            controller.enqueue(encodeJobEvent(event));
+            controller.close();
+          },
+        });
+      },
+      // The reader is gone, so only the node needs telling.
+      cancel: () => this.cancel(jobId, 'client went away', false),
+    });
+    await this.scheduleAlarm(Date.now() + this.jobIdleMs);
+    return { ok: true, jobId, events };
+  }
+
+  /** Runs a job to its end and returns the whole answer. `jobId` comes from the caller so it can cancel. */
+  async complete(jobId: string, request: JobRequest): Promise<JobCompletion> {
+    const target = this.target(request);
+    if (!target.ok) return target;
+    if (this.jobs.has(jobId)) throw new Error(`job ${jobId} already exists`);
+    let text = '';
+    const outcome = new Promise<Extract<JobCompletion, { ok: true }>['outcome']>((resolve) => {
+      this.start(jobId, target.ws, request, {
+        chunk: (t) => (text += t),
+        end: (event) => resolve(event.t === 'done' ? { ...event, text } : event),
+      });
+    });
+    await this.scheduleAlarm(Date.now() + this.jobIdleMs);
+    return { ok: true, outcome: await outcome };
+  }
+
+  /** Stops a job: the node is told, and the job's sink (if anyone still listens) ends with an error. */
+  cancel(jobId: string, reason: string, endSink = true): void {
+    const job = this.jobs.get(jobId);
+    if (!job) return;
+    this.jobs.delete(jobId);
+    this.send(job.ws, { type: 'cancel', jobId, reason });
+    if (endSink) job.sink.end({ t: 'error', code: 'cancelled', message: reason });
+  }
+
+  private target(request: JobRequest): { ok: true; ws: WebSocket } | Unavailable {
     const ws = this.ctx.getWebSockets().find((s) => this.states.read(s)?.hello);
     const state = ws ? this.states.read(ws) : null;
     if (!ws || !state?.hello) return { ok: false, reason: 'not_connected' };
@@ -85,22 +159,12 @@ export class NodeSession extends DurableObject<Env> {
     if (!state.hello.models.some((m) => m.id === request.model)) {
       return { ok: false, reason: 'model_not_served' };
     }
+    return { ok: true, ws };
+  }
 
-    const jobId = crypto.randomUUID();
-    const now = Date.now();
-    const events = new ReadableStream<Uint8Array>({
-      start: (controller) => {
-        this.jobs.set(jobId, { ws, controller, nextSeq: 0, lastActivity: now });
-      },
-      cancel: () => {
-        if (this.jobs.delete(jobId)) {
-          this.send(ws, { type: 'cancel', jobId, reason: 'client went away' });
-        }
-      },
-    });
+  private start(jobId: string, ws: WebSocket, request: JobRequest, sink: JobSink): void {
+    this.jobs.set(jobId, { ws, sink, nextSeq: 0, lastActivity: Date.now() });
     this.send(ws, { type: 'job', jobId, request });
-    await this.scheduleAlarm(now + this.jobIdleMs);
-    return { ok: true, jobId, events };
   }
 
   override async webSocketMessage(ws: WebSocket, frame: string | ArrayBuffer): Promise<void> {
@@ -236,7 +300,7 @@ export class NodeSession extends DurableObject<Env> {
   }
 
   /** Chunks must arrive in order; a duplicate is dropped, a gap fails the job (never silent loss). */
-  private onChunk(jobId: string, seq: number, event: JobEvent): void {
+  private onChunk(jobId: string, seq: number, event: Exclude<JobEvent, { t: 'error' }>): void {
     const job = this.jobs.get(jobId);
     if (!job) return; // cancelled or already finished: trailing frames are expected
     if (seq < job.nextSeq) return;
@@ -252,15 +316,14 @@ export class NodeSession extends DurableObject<Env> {
     job.nextSeq++;
     job.lastActivity = Date.now();
     if (event.t === 'done') return this.finish(jobId, event);
-    job.controller.enqueue(encodeJobEvent(event));
+    job.sink.chunk(event.text);
   }
 
-  private finish(jobId: string, event: JobEvent): void {
+  private finish(jobId: string, event: Exclude<JobEvent, { t: 'chunk' }>): void {
     const job = this.jobs.get(jobId);
     if (!job) return;
     this.jobs.delete(jobId);
-    job.controller.enqueue(encodeJobEvent(event));
-    job.controller.close();
+    job.sink.end(event);
   }
 
   private failJobsOf(ws: WebSocket, code: string, message: string): void {

@@ -12,33 +12,53 @@ import {
 import { Hono } from 'hono';
 import { requireApiKey, type AuthVariables } from '../auth/require-api-key.ts';
 import type { Env } from '../env.ts';
-import type { JobEvent, JobEventReader } from '../node-session/job-events.ts';
-import { dispatchJob } from './dispatch.ts';
+import { JobEventReader, type JobEvent } from '../node-session/job-events.ts';
+import { routeJob, toJobRequest } from './dispatch.ts';
 import { readJsonBody } from './read-json.ts';
 
 export const chat = new Hono<{ Bindings: Env; Variables: AuthVariables }>();
 
 chat.post('/v1/chat/completions', requireApiKey, async (c) => {
   const req = parseChatRequest(await readJsonBody(c.req.raw, c.env));
-  const { nodeId, events } = await dispatchJob(c.env, req);
+  const job = toJobRequest(req);
   const who: CompletionIdentity = {
     id: `chatcmpl-${crypto.randomUUID()}`,
     created: Math.floor(Date.now() / 1000),
     model: req.model,
   };
-  const headers = { 'x-proxima-backend': `node:${nodeId}` };
-  // A client that goes away cancels the job on the node.
-  c.req.raw.signal.addEventListener('abort', () => void events.cancel());
+  const signal = c.req.raw.signal;
   if (req.stream) {
-    return new Response(sseStream(who, req, events), {
+    const { nodeId, value } = await routeJob(c.env, req, async (session) => {
+      const result = await session.dispatch(job);
+      return result.ok ? { ok: true, value: new JobEventReader(result.events) } : result;
+    });
+    // A client that goes away cancels the response stream, and with it the job on the node.
+    signal.addEventListener('abort', () => void value.cancel());
+    return new Response(sseStream(who, req, value), {
       headers: {
-        ...headers,
+        'x-proxima-backend': `node:${nodeId}`,
         'content-type': 'text/event-stream; charset=utf-8',
         'cache-control': 'no-cache',
       },
     });
   }
-  return Response.json(await collect(who, events), { headers });
+  const { nodeId, value } = await routeJob(c.env, req, async (session) => {
+    // The job id is ours, so a client that goes away can cancel the job while we wait for it.
+    const jobId = crypto.randomUUID();
+    // The aborted request's own I/O is cancelled with it; waitUntil lets the cancel go out.
+    const onAbort = () => c.executionCtx.waitUntil(session.cancel(jobId, 'client went away'));
+    signal.addEventListener('abort', onAbort);
+    try {
+      const result = await session.complete(jobId, job);
+      return result.ok ? { ok: true, value: result.outcome } : result;
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+    }
+  });
+  if (value.t === 'error') throw jobFailure(value);
+  return Response.json(completionBody(who, value.text, value.finishReason, value.usage), {
+    headers: { 'x-proxima-backend': `node:${nodeId}` },
+  });
 });
 
 /** A job that ended in an error, or without a done event, as the error the client sees. */
@@ -52,16 +72,6 @@ function jobFailure(event: JobEvent | null): ProximaError {
     'node_failed',
     `The node failed: ${event.t === 'error' ? event.message : 'unexpected event'}`,
   );
-}
-
-async function collect(who: CompletionIdentity, events: JobEventReader) {
-  let text = '';
-  for (;;) {
-    const event = await events.next();
-    if (event?.t === 'chunk') text += event.text;
-    else if (event?.t === 'done') return completionBody(who, text, event.finishReason, event.usage);
-    else throw jobFailure(event);
-  }
 }
 
 function sseStream(

@@ -1,17 +1,22 @@
 import { ProximaError, type ChatRequest, type JobRequest } from '@proxima/core/protocol';
 import { pickNode } from '@proxima/core/routing';
 import { nodeSessionStub, registryStub, type Env } from '../env.ts';
-import { JobEventReader } from '../node-session/job-events.ts';
+import type { NodeSession, Unavailable } from '../node-session/node-session.ts';
 import type { RouteCandidates } from '../registry/registry.ts';
 import { TtlCache } from '../ttl-cache.ts';
 
 const MAX_ATTEMPTS = 3;
 const RETRY_AFTER_SECONDS = 5;
 
-export interface Dispatched {
+export interface Routed<T> {
   readonly nodeId: string;
-  readonly events: JobEventReader;
+  readonly value: T;
 }
+
+/** One try on one node's session: a value, or why that node cannot take the job. */
+export type NodeAttempt<T> = (
+  session: DurableObjectStub<NodeSession>,
+) => Promise<{ readonly ok: true; readonly value: T } | Unavailable>;
 
 export function toJobRequest(req: ChatRequest): JobRequest {
   return {
@@ -35,9 +40,12 @@ const routeCache = new TtlCache<RouteCandidates>(ROUTE_CACHE_TTL_MS, 1000);
  * so a stale cache or registry entry costs a retry, not an error. A 404 or 503 is only answered
  * from fresh registry data.
  */
-export async function dispatchJob(env: Env, req: ChatRequest): Promise<Dispatched> {
+export async function routeJob<T>(
+  env: Env,
+  req: ChatRequest,
+  attemptOn: NodeAttempt<T>,
+): Promise<Routed<T>> {
   const registry = registryStub(env);
-  const job = toJobRequest(req);
   const tried = new Set<string>();
   let fresh = false;
   for (let attempt = 0; attempt < MAX_ATTEMPTS;) {
@@ -66,13 +74,11 @@ export async function dispatchJob(env: Env, req: ChatRequest): Promise<Dispatche
     }
     attempt++;
     tried.add(pick.nodeId);
-    const result = await nodeSessionStub(env, pick.nodeId)
-      .dispatch(job)
-      .catch((err: unknown) => {
-        console.error('dispatch to node failed', pick.nodeId, err);
-        return null;
-      });
-    if (result?.ok) return { nodeId: pick.nodeId, events: new JobEventReader(result.events) };
+    const result = await attemptOn(nodeSessionStub(env, pick.nodeId)).catch((err: unknown) => {
+      console.error('dispatch to node failed', pick.nodeId, err);
+      return null;
+    });
+    if (result?.ok) return { nodeId: pick.nodeId, value: result.value };
     routeCache.delete(req.model);
     fresh = false;
     if (result?.reason === 'not_connected')
