@@ -1,33 +1,19 @@
 import OpenAI from 'openai';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, startTestFleet, type TestFleet } from './fleet.ts';
+import { describe, expect, it } from 'vitest';
+import { eventually, useTestFleet } from './fleet.ts';
 
-let t: TestFleet;
-let client: OpenAI;
+const f = useTestFleet();
 const model = 'proxima-demo';
 const messages = [{ role: 'user' as const, content: 'Say something.' }];
 
-beforeAll(async () => {
-  t = await startTestFleet();
-  client = new OpenAI({
-    baseURL: `${t.fleet.info.url}/v1`,
-    apiKey: t.fleet.info.apiKey,
-    maxRetries: 0,
-  });
-});
-
-afterAll(async () => {
-  await t?.close();
-});
-
 describe('chat through edge -> NodeSession -> node -> llama.cpp, with the official openai client', () => {
   it('lists the served model', async () => {
-    const list = await client.models.list();
+    const list = await f.client.models.list();
     expect(list.data.map((m) => m.id)).toContain(model);
   });
 
   it('answers a non-streamed chat with OpenAI shapes and usage', async () => {
-    const res = await client.chat.completions.create({ model, messages, max_tokens: 8, seed: 1 });
+    const res = await f.client.chat.completions.create({ model, messages, max_tokens: 8, seed: 1 });
     expect(res.object).toBe('chat.completion');
     const choice = res.choices[0];
     expect(typeof choice?.message.content).toBe('string');
@@ -42,7 +28,7 @@ describe('chat through edge -> NodeSession -> node -> llama.cpp, with the offici
   });
 
   it('streams tokens incrementally and ends cleanly, with usage when asked', async () => {
-    const stream = await client.chat.completions.create({
+    const stream = await f.client.chat.completions.create({
       model,
       messages,
       max_tokens: 64,
@@ -64,7 +50,7 @@ describe('chat through edge -> NodeSession -> node -> llama.cpp, with the offici
 
   it('cancels the job on the node when the client goes away mid-stream', async () => {
     const controller = new AbortController();
-    const stream = await client.chat.completions.create(
+    const stream = await f.client.chat.completions.create(
       { model, messages, max_tokens: 1500, stream: true },
       { signal: controller.signal },
     );
@@ -81,13 +67,13 @@ describe('chat through edge -> NodeSession -> node -> llama.cpp, with the offici
       // aborted
     }
     expect(chunks).toBeGreaterThanOrEqual(1);
-    const nodeId = t.fleet.nodes[0]?.nodeId ?? '';
+    const nodeId = f.t.fleet.nodes[0]?.nodeId ?? '';
     const cancelled = await eventually(() =>
-      t.events(nodeId).find((e) => e['event'] === 'job.cancelled'),
+      f.t.events(nodeId).find((e) => e['event'] === 'job.cancelled'),
     );
     const job = cancelled['jobId'];
     // The job stopped early rather than running to max_tokens.
-    const done = t.events(nodeId).find((e) => e['event'] === 'job.done' && e['jobId'] === job);
+    const done = f.t.events(nodeId).find((e) => e['event'] === 'job.done' && e['jobId'] === job);
     expect(done).toBeUndefined();
   });
 });
@@ -95,7 +81,7 @@ describe('chat through edge -> NodeSession -> node -> llama.cpp, with the offici
 describe('errors through the openai client', () => {
   it('401 for a wrong key', async () => {
     const bad = new OpenAI({
-      baseURL: `${t.fleet.info.url}/v1`,
+      baseURL: `${f.t.fleet.info.url}/v1`,
       apiKey: 'pxk_wrong',
       maxRetries: 0,
     });
@@ -105,7 +91,7 @@ describe('errors through the openai client', () => {
   });
 
   it('400 naming the field for a malformed body', async () => {
-    const err = await client.chat.completions
+    const err = await f.client.chat.completions
       .create({ model, messages, temperature: 7 })
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(OpenAI.BadRequestError);
@@ -114,12 +100,12 @@ describe('errors through the openai client', () => {
 
   it('404 for an unknown model', async () => {
     await expect(
-      client.chat.completions.create({ model: 'no-such-model', messages }),
+      f.client.chat.completions.create({ model: 'no-such-model', messages }),
     ).rejects.toBeInstanceOf(OpenAI.NotFoundError);
   });
 
   it('413 for an oversized body', async () => {
-    const err = await client.chat.completions
+    const err = await f.client.chat.completions
       .create({ model, messages: [{ role: 'user', content: 'x'.repeat(2 * 1024 * 1024) }] })
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(OpenAI.APIError);

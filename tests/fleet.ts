@@ -1,3 +1,5 @@
+import OpenAI from 'openai';
+import { afterAll, beforeAll } from 'vitest';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -57,4 +59,39 @@ export async function eventually<T>(check: () => T | undefined, ms = 10_000): Pr
     if (Date.now() > deadline) throw new Error(`condition not met within ${ms} ms`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+export interface FleetContext {
+  readonly t: TestFleet;
+  /** The official openai client pointed at the fleet's edge, without retries. */
+  readonly client: OpenAI;
+}
+
+/** Starts a fleet before the file's tests and stops it after them. */
+export function useTestFleet(nodes = 1): FleetContext {
+  let started: FleetContext | undefined;
+  beforeAll(async () => {
+    const t = await startTestFleet(nodes);
+    const client = new OpenAI({
+      baseURL: `${t.fleet.info.url}/v1`,
+      apiKey: t.fleet.info.apiKey,
+      maxRetries: 0,
+    });
+    started = { t, client };
+  });
+  afterAll(async () => {
+    await started?.t.close();
+  });
+  const get = (): FleetContext => {
+    if (!started) throw new Error('the fleet is not started (use inside tests)');
+    return started;
+  };
+  return {
+    get t() {
+      return get().t;
+    },
+    get client() {
+      return get().client;
+    },
+  };
 }

@@ -1,30 +1,16 @@
 import OpenAI from 'openai';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestFleet, type TestFleet } from './fleet.ts';
+import { describe, expect, it } from 'vitest';
+import { useTestFleet } from './fleet.ts';
 
-let t: TestFleet;
-let client: OpenAI;
+const f = useTestFleet();
 const model = 'proxima-demo';
 const messages = [{ role: 'user' as const, content: 'Keep talking.' }];
 
-beforeAll(async () => {
-  t = await startTestFleet();
-  client = new OpenAI({
-    baseURL: `${t.fleet.info.url}/v1`,
-    apiKey: t.fleet.info.apiKey,
-    maxRetries: 0,
-  });
-});
-
-afterAll(async () => {
-  await t?.close();
-});
-
 describe('a node that dies', () => {
   it('mid-stream: the client gets a terminal error, not a silent truncation', async () => {
-    const node = t.fleet.nodes[0];
+    const node = f.t.fleet.nodes[0];
     if (!node) throw new Error('no node');
-    const stream = await client.chat.completions.create({
+    const stream = await f.client.chat.completions.create({
       model,
       messages,
       max_tokens: 1800,
@@ -54,7 +40,9 @@ describe('a node that dies', () => {
   });
 
   it('then: 503 with Retry-After while no node can serve the model', async () => {
-    const err = await client.chat.completions.create({ model, messages }).catch((e: unknown) => e);
+    const err = await f.client.chat.completions
+      .create({ model, messages })
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(OpenAI.APIError);
     const apiErr = err as InstanceType<typeof OpenAI.APIError>;
     expect(apiErr.status).toBe(503);
@@ -62,9 +50,9 @@ describe('a node that dies', () => {
   });
 
   it('and a restarted node serves again', async () => {
-    const node = t.fleet.startNode('dev-node-2');
+    const node = f.t.fleet.startNode('dev-node-2');
     await node.connected;
-    const res = await client.chat.completions.create({ model, messages, max_tokens: 4 });
+    const res = await f.client.chat.completions.create({ model, messages, max_tokens: 4 });
     expect(res.choices[0]?.finish_reason).toBeDefined();
   });
 });

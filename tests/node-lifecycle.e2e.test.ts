@@ -1,25 +1,10 @@
-import OpenAI from 'openai';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { spawnChild } from '@proxima/local-node/child';
-import { eventually, startTestFleet, type TestFleet } from './fleet.ts';
+import { eventually, useTestFleet } from './fleet.ts';
 
-let t: TestFleet;
-let client: OpenAI;
+const f = useTestFleet();
 const model = 'proxima-demo';
 const messages = [{ role: 'user' as const, content: 'Go on.' }];
-
-beforeAll(async () => {
-  t = await startTestFleet();
-  client = new OpenAI({
-    baseURL: `${t.fleet.info.url}/v1`,
-    apiKey: t.fleet.info.apiKey,
-    maxRetries: 0,
-  });
-});
-
-afterAll(async () => {
-  await t?.close();
-});
 
 describe('node lifecycle', () => {
   it('a node with a wrong token exits non-zero with a clear reason instead of retrying forever', async () => {
@@ -28,12 +13,12 @@ describe('node lifecycle', () => {
       name: 'intruder',
       command: process.execPath,
       args: [
-        t.fleet.proximaBin,
+        f.t.fleet.proximaBin,
         'node',
         '--edge',
-        t.fleet.info.url,
+        f.t.fleet.info.url,
         '--model',
-        t.fleet.modelPath,
+        f.t.fleet.modelPath,
         '--node-id',
         'intruder',
       ],
@@ -46,24 +31,24 @@ describe('node lifecycle', () => {
   });
 
   it('the edge restarts: the node reconnects by itself and keys persist', async () => {
-    const nodeId = t.fleet.nodes[0]?.nodeId ?? '';
-    const connectsBefore = t.events(nodeId).filter((e) => e['event'] === 'edge.connected').length;
-    await t.fleet.restartEdge();
+    const nodeId = f.t.fleet.nodes[0]?.nodeId ?? '';
+    const connectsBefore = f.t.events(nodeId).filter((e) => e['event'] === 'edge.connected').length;
+    await f.t.fleet.restartEdge();
     await eventually(
       () =>
-        t.events(nodeId).filter((e) => e['event'] === 'edge.connected').length > connectsBefore
+        f.t.events(nodeId).filter((e) => e['event'] === 'edge.connected').length > connectsBefore
           ? true
           : undefined,
       30_000,
     );
-    const res = await client.chat.completions.create({ model, messages, max_tokens: 4 });
+    const res = await f.client.chat.completions.create({ model, messages, max_tokens: 4 });
     expect(res.usage?.completion_tokens).toBe(4);
   });
 
   it('SIGTERM drains: the job in flight completes, then the node exits 0', async () => {
-    const node = t.fleet.nodes[0];
+    const node = f.t.fleet.nodes[0];
     if (!node) throw new Error('no node');
-    const stream = await client.chat.completions.create({
+    const stream = await f.client.chat.completions.create({
       model,
       messages,
       max_tokens: 1500,
@@ -84,7 +69,7 @@ describe('node lifecycle', () => {
     expect(finish).toBe('length');
     expect(completion).toBeGreaterThan(1);
     expect(await node.child.exited).toBe(0);
-    const events = t.events(node.nodeId).map((e) => e['event']);
+    const events = f.t.events(node.nodeId).map((e) => e['event']);
     expect(events).toContain('node.draining');
     expect(events.indexOf('node.stopped')).toBeGreaterThan(events.lastIndexOf('job.done'));
   });

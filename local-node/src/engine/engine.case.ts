@@ -11,9 +11,10 @@ export interface EngineFixture {
   readonly model: string;
 }
 
-export function engineContract(name: string, fixture: () => EngineFixture): void {
-  const request = (over: Partial<GenerateRequest> = {}): GenerateRequest => ({
-    model: fixture().model,
+/** A small chat request for `model`; tests override what they check. */
+export function engineRequest(model: string, over: Partial<GenerateRequest> = {}): GenerateRequest {
+  return {
+    model,
     messages: [
       { role: 'system', content: 'You are a test.' },
       { role: 'user', content: 'Say something.' },
@@ -24,16 +25,27 @@ export function engineContract(name: string, fixture: () => EngineFixture): void
     stop: [],
     seed: 1,
     ...over,
-  });
+  };
+}
 
-  async function collect(req: GenerateRequest, signal = new AbortController().signal) {
-    const events: GenerateEvent[] = [];
-    for await (const ev of fixture().engine.generate(req, signal)) events.push(ev);
-    const done = events.at(-1);
-    if (done?.type !== 'done') throw new Error('stream did not end with done');
-    const deltas = events.filter((e) => e.type === 'delta').map((e) => e.text);
-    return { events, deltas, text: deltas.join(''), done };
-  }
+/** Runs a generation to its end; fails unless it ends with exactly one `done`. */
+export async function collectGeneration(
+  engine: Engine,
+  req: GenerateRequest,
+  signal = new AbortController().signal,
+) {
+  const events: GenerateEvent[] = [];
+  for await (const ev of engine.generate(req, signal)) events.push(ev);
+  const done = events.at(-1);
+  if (done?.type !== 'done') throw new Error('stream did not end with done');
+  const deltas = events.filter((e) => e.type === 'delta').map((e) => e.text);
+  return { events, deltas, text: deltas.join(''), done };
+}
+
+export function engineContract(name: string, fixture: () => EngineFixture): void {
+  const request = (over: Partial<GenerateRequest> = {}) => engineRequest(fixture().model, over);
+  const collect = (req: GenerateRequest, signal?: AbortSignal) =>
+    collectGeneration(fixture().engine, req, signal);
 
   describe(`Engine contract: ${name}`, () => {
     it('lists the model and reports its hardware', async () => {

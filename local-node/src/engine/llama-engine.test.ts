@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeDemoModel } from '../model/demo-gguf.ts';
-import type { Engine, GenerateEvent, GenerateRequest } from './engine.ts';
-import { engineContract } from './engine.case.ts';
+import type { Engine, GenerateRequest } from './engine.ts';
+import { collectGeneration, engineContract, engineRequest } from './engine.case.ts';
 import { createLlamaEngine } from './llama-engine.ts';
 
 let dir = '';
@@ -21,28 +21,9 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const request = (over: Partial<GenerateRequest> = {}): GenerateRequest => ({
-  model: 'proxima-demo',
-  messages: [
-    { role: 'system', content: 'You are a test.' },
-    { role: 'user', content: 'Say something.' },
-  ],
-  maxTokens: 16,
-  temperature: 0.8,
-  topP: 0.95,
-  stop: [],
-  seed: 1,
-  ...over,
-});
-
-async function collect(req: GenerateRequest, signal = new AbortController().signal) {
-  const events: GenerateEvent[] = [];
-  for await (const ev of engine.generate(req, signal)) events.push(ev);
-  const done = events.at(-1);
-  if (done?.type !== 'done') throw new Error('stream did not end with done');
-  const deltas = events.filter((e) => e.type === 'delta').map((e) => e.text);
-  return { events, deltas, text: deltas.join(''), done };
-}
+const request = (over: Partial<GenerateRequest> = {}) => engineRequest('proxima-demo', over);
+const collect = (req: GenerateRequest, signal?: AbortSignal) =>
+  collectGeneration(engine, req, signal);
 
 engineContract('node-llama-cpp with the demo model', () => ({ engine, model: 'proxima-demo' }));
 
