@@ -62,7 +62,6 @@ export class NodeAgent {
   private stopped = false;
   private wakeReconnect: (() => void) | undefined;
   private forceClosed: (() => void) | undefined;
-  connected = false;
 
   constructor(options: AgentOptions) {
     this.options = options;
@@ -134,7 +133,6 @@ export class NodeAgent {
       const finish = (code: number, reason: string) => {
         if (settled) return;
         settled = true;
-        this.connected = false;
         clearInterval(this.heartbeat);
         this.runner.abortAll('connection to the edge lost');
         if (this.socket === ws) this.socket = null;
@@ -191,7 +189,6 @@ export class NodeAgent {
   private onMessage(ws: WebSocket, message: EdgeToNode): void {
     switch (message.type) {
       case 'welcome':
-        this.connected = true;
         this.options.log('info', 'edge.connected', {
           nodeId: this.options.nodeId,
           heartbeatMs: message.heartbeatMs,
