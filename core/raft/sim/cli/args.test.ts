@@ -9,7 +9,11 @@ describe('sim CLI flags', () => {
       nodes: 5,
       ticks: 50,
       verbose: false,
+      bug: null,
     });
+    expect(parseSimArgs(['--seeds', '1', '--bug', 'vote-not-persisted']).bug).toBe(
+      'vote-not-persisted',
+    );
   });
   it('rejects bad input with a clear error', () => {
     expect(() => parseSimArgs([])).toThrow(/--seeds is required/);
@@ -17,5 +21,6 @@ describe('sim CLI flags', () => {
     expect(() => parseSimArgs(['--seeds', '-3'])).toThrow(/positive integer/);
     expect(() => parseSimArgs(['--seeds', '1', '--nodes', '4'])).toThrow(/3 or 5/);
     expect(() => parseSimArgs(['--seeds', '1', '--bogus'])).toThrow(/unknown flag/);
+    expect(() => parseSimArgs(['--seeds', '1', '--bug', 'nope'])).toThrow(/--bug must be one of/);
   });
 });

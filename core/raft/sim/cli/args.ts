@@ -1,6 +1,10 @@
 // Flag parsing for the simulator CLI, kept pure so it can be tested.
 
+export const BUGS = ['follower-local-reads', 'vote-not-persisted', 'commit-previous-term'] as const;
+export type BugName = (typeof BUGS)[number];
+
 export interface SimArgs {
+  readonly bug: BugName | null;
   readonly seeds: number;
   readonly start: number;
   readonly nodes: 3 | 5 | null;
@@ -28,6 +32,7 @@ export function parseSimArgs(argv: readonly string[]): SimArgs {
   let nodes: 3 | 5 | null = null;
   let ticks = 300;
   let verbose = false;
+  let bug: BugName | null = null;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] as string;
     const [flag, inline] = a.includes('=') ? (a.split('=', 2) as [string, string]) : [a, undefined];
@@ -48,6 +53,14 @@ export function parseSimArgs(argv: readonly string[]): SimArgs {
       case '--ticks':
         ticks = positiveInt('--ticks', value());
         break;
+      case '--bug': {
+        const b = value();
+        const found = BUGS.find((x) => x === b);
+        if (!found)
+          throw new UsageError(`--bug must be one of ${BUGS.join(', ')}, got ${JSON.stringify(b)}`);
+        bug = found;
+        break;
+      }
       case '--verbose':
         verbose = true;
         break;
@@ -56,5 +69,5 @@ export function parseSimArgs(argv: readonly string[]): SimArgs {
     }
   }
   if (seeds === null) throw new UsageError('--seeds is required');
-  return { seeds, start, nodes, ticks, verbose };
+  return { seeds, start, nodes, ticks, verbose, bug };
 }

@@ -1,6 +1,6 @@
 // `npm run sim -- --seeds N`: runs N seeded fault schedules and ends with one JSON summary line.
 import { runSeed, summarize } from '../run.ts';
-import type { RunResult } from '../run.ts';
+import type { RunOptions, RunResult } from '../run.ts';
 import { USAGE, UsageError, parseSimArgs } from './args.ts';
 
 function main(): number {
@@ -14,10 +14,36 @@ function main(): number {
     }
     throw e;
   }
+  // Broken variants run on a harsher schedule (no pre-vote or check-quorum, short timeouts, faults
+  // every few ticks) so the bug gets a chance to surface; violations are then expected.
+  const harsh = { preVote: false, checkQuorum: false, electionTick: 3 };
+  const bugRuns: Record<string, Partial<RunOptions>> = {
+    'follower-local-reads': { bugs: { followerLocalReads: true } },
+    'vote-not-persisted': {
+      bugs: { voteNotPersisted: true },
+      raft: harsh,
+      faultEvery: 3,
+      membership: false,
+      transfers: false,
+    },
+    'commit-previous-term': {
+      raft: { ...harsh, maxSizePerMsg: 1, unsafeTestingBugs: { commitPreviousTermByCount: true } },
+      nodes: 5,
+      faultEvery: 3,
+      membership: false,
+      transfers: false,
+    },
+  };
+  const extra = args.bug ? (bugRuns[args.bug] ?? {}) : {};
   const t0 = process.hrtime.bigint();
   const results: RunResult[] = [];
   for (let s = args.start; s < args.start + args.seeds; s++) {
-    const r = runSeed({ seed: s, ticks: args.ticks, ...(args.nodes ? { nodes: args.nodes } : {}) });
+    const r = runSeed({
+      seed: s,
+      ticks: args.ticks,
+      ...extra,
+      ...(args.nodes ? { nodes: args.nodes } : {}),
+    });
     results.push(r);
     if (r.violation && (args.verbose || results.filter((x) => x.violation).length <= 3)) {
       console.error(`seed ${s}: ${r.violation}`);
@@ -31,7 +57,14 @@ function main(): number {
   }
   const wallMs = Number((process.hrtime.bigint() - t0) / 1_000_000n);
   const summary = summarize(results);
-  console.log(JSON.stringify({ ...summary, start: args.start, wall_ms: wallMs }));
+  console.log(
+    JSON.stringify({
+      ...summary,
+      ...(args.bug ? { bug: args.bug } : {}),
+      start: args.start,
+      wall_ms: wallMs,
+    }),
+  );
   return summary.violations === 0 ? 0 : 1;
 }
 
