@@ -1,6 +1,28 @@
 // Vector kernels over raw pointers into linear memory. The JS loader owns every byte: it lays the
 // inputs out in a per-call arena above __heap_base, so nothing here allocates and nothing can leak.
 
+/** Sum of the four f32 lanes. */
+@inline
+function hsum_f32(v: v128): f32 {
+  return (
+    f32x4.extract_lane(v, 0) +
+    f32x4.extract_lane(v, 1) +
+    f32x4.extract_lane(v, 2) +
+    f32x4.extract_lane(v, 3)
+  );
+}
+
+/** Sum of the four i32 lanes. */
+@inline
+function hsum_i32(v: v128): i32 {
+  return (
+    i32x4.extract_lane(v, 0) +
+    i32x4.extract_lane(v, 1) +
+    i32x4.extract_lane(v, 2) +
+    i32x4.extract_lane(v, 3)
+  );
+}
+
 export function heapBase(): usize {
   return __heap_base;
 }
@@ -26,10 +48,7 @@ export function dot_f32(a: usize, b: usize, n: i32): f32 {
   }
   const acc = f32x4.add(f32x4.add(acc0, acc1), f32x4.add(acc2, acc3));
   let s =
-    f32x4.extract_lane(acc, 0) +
-    f32x4.extract_lane(acc, 1) +
-    f32x4.extract_lane(acc, 2) +
-    f32x4.extract_lane(acc, 3);
+    hsum_f32(acc);
   for (; i < n; i++) {
     const o = (<usize>i) << 2;
     s += load<f32>(a + o) * load<f32>(b + o);
@@ -81,20 +100,11 @@ export function cosine_f32(a: usize, b: usize, n: i32): f32 {
     nb = f32x4.add(nb, f32x4.mul(vb, vb));
   }
   let sd =
-    f32x4.extract_lane(d, 0) +
-    f32x4.extract_lane(d, 1) +
-    f32x4.extract_lane(d, 2) +
-    f32x4.extract_lane(d, 3);
+    hsum_f32(d);
   let sa =
-    f32x4.extract_lane(na, 0) +
-    f32x4.extract_lane(na, 1) +
-    f32x4.extract_lane(na, 2) +
-    f32x4.extract_lane(na, 3);
+    hsum_f32(na);
   let sb =
-    f32x4.extract_lane(nb, 0) +
-    f32x4.extract_lane(nb, 1) +
-    f32x4.extract_lane(nb, 2) +
-    f32x4.extract_lane(nb, 3);
+    hsum_f32(nb);
   for (; i < n; i++) {
     const o = (<usize>i) << 2;
     const x = load<f32>(a + o);
@@ -126,10 +136,7 @@ export function dot_i8(a: usize, b: usize, n: i32): i32 {
     );
   }
   let s =
-    i32x4.extract_lane(acc, 0) +
-    i32x4.extract_lane(acc, 1) +
-    i32x4.extract_lane(acc, 2) +
-    i32x4.extract_lane(acc, 3);
+    hsum_i32(acc);
   for (; i < n; i++) {
     s += <i32>load<i8>(a + <usize>i) * <i32>load<i8>(b + <usize>i);
   }
@@ -178,10 +185,7 @@ export function quantize_i8(src: usize, n: i32, dst: usize): f32 {
     max(f32x4.extract_lane(m, 2), f32x4.extract_lane(m, 3)),
   );
   let badSum =
-    f32x4.extract_lane(bad, 0) +
-    f32x4.extract_lane(bad, 1) +
-    f32x4.extract_lane(bad, 2) +
-    f32x4.extract_lane(bad, 3);
+    hsum_f32(bad);
   for (; i < n; i++) {
     const x = load<f32>(src + ((<usize>i) << 2));
     maxAbs = max(maxAbs, abs(x));
@@ -268,10 +272,7 @@ export function nonfinite_f32(p: usize, n: i32): i32 {
     acc = f32x4.add(acc, f32x4.sub(v, v));
   }
   let s =
-    f32x4.extract_lane(acc, 0) +
-    f32x4.extract_lane(acc, 1) +
-    f32x4.extract_lane(acc, 2) +
-    f32x4.extract_lane(acc, 3);
+    hsum_f32(acc);
   for (; i < n; i++) {
     const x = load<f32>(p + ((<usize>i) << 2));
     s += x - x;
