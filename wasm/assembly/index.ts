@@ -2,7 +2,6 @@
 // inputs out in a per-call arena above __heap_base, so nothing here allocates and nothing can leak.
 
 /** Sum of the four f32 lanes. */
-@inline
 function hsum_f32(v: v128): f32 {
   return (
     f32x4.extract_lane(v, 0) +
@@ -13,7 +12,6 @@ function hsum_f32(v: v128): f32 {
 }
 
 /** Sum of the four i32 lanes. */
-@inline
 function hsum_i32(v: v128): i32 {
   return (
     i32x4.extract_lane(v, 0) +
