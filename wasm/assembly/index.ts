@@ -45,8 +45,7 @@ export function dot_f32(a: usize, b: usize, n: i32): f32 {
     acc0 = f32x4.add(acc0, f32x4.mul(v128.load(a + o), v128.load(b + o)));
   }
   const acc = f32x4.add(f32x4.add(acc0, acc1), f32x4.add(acc2, acc3));
-  let s =
-    hsum_f32(acc);
+  let s = hsum_f32(acc);
   for (; i < n; i++) {
     const o = (<usize>i) << 2;
     s += load<f32>(a + o) * load<f32>(b + o);
@@ -97,12 +96,9 @@ export function cosine_f32(a: usize, b: usize, n: i32): f32 {
     na = f32x4.add(na, f32x4.mul(va, va));
     nb = f32x4.add(nb, f32x4.mul(vb, vb));
   }
-  let sd =
-    hsum_f32(d);
-  let sa =
-    hsum_f32(na);
-  let sb =
-    hsum_f32(nb);
+  let sd = hsum_f32(d);
+  let sa = hsum_f32(na);
+  let sb = hsum_f32(nb);
   for (; i < n; i++) {
     const o = (<usize>i) << 2;
     const x = load<f32>(a + o);
@@ -133,8 +129,7 @@ export function dot_i8(a: usize, b: usize, n: i32): i32 {
       i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_s(va), i16x8.extend_high_i8x16_s(vb)),
     );
   }
-  let s =
-    hsum_i32(acc);
+  let s = hsum_i32(acc);
   for (; i < n; i++) {
     s += <i32>load<i8>(a + <usize>i) * <i32>load<i8>(b + <usize>i);
   }
@@ -182,8 +177,7 @@ export function quantize_i8(src: usize, n: i32, dst: usize): f32 {
     max(f32x4.extract_lane(m, 0), f32x4.extract_lane(m, 1)),
     max(f32x4.extract_lane(m, 2), f32x4.extract_lane(m, 3)),
   );
-  let badSum =
-    hsum_f32(bad);
+  let badSum = hsum_f32(bad);
   for (; i < n; i++) {
     const x = load<f32>(src + ((<usize>i) << 2));
     maxAbs = max(maxAbs, abs(x));
@@ -269,8 +263,7 @@ export function nonfinite_f32(p: usize, n: i32): i32 {
     const v = v128.load(p + ((<usize>i) << 2));
     acc = f32x4.add(acc, f32x4.sub(v, v));
   }
-  let s =
-    hsum_f32(acc);
+  let s = hsum_f32(acc);
   for (; i < n; i++) {
     const x = load<f32>(p + ((<usize>i) << 2));
     s += x - x;
