@@ -68,6 +68,8 @@ export class NodeSession extends DurableObject<Env> {
   private readonly states = new SocketStates();
   private readonly heartbeatMs: number;
   private readonly jobIdleMs: number;
+  /** When the alarm is set for: null for none, undefined until read after a wake-up. */
+  private alarmAt: number | null | undefined;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -201,6 +203,7 @@ export class NodeSession extends DurableObject<Env> {
 
   /** Multiplexes the hello deadline, heartbeat liveness and job idle timeouts on the one alarm an object has. */
   override async alarm(): Promise<void> {
+    this.alarmAt = null; // this one has fired
     const now = Date.now();
     let next = Infinity;
     for (const ws of this.ctx.getWebSockets()) {
@@ -230,7 +233,7 @@ export class NodeSession extends DurableObject<Env> {
       });
       this.send(job.ws, { type: 'cancel', jobId, reason: 'idle timeout' });
     }
-    if (next !== Infinity) await this.ctx.storage.setAlarm(next);
+    if (next !== Infinity) await this.scheduleAlarm(next);
   }
 
   private async handle(ws: WebSocket, state: SocketState, message: NodeToEdge): Promise<void> {
@@ -352,8 +355,12 @@ export class NodeSession extends DurableObject<Env> {
     }
   }
 
+  /** Moves the alarm earlier if `at` is sooner. The time set is remembered, so jobs cost no storage read. */
   private async scheduleAlarm(at: number): Promise<void> {
-    const current = await this.ctx.storage.getAlarm();
-    if (current === null || current > at) await this.ctx.storage.setAlarm(at);
+    if (this.alarmAt === undefined) this.alarmAt = await this.ctx.storage.getAlarm();
+    if (this.alarmAt === null || this.alarmAt > at) {
+      this.alarmAt = at;
+      await this.ctx.storage.setAlarm(at);
+    }
   }
 }
