@@ -141,3 +141,17 @@ export async function chat(
     ...init,
   });
 }
+
+/** Sends the chat until it answers `status` (state changes reach the registry asynchronously), up to ~1 s. */
+export async function chatUntilStatus(
+  key: string,
+  body: unknown,
+  status: number,
+): Promise<Response> {
+  let res = await chat(key, body);
+  for (let i = 0; i < 50 && res.status !== status; i++) {
+    await new Promise((r) => setTimeout(r, 20));
+    res = await chat(key, body);
+  }
+  return res;
+}

@@ -1,6 +1,15 @@
 import { SELF } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import { adminPost, BASE, chat, FakeNode, newApiKey, newNodeToken, unique } from './helpers.ts';
+import {
+  adminPost,
+  BASE,
+  chat,
+  chatUntilStatus,
+  FakeNode,
+  newApiKey,
+  newNodeToken,
+  unique,
+} from './helpers.ts';
 
 interface ErrorJson {
   error: { message: string; type: string; param: string | null; code: string };
@@ -70,14 +79,9 @@ describe('HTTP API errors (OpenAI shape, precise status)', () => {
     const node = await FakeNode.ready(unique('node'), await newNodeToken(), [model]);
     node.ws.close(1000, 'bye');
     // The session notices the close and tells the registry.
-    let res: Response | undefined;
-    for (let i = 0; i < 50; i++) {
-      res = await chat(key, { model, messages: hello });
-      if (res.status === 503) break;
-      await new Promise((r) => setTimeout(r, 20));
-    }
-    expect(res?.status).toBe(503);
-    expect(res?.headers.get('retry-after')).toBe('5');
+    const res = await chatUntilStatus(key, { model, messages: hello }, 503);
+    expect(res.status).toBe(503);
+    expect(res.headers.get('retry-after')).toBe('5');
   });
 
   it('404 for unknown routes and 405 for a wrong method', async () => {

@@ -1,6 +1,14 @@
 import { SELF } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import { BASE, chat, FakeNode, newApiKey, newNodeToken, unique } from './helpers.ts';
+import {
+  BASE,
+  chat,
+  chatUntilStatus,
+  FakeNode,
+  newApiKey,
+  newNodeToken,
+  unique,
+} from './helpers.ts';
 
 const hello = [{ role: 'user', content: 'hi' }];
 
@@ -212,12 +220,7 @@ describe('node sessions', () => {
   it('skips a draining node', async () => {
     const { key, model, node } = await fleet();
     node.send({ type: 'drain' });
-    let status = 0;
-    for (let i = 0; i < 50 && status !== 503; i++) {
-      status = (await chat(key, { model, messages: hello })).status;
-      if (status !== 503) await new Promise((r) => setTimeout(r, 20));
-    }
-    expect(status).toBe(503);
+    expect((await chatUntilStatus(key, { model, messages: hello }, 503)).status).toBe(503);
   });
 
   it('routes each model to a node that serves it', async () => {
@@ -244,12 +247,7 @@ describe('node sessions', () => {
     // HEARTBEAT_MS is 1000 in tests: three silent intervals and the session closes the socket.
     const closed = await node.waitClosed(8000);
     expect(closed.reason).toContain('heartbeats stopped');
-    let status = 0;
-    for (let i = 0; i < 50 && status !== 503; i++) {
-      status = (await chat(key, { model, messages: hello })).status;
-      if (status !== 503) await new Promise((r) => setTimeout(r, 20));
-    }
-    expect(status).toBe(503);
+    expect((await chatUntilStatus(key, { model, messages: hello }, 503)).status).toBe(503);
   });
 
   it('fails a job whose node goes quiet with 504 and cancels it on the node', async () => {
