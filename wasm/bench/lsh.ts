@@ -99,21 +99,14 @@ function benchLsh(
     build[`lsh_L${params.tables}_build_ms`] = Math.round(ms);
     build[`lsh_L${params.tables}_bytes`] = index.memoryBytes();
     for (const probes of [0, 4, 16, 64, 256]) {
-      const r = timeQueries(
+      const p = measure(
         set,
+        recallOf,
+        points,
+        { method: 'lsh', config: `L=${params.tables} k=${params.bits} probes=${probes}` },
         (q) => index.search(q, K, { probes }),
         () => index.lastStats.candidates,
       );
-      const p = {
-        method: 'lsh',
-        config: `L=${params.tables} k=${params.bits} probes=${probes}`,
-        recall: recallOf(r.results),
-        qps: r.qps,
-        wallQps: r.wallQps,
-        candidates: r.candidates,
-      };
-      points.push(p);
-      report(p);
       if (p.recall >= 0.99 || p.qps < 100) break;
     }
   }
@@ -150,42 +143,31 @@ function benchIvf(
       `${(insertMs / 1000).toFixed(1)} s, ~${mb(index.memoryBytes())}, cell sizes ${Math.min(...sizes)}–${Math.max(...sizes)}`,
   );
   for (const nprobe of [4, 6, 8, 12, 16, 24, 32, 48, 64, 96, 128, 160, 192, 256]) {
-    const r = timeQueries(
+    const p = measure(
       set,
+      recallOf,
+      points,
+      { method: 'ivf', config: `cells=${nlist} nprobe=${nprobe}` },
       (q) => index.search(q, K, { nprobe, rerank: 0 }),
       () => index.lastStats.candidates,
     );
-    const p = {
-      method: 'ivf',
-      config: `cells=${nlist} nprobe=${nprobe}`,
-      recall: recallOf(r.results),
-      qps: r.qps,
-      wallQps: r.wallQps,
-      candidates: r.candidates,
-    };
-    points.push(p);
-    report(p);
     if (p.recall >= 0.99) break;
   }
   for (const [nprobe, rerank] of [
     [32, 1000],
     [128, 4000],
   ] as const) {
-    const r = timeQueries(
+    measure(
       set,
+      recallOf,
+      points,
+      {
+        method: 'ivf+simhash',
+        config: `cells=${nlist} nprobe=${nprobe} sketch=128b rerank=${rerank}`,
+      },
       (q) => index.search(q, K, { nprobe, rerank }),
       () => index.lastStats.scored,
     );
-    const p = {
-      method: 'ivf+simhash',
-      config: `cells=${nlist} nprobe=${nprobe} sketch=128b rerank=${rerank}`,
-      recall: recallOf(r.results),
-      qps: r.qps,
-      wallQps: r.wallQps,
-      candidates: r.candidates,
-    };
-    points.push(p);
-    report(p);
   }
   return {
     ivf_train_ms: Math.round(trainMs),
@@ -193,6 +175,28 @@ function benchIvf(
     ivf_build_ms: Math.round(trainMs + insertMs),
     ivf_bytes: index.memoryBytes(),
   };
+}
+
+/** Times one configuration, records its point and prints it. */
+function measure(
+  set: VectorSet,
+  recallOf: (r: number[][]) => number,
+  points: Point[],
+  label: { method: string; config: string },
+  search: (q: Float32Array) => Hits,
+  candidates: () => number,
+): Point {
+  const r = timeQueries(set, search, candidates);
+  const p: Point = {
+    ...label,
+    recall: recallOf(r.results),
+    qps: r.qps,
+    wallQps: r.wallQps,
+    candidates: r.candidates,
+  };
+  points.push(p);
+  report(p);
+  return p;
 }
 
 function report(p: Point): void {
