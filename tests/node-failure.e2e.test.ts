@@ -50,7 +50,7 @@ describe('a node that dies', () => {
   });
 
   it('and a restarted node serves again', async () => {
-    const node = f.t.fleet.startNode('dev-node-2');
+    const node = await f.t.fleet.startNode('dev-node-2');
     await node.connected;
     const res = await f.client.chat.completions.create({ model, messages, max_tokens: 4 });
     expect(res.choices[0]?.finish_reason).toBeDefined();

@@ -39,7 +39,7 @@ function merge(into: Totals, batch: LoadResult): void {
   into.rps = into.latenciesMs.length / into.seconds;
 }
 
-const adminToken = `pxa_bench_${Date.now()}`;
+const adminToken = `pxa_bench_${Date.now()}_0123456789abcdefghij`;
 const apiKey = 'pxk_bench_key_0123456789abcdef';
 const nodeToken = 'pxn_bench_token_0123456789abcdef';
 const stateDir = await mkdtemp(join(tmpdir(), 'proxima-bench-'));

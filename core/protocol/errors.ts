@@ -15,6 +15,8 @@ export const ERROR_CODES = {
   conflict: { status: 409, type: 'invalid_request_error' },
   payload_too_large: { status: 413, type: 'invalid_request_error' },
   unsupported_media_type: { status: 415, type: 'invalid_request_error' },
+  rate_limit_exceeded: { status: 429, type: 'rate_limit_error' },
+  insufficient_quota: { status: 429, type: 'insufficient_quota' },
   no_capacity: { status: 503, type: 'server_error' },
   node_failed: { status: 502, type: 'server_error' },
   upstream_timeout: { status: 504, type: 'server_error' },
@@ -34,8 +36,10 @@ export interface ErrorBody {
 
 export interface ProximaErrorOptions {
   readonly param?: string;
-  /** Seconds, sent as Retry-After (503s). */
+  /** Seconds, sent as Retry-After (429s and 503s). */
   readonly retryAfter?: number;
+  /** Extra response headers, e.g. x-ratelimit-* on a 429. */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 export class ProximaError extends Error {
@@ -43,6 +47,7 @@ export class ProximaError extends Error {
   readonly status: number;
   readonly param: string | null;
   readonly retryAfter: number | undefined;
+  readonly headers: Readonly<Record<string, string>>;
 
   constructor(code: ErrorCode, message: string, options: ProximaErrorOptions = {}) {
     super(message);
@@ -51,6 +56,7 @@ export class ProximaError extends Error {
     this.status = ERROR_CODES[code].status;
     this.param = options.param ?? null;
     this.retryAfter = options.retryAfter;
+    this.headers = options.headers ?? {};
   }
 
   toBody(): ErrorBody {

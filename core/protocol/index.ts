@@ -1,4 +1,7 @@
 export * from './errors.ts';
+export * from './limits.ts';
+export * from './json.ts';
+export * from './job-errors.ts';
 export * from './validation.ts';
 export * from './openai/chat-request.ts';
 export * from './openai/chat-response.ts';

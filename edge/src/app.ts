@@ -1,14 +1,16 @@
 import { ProximaError } from '@proxima/core/protocol';
 import { Hono } from 'hono';
+import { corsFromEnv } from './cors.ts';
 import type { Env } from './env.ts';
 import { errorResponse, onError } from './errors.ts';
-import { admin } from './routes/admin.ts';
+import { admin } from './routes/admin/index.ts';
 import { chat } from './routes/chat.ts';
 import { models } from './routes/models.ts';
 import { nodeConnect } from './routes/node-connect.ts';
 
 export const app = new Hono<{ Bindings: Env }>();
 
+app.use('/v1/*', corsFromEnv);
 app.get('/healthz', (c) => c.json({ status: 'ok' }));
 app.route('/', chat);
 app.route('/', models);

@@ -5,7 +5,8 @@ import type { Context } from 'hono';
 export function errorResponse(err: unknown): Response {
   const e = toProximaError(err);
   if (!(err instanceof ProximaError)) console.error('unhandled error', err);
-  const headers = new Headers({ 'content-type': 'application/json' });
+  const headers = new Headers(e.headers);
+  headers.set('content-type', 'application/json');
   if (e.retryAfter !== undefined) headers.set('retry-after', String(e.retryAfter));
   return new Response(JSON.stringify(e.toBody()), { status: e.status, headers });
 }

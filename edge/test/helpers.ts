@@ -2,7 +2,7 @@ import { SELF } from 'cloudflare:test';
 import type { EdgeToNode, NodeToEdge } from '@proxima/core/protocol';
 import { NODE_PROTOCOL_VERSION } from '@proxima/core/protocol';
 
-export const ADMIN = 'test-admin-token-0123456789';
+export const ADMIN = 'test-admin-token-0123456789abcdefghijkl';
 export const BASE = 'http://edge';
 
 let counter = 0;
@@ -26,8 +26,9 @@ export async function newApiKey(): Promise<string> {
   return body.key;
 }
 
-export async function newNodeToken(): Promise<string> {
-  const res = await adminPost('/admin/node-tokens', {});
+/** A node token; bound to `nodeId` when given, else to the id of its first connection. */
+export async function newNodeToken(nodeId?: string): Promise<string> {
+  const res = await adminPost('/admin/node-tokens', nodeId === undefined ? {} : { nodeId });
   const body: { token: string } = await res.json();
   return body.token;
 }

@@ -142,7 +142,7 @@ describe('node sessions', () => {
     expect((await node.next('cancel')).jobId).toBe(job.jobId);
   });
 
-  it('relays a node-side job error as a 502', async () => {
+  it('relays a node-side job error as a 502 with a classified message', async () => {
     const { key, model, node } = await fleet();
     const pending = chat(key, { model, messages: hello });
     const job = await node.next('job');
@@ -150,7 +150,7 @@ describe('node sessions', () => {
     const res = await pending;
     expect(res.status).toBe(502);
     const body: { error: { message: string } } = await res.json();
-    expect(body.error.message).toContain('out of memory');
+    expect(body.error.message).toBe('The node failed while generating the answer.');
   });
 
   it('cancels the job on the node when the client goes away', async () => {
@@ -196,12 +196,11 @@ describe('node sessions', () => {
   });
 
   it('requires hello first and refuses another protocol version', async () => {
-    const token = await newNodeToken();
-    const a = await FakeNode.connect(unique('node'), token);
+    const a = await FakeNode.connect(unique('node'), await newNodeToken());
     a.send({ type: 'heartbeat', inFlight: 0, queued: 0, vramFreeBytes: 0 });
     expect((await a.waitClosed()).reason).toContain('hello');
     const id = unique('node');
-    const b = await FakeNode.connect(id, token);
+    const b = await FakeNode.connect(id, await newNodeToken());
     b.send({
       type: 'hello',
       protocol: 99,
@@ -225,10 +224,9 @@ describe('node sessions', () => {
 
   it('routes each model to a node that serves it', async () => {
     const key = await newApiKey();
-    const token = await newNodeToken();
     const [m1, m2] = [unique('model'), unique('model')];
-    const a = await FakeNode.ready(unique('node'), token, [m1]);
-    const b = await FakeNode.ready(unique('node'), token, [m2]);
+    const a = await FakeNode.ready(unique('node'), await newNodeToken(), [m1]);
+    const b = await FakeNode.ready(unique('node'), await newNodeToken(), [m2]);
     const pending = chat(key, { model: m2, messages: hello });
     const job = await b.next('job');
     expect(a.received.some((m) => m.type === 'job')).toBe(false);

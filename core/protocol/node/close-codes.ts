@@ -6,20 +6,29 @@ export const CLOSE = {
   malformed: 4400,
   /** The node token was refused. Reconnecting will not help. */
   unauthorized: 4401,
+  /** The token is valid but not for this node id (or the node announced models it may not serve). */
+  forbidden: 4403,
   /** The node speaks a protocol version the edge does not. */
   unsupportedProtocol: 4406,
   /** No hello in time. */
   helloTimeout: 4408,
   /** Another connection took over this node id. */
   replaced: 4409,
+  /** Too many failed connects from this address; retry after a pause. */
+  rateLimited: 4429,
 } as const;
 
 export type CloseCode = (typeof CLOSE)[keyof typeof CLOSE];
 
-/** Codes after which reconnecting with the same settings cannot succeed. */
-export function isFatalClose(code: number): boolean {
+/**
+ * Codes after which reconnecting with the same settings cannot succeed. A malformed-frame close
+ * is fatal only before the edge welcomed the node (its hello was refused and would be again);
+ * after that it came from one bad frame, and a fresh connection can serve.
+ */
+export function isFatalClose(code: number, welcomed = false): boolean {
+  if (code === CLOSE.malformed) return !welcomed;
   return (
-    code === CLOSE.unauthorized || code === CLOSE.unsupportedProtocol || code === CLOSE.malformed
+    code === CLOSE.unauthorized || code === CLOSE.forbidden || code === CLOSE.unsupportedProtocol
   );
 }
 

@@ -1,4 +1,13 @@
 import * as z from 'zod';
+import {
+  exceedsUtf8,
+  FIELD_LIMITS as L,
+  FRAME_MAX_BYTES,
+  ID_PATTERN,
+  ID_RULE,
+  MODEL_ID_PATTERN,
+  MODEL_ID_RULE,
+} from '../limits.ts';
 import { formatPath } from '../validation.ts';
 import { CLOSE } from './close-codes.ts';
 
@@ -7,32 +16,36 @@ import { CLOSE } from './close-codes.ts';
  * The node opens with `hello`; the edge answers `welcome`. Versions are negotiated in hello.
  */
 export const NODE_PROTOCOL_VERSION = 1;
-export const MAX_FRAME_CHARS = 1024 * 1024;
 
-const id = z
-  .string()
-  .regex(/^[A-Za-z0-9._:-]{1,128}$/, 'must be 1-128 characters of A-Z a-z 0-9 . _ : -');
+const id = z.string().regex(ID_PATTERN, `must be ${ID_RULE}`);
+const modelId = z.string().regex(MODEL_ID_PATTERN, `must be ${MODEL_ID_RULE}`);
 const count = z.number().int().min(0);
 const bytes = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 const usage = z.object({ promptTokens: count, completionTokens: count });
 
 export const nodeModel = z.object({
-  id,
-  contextSize: z.number().int().min(1),
-  description: z.string().max(512),
+  id: modelId,
+  contextSize: z.number().int().min(1).max(1 << 30),
+  description: z.string().max(L.modelDescriptionChars),
 });
 
 const hello = z.object({
   type: z.literal('hello'),
   protocol: z.number().int(),
   nodeId: id,
-  agent: z.string().max(128),
-  engine: z.string().max(64),
-  gpu: z.string().max(64),
+  agent: z.string().max(L.agentChars),
+  engine: z.string().max(L.engineChars),
+  gpu: z.string().max(L.gpuChars),
   vramTotalBytes: bytes,
   vramFreeBytes: bytes,
   slots: z.number().int().min(1).max(1024),
-  models: z.array(nodeModel).min(1, 'must list at least one model').max(64),
+  models: z
+    .array(nodeModel)
+    .min(1, 'must list at least one model')
+    .max(L.helloModels)
+    .refine((models) => new Set(models.map((m) => m.id)).size === models.length, {
+      message: 'must not list a model twice',
+    }),
 });
 
 const heartbeat = z.object({
@@ -42,7 +55,12 @@ const heartbeat = z.object({
   vramFreeBytes: bytes,
 });
 
-const chunk = z.object({ type: z.literal('chunk'), jobId: id, seq: count, text: z.string() });
+const chunk = z.object({
+  type: z.literal('chunk'),
+  jobId: id,
+  seq: count,
+  text: z.string().max(L.chunkChars),
+});
 const done = z.object({
   type: z.literal('done'),
   jobId: id,
@@ -53,8 +71,8 @@ const done = z.object({
 const jobError = z.object({
   type: z.literal('error'),
   jobId: id,
-  code: z.string().max(64),
-  message: z.string().max(2048),
+  code: z.string().max(L.jobErrorCodeChars),
+  message: z.string().max(L.jobErrorMessageChars),
 });
 const drain = z.object({ type: z.literal('drain') });
 
@@ -68,14 +86,15 @@ export const nodeToEdge = z.discriminatedUnion('type', [
 ]);
 
 const jobRequest = z.object({
-  model: id,
+  model: modelId,
   messages: z
     .array(z.object({ role: z.enum(['system', 'user', 'assistant']), content: z.string() }))
-    .min(1),
-  maxTokens: z.number().int().min(1).nullable(),
+    .min(1)
+    .max(L.messages),
+  maxTokens: z.number().int().min(1).max(L.maxTokensCeiling).nullable(),
   temperature: z.number().min(0).max(2),
   topP: z.number().gt(0).max(1),
-  stop: z.array(z.string()).max(4),
+  stop: z.array(z.string().max(L.stopChars)).max(L.stopSequences),
   seed: z.number().int().nullable(),
 });
 
@@ -85,7 +104,11 @@ const welcome = z.object({
   heartbeatMs: z.number().int().min(100),
 });
 const job = z.object({ type: z.literal('job'), jobId: id, request: jobRequest });
-const cancel = z.object({ type: z.literal('cancel'), jobId: id, reason: z.string().max(256) });
+const cancel = z.object({
+  type: z.literal('cancel'),
+  jobId: id,
+  reason: z.string().max(L.cancelReasonChars),
+});
 
 export const edgeToNode = z.discriminatedUnion('type', [welcome, job, cancel]);
 
@@ -103,8 +126,8 @@ export type Parsed<T> =
 function parseFrame<T>(schema: z.ZodType<T>, frame: string | ArrayBuffer): Parsed<T> {
   if (typeof frame !== 'string')
     return { ok: false, code: CLOSE.malformed, reason: 'binary frames are not accepted' };
-  if (frame.length > MAX_FRAME_CHARS)
-    return { ok: false, code: CLOSE.malformed, reason: 'frame too large' };
+  if (exceedsUtf8(frame, FRAME_MAX_BYTES))
+    return { ok: false, code: CLOSE.malformed, reason: `frame over ${FRAME_MAX_BYTES} bytes` };
   let json: unknown;
   try {
     json = JSON.parse(frame);
@@ -132,4 +155,27 @@ export function parseEdgeToNode(frame: string | ArrayBuffer): Parsed<EdgeToNode>
 
 export function encode(message: NodeToEdge | EdgeToNode): string {
   return JSON.stringify(message);
+}
+
+/** The longest job id the protocol allows, so a size measured with it bounds every real frame. */
+const LONGEST_JOB_ID = 'j'.repeat(128);
+
+/**
+ * Whether a job frame for `request` stays within FRAME_MAX_BYTES, measured the way the node
+ * measures it. The edge refuses what would not fit (413) instead of sending a frame the node drops.
+ */
+export function jobFrameFits(request: JobRequest): boolean {
+  return !exceedsUtf8(encode({ type: 'job', jobId: LONGEST_JOB_ID, request }), FRAME_MAX_BYTES);
+}
+
+/**
+ * The job id of a job frame that failed validation, so the node can fail that one job and keep
+ * its connection. Null when the frame is not recognisably a job.
+ */
+export function jobIdOfRejectedFrame(frame: string | ArrayBuffer): string | null {
+  if (typeof frame !== 'string') return null;
+  // encode() writes type and jobId first; a prefix is enough even for a frame too large to parse.
+  const match = /^\{"type":"job","jobId":"([^"\\]{1,128})"/.exec(frame.slice(0, 200));
+  const jobId = match?.[1];
+  return jobId !== undefined && ID_PATTERN.test(jobId) ? jobId : null;
 }

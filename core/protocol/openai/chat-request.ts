@@ -1,16 +1,17 @@
 import * as z from 'zod';
 import { ProximaError } from '../errors.ts';
+import {
+  FIELD_LIMITS as L,
+  isWellFormedText,
+  MODEL_ID_PATTERN,
+  MODEL_ID_RULE,
+} from '../limits.ts';
 import { parseOrThrow } from '../validation.ts';
 
-/** Limits that keep one request from monopolising a node; operators can lower them. */
-export const CHAT_LIMITS = {
-  maxMessages: 1024,
-  maxStop: 4,
-  maxStopLength: 256,
-  maxTokensCeiling: 131_072,
-} as const;
+/** Prompt text: any length (the body limit bounds it), but well-formed Unicode. */
+const text = z.string().refine(isWellFormedText, 'must not contain unpaired surrogates');
 
-const textPart = z.object({ type: z.literal('text'), text: z.string() });
+const textPart = z.object({ type: z.literal('text'), text });
 const contentPart = z.discriminatedUnion('type', [
   textPart,
   z.object({ type: z.literal('image_url') }).loose(),
@@ -20,34 +21,29 @@ const contentPart = z.discriminatedUnion('type', [
 
 const message = z.object({
   role: z.enum(['system', 'developer', 'user', 'assistant', 'tool']),
-  content: z.union([z.string(), z.array(contentPart), z.null()]).optional(),
-  name: z.string().optional(),
+  content: z.union([text, z.array(contentPart).max(L.messages), z.null()]).optional(),
+  name: z.string().max(L.messageNameChars).optional(),
 });
 
+const maxTokens = z.number().int().min(1).max(L.maxTokensCeiling);
+const stopString = text.pipe(z.string().min(1).max(L.stopChars));
+
 const wireChatRequest = z.object({
-  model: z.string().min(1, 'must be a non-empty string'),
-  messages: z
-    .array(message)
-    .min(1, 'must contain at least one message')
-    .max(CHAT_LIMITS.maxMessages),
+  model: z.string().regex(MODEL_ID_PATTERN, `must be ${MODEL_ID_RULE}`),
+  messages: z.array(message).min(1, 'must contain at least one message').max(L.messages),
   stream: z.boolean().nullish(),
   stream_options: z.object({ include_usage: z.boolean().optional() }).nullish(),
-  max_tokens: z.number().int().min(1).max(CHAT_LIMITS.maxTokensCeiling).nullish(),
-  max_completion_tokens: z.number().int().min(1).max(CHAT_LIMITS.maxTokensCeiling).nullish(),
+  max_tokens: maxTokens.nullish(),
+  max_completion_tokens: maxTokens.nullish(),
   temperature: z.number().min(0).max(2).nullish(),
   top_p: z.number().gt(0).max(1).nullish(),
-  n: z.number().int().min(1).nullish(),
-  stop: z
-    .union([
-      z.string().min(1).max(CHAT_LIMITS.maxStopLength),
-      z.array(z.string().min(1).max(CHAT_LIMITS.maxStopLength)).max(CHAT_LIMITS.maxStop),
-    ])
-    .nullish(),
+  n: z.number().int().min(1).max(128).nullish(),
+  stop: z.union([stopString, z.array(stopString).max(L.stopSequences)]).nullish(),
   seed: z.number().int().nullish(),
-  user: z.string().nullish(),
+  user: z.string().max(L.userChars).nullish(),
   logprobs: z.boolean().nullish(),
-  tools: z.array(z.unknown()).nullish(),
-  functions: z.array(z.unknown()).nullish(),
+  tools: z.array(z.unknown()).max(128).nullish(),
+  functions: z.array(z.unknown()).max(128).nullish(),
   tool_choice: z.unknown().optional(),
   response_format: z.object({ type: z.string() }).loose().nullish(),
   proxima: z.object({}).loose().nullish(),

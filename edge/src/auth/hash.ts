@@ -1,7 +1,17 @@
+export async function sha256(text: string): Promise<ArrayBuffer> {
+  return crypto.subtle.digest('SHA-256', new TextEncoder().encode(text));
+}
+
 /** Secrets are stored and compared only as SHA-256 hex digests. */
 export async function sha256Hex(text: string): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text));
+  const digest = await sha256(text);
   return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/** Compares two secrets in constant time: their digests have equal length whatever the inputs. */
+export async function secretsEqual(a: string, b: string): Promise<boolean> {
+  const [da, db] = await Promise.all([sha256(a), sha256(b)]);
+  return crypto.subtle.timingSafeEqual(da, db);
 }
 
 /** A random secret with a readable prefix, e.g. "pxk_…" for API keys, "pxn_…" for node tokens. */

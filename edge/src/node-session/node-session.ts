@@ -3,6 +3,7 @@ import {
   CLOSE,
   closeReason,
   encode,
+  jobFrameFits,
   NODE_PROTOCOL_VERSION,
   parseNodeToEdge,
   type EdgeToNode,
@@ -16,7 +17,6 @@ import { intVar, registryStub, type Env } from '../env.ts';
 import { SocketStates, type SocketState } from './attachment.ts';
 import { encodeJobEvent, type JobEvent } from './job-events.ts';
 
-const HELLO_TIMEOUT_MS = 10_000;
 /** A node silent for this many heartbeat intervals is taken for dead. */
 const MISSED_HEARTBEATS = 3;
 
@@ -67,6 +67,7 @@ export class NodeSession extends DurableObject<Env> {
   private readonly jobs = new Map<string, Job>();
   private readonly states = new SocketStates();
   private readonly heartbeatMs: number;
+  private readonly helloTimeoutMs: number;
   private readonly jobIdleMs: number;
   /** When the alarm is set for: null for none, undefined until read after a wake-up. */
   private alarmAt: number | null | undefined;
@@ -74,6 +75,7 @@ export class NodeSession extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.heartbeatMs = intVar(env.HEARTBEAT_MS, 5000, 100, 600_000);
+    this.helloTimeoutMs = intVar(env.HELLO_TIMEOUT_MS, 10_000, 100, 600_000);
     this.jobIdleMs = intVar(env.JOB_IDLE_TIMEOUT_MS, 120_000, 100, 3_600_000);
   }
 
@@ -102,7 +104,7 @@ export class NodeSession extends DurableObject<Env> {
       hello: null,
       draining: false,
     });
-    await this.scheduleAlarm(now + HELLO_TIMEOUT_MS);
+    await this.scheduleAlarm(now + this.helloTimeoutMs);
     return new Response(null, { status: 101, webSocket: pair[0] });
   }
 
@@ -165,8 +167,23 @@ export class NodeSession extends DurableObject<Env> {
   }
 
   private start(jobId: string, ws: WebSocket, request: JobRequest, sink: JobSink): void {
+    // The Worker refuses such requests with 413 first; this keeps the node safe from any caller.
+    if (!jobFrameFits(request)) {
+      sink.end({ t: 'error', code: 'invalid_job', message: 'the job frame is too large' });
+      return;
+    }
     this.jobs.set(jobId, { ws, sink, nextSeq: 0, lastActivity: Date.now() });
     this.send(ws, { type: 'job', jobId, request });
+  }
+
+  /** Closes the node's socket because its token was revoked; true when one was open. */
+  async evict(reason: string): Promise<boolean> {
+    const sockets = this.ctx.getWebSockets();
+    for (const ws of sockets) {
+      ws.close(CLOSE.unauthorized, closeReason(reason));
+      await this.disconnected(ws, `the node was disconnected (${reason})`);
+    }
+    return sockets.length > 0;
   }
 
   override async webSocketMessage(ws: WebSocket, frame: string | ArrayBuffer): Promise<void> {
@@ -210,7 +227,7 @@ export class NodeSession extends DurableObject<Env> {
       const state = this.states.read(ws);
       if (!state) continue;
       if (!state.hello) {
-        const deadline = state.connectedAt + HELLO_TIMEOUT_MS;
+        const deadline = state.connectedAt + this.helloTimeoutMs;
         if (now >= deadline) ws.close(CLOSE.helloTimeout, 'no hello in time');
         else next = Math.min(next, deadline);
         continue;

@@ -1,12 +1,22 @@
 import { DurableObject } from 'cloudflare:workers';
+import type { RateLimits } from '@proxima/core/limits';
 import type { NodeCandidate } from '@proxima/core/routing';
 import type { Env } from '../env.ts';
-import { REGISTRY_SCHEMA } from './schema.ts';
+import {
+  Credentials,
+  type ApiKeyView,
+  type AuthRecord,
+  type NodeTokenCheck,
+  type NodeTokenView,
+  type TenantView,
+} from './credentials.ts';
+import { migrateRegistry } from './schema.ts';
 
-export interface Tenant {
-  readonly tenant: string;
-  readonly keyName: string;
-}
+/**
+ * A model that no connected node serves is still "known" (503, retry) for this long after it was
+ * last served; after that it is unknown (404). Names a node once announced do not linger for good.
+ */
+export const MODEL_MEMORY_MS = 10 * 60_000;
 
 export interface NodeAnnouncement {
   readonly nodeId: string;
@@ -33,70 +43,101 @@ export interface ModelView {
 }
 
 /**
- * Which keys, node tokens, models and nodes exist. One instance ("global"). A plain SQLite DO for
- * now; the Raft issue replaces its storage with a replicated log. Connected nodes are mirrored in
- * memory so routing does no SQL.
+ * Which keys, node tokens, tenants, models and nodes exist. One instance ("global"). A plain
+ * SQLite DO for now; the Raft issue replaces its storage with a replicated log. Connected nodes
+ * are mirrored in memory so routing does no SQL.
  */
 export class Registry extends DurableObject<Env> {
   private readonly sql: SqlStorage;
+  private readonly credentials: Credentials;
   private readonly live = new Map<string, NodeView>();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
-    this.sql.exec(REGISTRY_SCHEMA);
+    migrateRegistry(ctx.storage);
+    this.credentials = new Credentials(this.sql);
     for (const row of this.sql.exec<NodeRow>('SELECT * FROM nodes WHERE connected = 1')) {
       const view = rowToNode(row);
       this.live.set(view.nodeId, view);
     }
   }
 
-  authenticate(keyHash: string): Tenant | null {
-    const row = this.sql
-      .exec<{ tenant: string; name: string }>(
-        'SELECT tenant, name FROM api_keys WHERE hash = ?',
-        keyHash,
-      )
-      .toArray()[0];
-    return row ? { tenant: row.tenant, keyName: row.name } : null;
+  authenticate(keyHash: string): AuthRecord | null {
+    return this.credentials.authenticate(keyHash);
   }
 
-  /** Returns false when the key already exists (under any tenant). */
-  addApiKey(keyHash: string, tenant: string, name: string, now: number): boolean {
-    const cursor = this.sql.exec(
-      'INSERT INTO api_keys (hash, tenant, name, created_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING',
-      keyHash,
-      tenant,
-      name,
-      now,
-    );
-    return cursor.rowsWritten > 0;
+  addApiKey(
+    keyHash: string,
+    tenant: string,
+    name: string,
+    limits: RateLimits,
+    now: number,
+  ): ApiKeyView | null {
+    return this.credentials.addApiKey(keyHash, tenant, name, limits, now);
   }
 
-  addNodeToken(tokenHash: string, name: string, now: number): boolean {
-    const cursor = this.sql.exec(
-      'INSERT INTO node_tokens (hash, name, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING',
-      tokenHash,
-      name,
-      now,
-    );
-    return cursor.rowsWritten > 0;
+  listApiKeys(tenant: string | null): ApiKeyView[] {
+    return this.credentials.listApiKeys(tenant);
   }
 
-  checkNodeToken(tokenHash: string): boolean {
-    return (
-      this.sql.exec('SELECT 1 FROM node_tokens WHERE hash = ?', tokenHash).toArray().length > 0
-    );
+  revokeApiKey(id: string): boolean {
+    return this.credentials.revokeApiKey(id);
+  }
+
+  keyLimits(id: string): RateLimits | null {
+    return this.credentials.keyLimits(id);
+  }
+
+  setKeyLimits(id: string, limits: RateLimits): boolean {
+    return this.credentials.setKeyLimits(id, limits);
+  }
+
+  tenantLimits(tenant: string): RateLimits {
+    return this.credentials.tenantLimits(tenant);
+  }
+
+  setTenantLimits(tenant: string, limits: RateLimits, now: number): void {
+    this.credentials.setTenantLimits(tenant, limits, now);
+  }
+
+  listTenants(): TenantView[] {
+    return this.credentials.listTenants();
+  }
+
+  addNodeToken(
+    tokenHash: string,
+    name: string,
+    nodeId: string | null,
+    now: number,
+  ): NodeTokenView | 'token_exists' | 'node_id_taken' {
+    return this.credentials.addNodeToken(tokenHash, name, nodeId, now);
+  }
+
+  checkNodeToken(tokenHash: string, nodeId: string, now: number): NodeTokenCheck {
+    return this.credentials.checkNodeToken(tokenHash, nodeId, now);
+  }
+
+  listNodeTokens(): NodeTokenView[] {
+    return this.credentials.listNodeTokens();
+  }
+
+  revokeNodeToken(id: string): { nodeId: string | null } | undefined {
+    return this.credentials.revokeNodeToken(id);
   }
 
   nodeConnected(node: NodeAnnouncement, now: number): void {
     for (const model of node.models) {
       this.sql.exec(
-        'INSERT INTO models (id, first_seen) VALUES (?, ?) ON CONFLICT DO NOTHING',
+        `INSERT INTO models (id, first_seen, last_seen) VALUES (?, ?, ?)
+         ON CONFLICT (id) DO UPDATE SET last_seen = excluded.last_seen`,
         model,
+        now,
         now,
       );
     }
+    // Forget models nobody has served for long, so the catalogue stays bounded.
+    this.sql.exec('DELETE FROM models WHERE last_seen < ?', now - 30 * MODEL_MEMORY_MS);
     this.sql.exec(
       `INSERT INTO nodes (node_id, models_json, engine, gpu, slots, session, connected, draining, updated_at)
        VALUES (?, ?, ?, ?, ?, ?, 1, 0, ?)
@@ -128,9 +169,23 @@ export class Registry extends DurableObject<Env> {
     if (!view || (session !== undefined && view.session !== session)) return;
     this.sql.exec('UPDATE nodes SET connected = 0, updated_at = ? WHERE node_id = ?', now, nodeId);
     this.live.delete(nodeId);
+    this.touchModels(view.models, now);
   }
 
-  /** Connected nodes that serve `model`, and whether the catalogue has ever seen it. */
+  /** A revoked node is forgotten: it no longer lists, and its models age out as usual. */
+  forgetNode(nodeId: string, now: number): void {
+    const view = this.live.get(nodeId);
+    if (view) this.touchModels(view.models, now);
+    this.live.delete(nodeId);
+    this.sql.exec('DELETE FROM nodes WHERE node_id = ?', nodeId);
+  }
+
+  private touchModels(models: readonly string[], now: number): void {
+    for (const model of models)
+      this.sql.exec('UPDATE models SET last_seen = ? WHERE id = ?', now, model);
+  }
+
+  /** Connected nodes that serve `model`, and whether it was served recently (503, not 404). */
   candidates(model: string): RouteCandidates {
     const nodes: NodeCandidate[] = [];
     for (const view of this.live.values()) {
@@ -139,7 +194,9 @@ export class Registry extends DurableObject<Env> {
     }
     const known =
       nodes.length > 0 ||
-      this.sql.exec('SELECT 1 FROM models WHERE id = ?', model).toArray().length > 0;
+      this.sql
+        .exec('SELECT 1 FROM models WHERE id = ? AND last_seen >= ?', model, Date.now() - MODEL_MEMORY_MS)
+        .toArray().length > 0;
     return { known, nodes };
   }
 

@@ -1,6 +1,10 @@
+import { estimateChatTokens } from '@proxima/core/limits';
 import {
   chunkBody,
   completionBody,
+  FRAME_MAX_BYTES,
+  jobFailureError,
+  jobFrameFits,
   parseChatRequest,
   ProximaError,
   SSE_DONE,
@@ -8,69 +12,122 @@ import {
   usageChunkBody,
   type ChatRequest,
   type CompletionIdentity,
+  type TokenUsage,
 } from '@proxima/core/protocol';
 import { Hono } from 'hono';
 import { requireApiKey, type AuthVariables } from '../auth/require-api-key.ts';
 import type { Env } from '../env.ts';
+import { admit, settle, type Outcome } from '../metering/meter.ts';
 import { JobEventReader, type JobEvent } from '../node-session/job-events.ts';
+import { backendHeaders } from './backend-header.ts';
 import { routeJob, toJobRequest } from './dispatch.ts';
 import { readJsonBody } from './read-json.ts';
 
 export const chat = new Hono<{ Bindings: Env; Variables: AuthVariables }>();
 
+const NO_USAGE: TokenUsage = { promptTokens: 0, completionTokens: 0 };
+
 chat.post('/v1/chat/completions', requireApiKey, async (c) => {
+  const auth = c.get('auth');
   const req = parseChatRequest(await readJsonBody(c.req.raw, c.env));
   const job = toJobRequest(req);
+  if (!jobFrameFits(job)) {
+    throw new ProximaError(
+      'payload_too_large',
+      `The request does not fit in one node frame (${FRAME_MAX_BYTES} bytes); shorten the prompt.`,
+    );
+  }
+  const admission = await admit(c.env, auth, estimateChatTokens(req));
+  let settled = false;
+  const end = (backend: string, usage: TokenUsage, error: string | null) => {
+    if (settled) return;
+    settled = true;
+    const outcome: Outcome = {
+      model: req.model,
+      backend,
+      promptTokens: usage.promptTokens,
+      completionTokens: usage.completionTokens,
+      cacheHit: false,
+      error,
+    };
+    settle(c.executionCtx, c.env, auth, admission, outcome);
+  };
   const who: CompletionIdentity = {
     id: `chatcmpl-${crypto.randomUUID()}`,
     created: Math.floor(Date.now() / 1000),
     model: req.model,
   };
   const signal = c.req.raw.signal;
-  if (req.stream) {
-    const { nodeId, value } = await routeJob(c.env, req, async (session) => {
-      const result = await session.dispatch(job);
-      return result.ok ? { ok: true, value: new JobEventReader(result.events) } : result;
-    });
-    // A client that goes away cancels the response stream, and with it the job on the node.
-    signal.addEventListener('abort', () => void value.cancel());
-    return new Response(sseStream(who, req, value), {
-      headers: {
-        'x-proxima-backend': `node:${nodeId}`,
-        'content-type': 'text/event-stream; charset=utf-8',
-        'cache-control': 'no-cache',
-      },
-    });
-  }
-  const { nodeId, value } = await routeJob(c.env, req, async (session) => {
-    // The job id is ours, so a client that goes away can cancel the job while we wait for it.
-    const jobId = crypto.randomUUID();
-    // The aborted request's own I/O is cancelled with it; waitUntil lets the cancel go out.
-    const onAbort = () => c.executionCtx.waitUntil(session.cancel(jobId, 'client went away'));
-    signal.addEventListener('abort', onAbort);
-    try {
-      const result = await session.complete(jobId, job);
-      return result.ok ? { ok: true, value: result.outcome } : result;
-    } finally {
-      signal.removeEventListener('abort', onAbort);
+  try {
+    if (req.stream) {
+      const { nodeId, value } = await routeJob(c.env, req, async (session) => {
+        const result = await session.dispatch(job);
+        return result.ok ? { ok: true, value: new JobEventReader(result.events) } : result;
+      });
+      // A client that goes away cancels the response stream, and with it the job on the node.
+      signal.addEventListener('abort', () => void value.cancel());
+      const backend = `node:${nodeId}`;
+      return new Response(
+        sseStream(who, req, value, (event) => {
+          if (event?.t !== 'done') logJobFailure(nodeId, event);
+          end(
+            backend,
+            event?.t === 'done' ? event.usage : NO_USAGE,
+            event?.t === 'done' ? null : errorClass(event),
+          );
+        }),
+        {
+          headers: {
+            ...admission.headers,
+            ...backendHeaders(c.env, nodeId),
+            'content-type': 'text/event-stream; charset=utf-8',
+            'cache-control': 'no-cache',
+          },
+        },
+      );
     }
-  });
-  if (value.t === 'error') throw jobFailure(value);
-  return Response.json(completionBody(who, value.text, value.finishReason, value.usage), {
-    headers: { 'x-proxima-backend': `node:${nodeId}` },
-  });
+    const { nodeId, value } = await routeJob(c.env, req, async (session) => {
+      // The job id is ours, so a client that goes away can cancel the job while we wait for it.
+      const jobId = crypto.randomUUID();
+      // The aborted request's own I/O is cancelled with it; waitUntil lets the cancel go out.
+      const onAbort = () => c.executionCtx.waitUntil(session.cancel(jobId, 'client went away'));
+      signal.addEventListener('abort', onAbort);
+      try {
+        const result = await session.complete(jobId, job);
+        return result.ok ? { ok: true, value: result.outcome } : result;
+      } finally {
+        signal.removeEventListener('abort', onAbort);
+      }
+    });
+    if (value.t === 'error') {
+      logJobFailure(nodeId, value);
+      end(`node:${nodeId}`, NO_USAGE, value.code);
+      throw jobFailureError(value.code);
+    }
+    end(`node:${nodeId}`, value.usage, null);
+    return Response.json(completionBody(who, value.text, value.finishReason, value.usage), {
+      headers: { ...admission.headers, ...backendHeaders(c.env, nodeId) },
+    });
+  } catch (err) {
+    // Routing found no node (404/503) or the dispatch failed: still counted, still released.
+    end('none', NO_USAGE, err instanceof ProximaError ? err.code : 'internal_error');
+    throw err;
+  }
 });
 
-/** A job that ended in an error, or without a done event, as the error the client sees. */
-function jobFailure(event: JobEvent | null): ProximaError {
-  if (event === null)
-    return new ProximaError('node_failed', 'The node ended the answer without finishing it.');
-  if (event.t === 'error' && event.code === 'upstream_timeout') {
-    return new ProximaError('upstream_timeout', `The node timed out: ${event.message}.`);
-  }
-  return new ProximaError(
-    'node_failed',
-    `The node failed: ${event.t === 'error' ? event.message : 'unexpected event'}`,
+function errorClass(event: JobEvent | null): string {
+  return event === null ? 'node_failed' : event.t === 'error' ? event.code : 'node_failed';
+}
+
+/** The node's own words stay in the edge's log; the client gets a classified message. */
+function logJobFailure(nodeId: string, event: JobEvent | null): void {
+  console.warn(
+    JSON.stringify({
+      event: 'job.failed',
+      nodeId,
+      code: event?.t === 'error' ? event.code : 'ended_early',
+      detail: event?.t === 'error' ? event.message.slice(0, 512) : null,
+    }),
   );
 }
 
@@ -78,9 +135,16 @@ function sseStream(
   who: CompletionIdentity,
   req: ChatRequest,
   events: JobEventReader,
+  onEnd: (last: JobEvent | null) => void,
 ): ReadableStream<Uint8Array> {
   const encoder = new TextEncoder();
   let started = false;
+  let ended = false;
+  const finish = (last: JobEvent | null) => {
+    if (ended) return;
+    ended = true;
+    onEnd(last);
+  };
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
       const send = (text: string) => controller.enqueue(encoder.encode(text));
@@ -100,11 +164,13 @@ function sseStream(
         send(SSE_DONE);
       } else {
         // A terminal error event, never a silent truncation: clients raise it as an API error.
-        send(sseEvent(jobFailure(event).toBody()));
+        send(sseEvent(jobFailureError(event?.t === 'error' ? event.code : null).toBody()));
       }
+      finish(event);
       controller.close();
     },
     async cancel() {
+      finish({ t: 'error', code: 'client_closed', message: 'the client went away' });
       await events.cancel();
     },
   });

@@ -1,4 +1,4 @@
-import { ProximaError, type ChatRequest, type JobRequest } from '@proxima/core/protocol';
+import { ProximaError, quote, type ChatRequest, type JobRequest } from '@proxima/core/protocol';
 import { pickNode } from '@proxima/core/routing';
 import { nodeSessionStub, registryStub, type Env } from '../env.ts';
 import type { NodeSession, Unavailable } from '../node-session/node-session.ts';
@@ -32,7 +32,12 @@ export function toJobRequest(req: ChatRequest): JobRequest {
 
 /** Candidate lists per model, per isolate: routing usually needs no registry round trip. */
 const ROUTE_CACHE_TTL_MS = 2000;
-const routeCache = new TtlCache<RouteCandidates>(ROUTE_CACHE_TTL_MS, 1000);
+const routeCache = new TtlCache<RouteCandidates>({
+  ttlMs: ROUTE_CACHE_TTL_MS,
+  maxEntries: 1000,
+  maxBytes: 2 * 1024 * 1024,
+  sizeOf: (model, entry) => model.length * 2 + 128 + entry.nodes.length * 160,
+});
 
 /**
  * Picks a node for the model and hands the job to its session. A node that turns out to be gone,
@@ -64,10 +69,8 @@ export async function routeJob<T>(
       if (pick.kind === 'unknown_model') {
         throw new ProximaError(
           'model_not_found',
-          `The model '${req.model}' does not exist or no node has served it.`,
-          {
-            param: 'model',
-          },
+          `The model ${quote(req.model)} does not exist or no node serves it.`,
+          { param: 'model' },
         );
       }
       break;
@@ -86,7 +89,7 @@ export async function routeJob<T>(
   }
   throw new ProximaError(
     'no_capacity',
-    `No node can serve '${req.model}' right now; retry shortly.`,
+    `No node can serve ${quote(req.model)} right now; retry shortly.`,
     {
       retryAfter: RETRY_AFTER_SECONDS,
     },

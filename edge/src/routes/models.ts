@@ -1,4 +1,4 @@
-import { modelListBody, ProximaError } from '@proxima/core/protocol';
+import { modelListBody, ProximaError, quote } from '@proxima/core/protocol';
 import { Hono } from 'hono';
 import { requireApiKey, type AuthVariables } from '../auth/require-api-key.ts';
 import { registryStub, type Env } from '../env.ts';
@@ -15,7 +15,7 @@ models.get('/v1/models/:id{.+}', requireApiKey, async (c) => {
   const id = c.req.param('id');
   const found = (await registryStub(c.env).listModels()).find((m) => m.id === id);
   if (!found)
-    throw new ProximaError('model_not_found', `The model '${id}' does not exist.`, {
+    throw new ProximaError('model_not_found', `The model ${quote(id)} does not exist.`, {
       param: 'model',
     });
   return c.json(modelListBody([{ ...found, ownedBy: 'proxima' }]).data[0]);

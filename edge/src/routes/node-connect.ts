@@ -1,15 +1,15 @@
-import { CLOSE, closeReason, ProximaError } from '@proxima/core/protocol';
+import { CLOSE, closeReason, ID_PATTERN, ID_RULE, ProximaError, SECRET_PATTERN } from '@proxima/core/protocol';
 import { Hono } from 'hono';
+import { clientAddress } from '../auth/client-address.ts';
+import { mayLookUp, recordFailure, recordSuccess } from '../auth/failed-auth.ts';
 import { bearer, sha256Hex } from '../auth/hash.ts';
 import { nodeSessionStub, registryStub, type Env } from '../env.ts';
 
 export const nodeConnect = new Hono<{ Bindings: Env }>();
 
-const NODE_ID = /^[A-Za-z0-9._:-]{1,128}$/;
-
 /**
  * Refuses a node over the WebSocket itself: a WebSocket client cannot read the HTTP status of a
- * failed upgrade, but it can read a close code, and 4401/4400 tell the node not to retry.
+ * failed upgrade, but it can read a close code, and 4401/4403 tell the node not to retry.
  */
 function refuse(code: number, reason: string): Response {
   const pair = new WebSocketPair();
@@ -17,6 +17,12 @@ function refuse(code: number, reason: string): Response {
   pair[1].close(code, closeReason(reason));
   return new Response(null, { status: 101, webSocket: pair[0] });
 }
+
+const REFUSALS = {
+  unknown: [CLOSE.unauthorized, 'missing or unknown node token'],
+  bound_elsewhere: [CLOSE.forbidden, 'this node token is bound to another node id'],
+  id_taken: [CLOSE.forbidden, 'this node id is enrolled with another token'],
+} as const;
 
 /** A node dials out here: `GET /v1/nodes/connect?node=<id>` with its node token, upgraded to a WebSocket. */
 nodeConnect.get('/v1/nodes/connect', async (c) => {
@@ -29,14 +35,30 @@ nodeConnect.get('/v1/nodes/connect', async (c) => {
       426,
     );
   }
-  const token = bearer(c.req.header('authorization'));
-  if (!token || !(await registryStub(c.env).checkNodeToken(await sha256Hex(token)))) {
-    return refuse(CLOSE.unauthorized, 'missing or unknown node token');
-  }
   const nodeId = c.req.query('node') ?? '';
-  if (!NODE_ID.test(nodeId)) {
-    return refuse(CLOSE.malformed, "invalid 'node': 1-128 characters of A-Z a-z 0-9 . _ : -");
+  if (!ID_PATTERN.test(nodeId)) return refuse(CLOSE.malformed, `invalid 'node': ${ID_RULE}`);
+  const now = Date.now();
+  const address = clientAddress(c.req.raw);
+  const token = bearer(c.req.header('authorization'));
+  const fail = (kind: keyof typeof REFUSALS, unknownHash?: string) => {
+    recordFailure(address, now, unknownHash);
+    const [code, reason] = REFUSALS[kind];
+    return refuse(code, reason);
+  };
+  if (!token || !SECRET_PATTERN.test(token)) return fail('unknown');
+  const hash = await sha256Hex(token);
+  // A node retrying a bad token in a loop, or a flood of guesses, never reaches the registry.
+  const verdict = mayLookUp(address, hash, now);
+  if (verdict.kind === 'blocked') {
+    return refuse(
+      CLOSE.rateLimited,
+      `too many refused connects from this address; retry in ${verdict.retryAfterSeconds} s`,
+    );
   }
+  if (verdict.kind === 'known_bad') return fail('unknown');
+  const check = await registryStub(c.env).checkNodeToken(hash, nodeId, now);
+  if (!check.ok) return fail(check.reason, check.reason === 'unknown' ? hash : undefined);
+  recordSuccess(hash, now);
   const forwarded = new Request(c.req.raw);
   forwarded.headers.set('x-proxima-node-id', nodeId);
   return nodeSessionStub(c.env, nodeId).fetch(forwarded);

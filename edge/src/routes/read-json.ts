@@ -1,11 +1,25 @@
-import { ProximaError } from '@proxima/core/protocol';
+import {
+  parseJsonText,
+  ProximaError,
+  REQUEST_BODY_DEFAULT_BYTES,
+  REQUEST_BODY_MAX_BYTES,
+} from '@proxima/core/protocol';
 import { intVar, type Env } from '../env.ts';
 
-export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
+/** The body limit in force: MAX_BODY_BYTES, which can never exceed what fits in a node frame. */
+export function bodyLimit(env: Env): number {
+  return intVar(env.MAX_BODY_BYTES, REQUEST_BODY_DEFAULT_BYTES, 1024, REQUEST_BODY_MAX_BYTES);
+}
 
-/** Reads a JSON body, refusing more than MAX_BODY_BYTES (413) even when Content-Length lies or is absent. */
+const truncated = () =>
+  new ProximaError(
+    'invalid_request',
+    'Request body was cut short or badly framed (Content-Length or chunked encoding); send it whole.',
+  );
+
+/** Reads a JSON body, refusing more than the body limit (413) even when Content-Length lies or is absent. */
 export async function readJsonBody(request: Request, env: Env): Promise<unknown> {
-  const limit = intVar(env.MAX_BODY_BYTES, DEFAULT_MAX_BODY_BYTES, 1024, 64 * 1024 * 1024);
+  const limit = bodyLimit(env);
   const tooLarge = () =>
     new ProximaError('payload_too_large', `Request body exceeds ${limit} bytes.`);
   const declared = Number(request.headers.get('content-length') ?? 'NaN');
@@ -17,11 +31,15 @@ export async function readJsonBody(request: Request, env: Env): Promise<unknown>
   const parts: Uint8Array[] = [];
   let size = 0;
   for (;;) {
-    const { value, done } = await reader.read();
+    // A body that ends early or has broken chunk framing makes the runtime's reader throw:
+    // that is the client's mistake, so a 400, never a 500.
+    const { value, done } = await reader.read().catch(() => {
+      throw truncated();
+    });
     if (done) break;
     size += value.byteLength;
     if (size > limit) {
-      await reader.cancel();
+      await reader.cancel().catch(() => undefined);
       throw tooLarge();
     }
     parts.push(value);
@@ -32,9 +50,11 @@ export async function readJsonBody(request: Request, env: Env): Promise<unknown>
     bytes.set(part, offset);
     offset += part.byteLength;
   }
+  let text: string;
   try {
-    return JSON.parse(new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes));
+    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes);
   } catch {
-    throw new ProximaError('invalid_json', 'Request body is not valid JSON.');
+    throw new ProximaError('invalid_json', 'Request body is not valid UTF-8.');
   }
+  return parseJsonText(text);
 }

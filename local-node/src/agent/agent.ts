@@ -1,7 +1,7 @@
 import {
-  CLOSE,
   encode,
   isFatalClose,
+  jobIdOfRejectedFrame,
   NODE_PROTOCOL_VERSION,
   parseEdgeToNode,
   type EdgeToNode,
@@ -77,7 +77,7 @@ export class NodeAgent {
       const outcome = await this.session(url);
       if (outcome.welcomed) attempt = 0;
       if (this.stopped) break;
-      if (isFatalClose(outcome.code)) {
+      if (isFatalClose(outcome.code, outcome.welcomed)) {
         throw new FatalAgentError(
           `the edge refused this node (${outcome.code}): ${outcome.reason || 'no reason given'}`,
         );
@@ -145,12 +145,21 @@ export class NodeAgent {
         });
       });
       ws.addEventListener('message', (event: MessageEvent) => {
-        const parsed = parseEdgeToNode(
-          typeof event.data === 'string' ? event.data : new ArrayBuffer(0),
-        );
+        const frame = typeof event.data === 'string' ? event.data : new ArrayBuffer(0);
+        const parsed = parseEdgeToNode(frame);
         if (!parsed.ok) {
-          this.options.log('error', 'edge.malformed', { reason: parsed.reason });
-          ws.close(CLOSE.malformed, parsed.reason.slice(0, 120));
+          // Never fatal: a frame this node cannot take fails its job (if it names one), and the
+          // connection, and every other job on it, carry on.
+          const jobId = jobIdOfRejectedFrame(frame);
+          this.options.log('error', 'edge.malformed', { reason: parsed.reason, jobId });
+          if (jobId !== null) {
+            this.sendOn(ws, {
+              type: 'error',
+              jobId,
+              code: 'invalid_job',
+              message: `the node refused the job frame: ${parsed.reason}`.slice(0, 256),
+            });
+          }
           return;
         }
         if (parsed.message.type === 'welcome') welcomed = true;

@@ -7,7 +7,8 @@ import { spawnChild } from './child.ts';
 import { startEdgeRuntime } from './edge-runtime.ts';
 import { REPO_ROOT } from './paths.ts';
 import { assertPortFree } from './ports.ts';
-import { loadOrCreateSecrets } from './secrets.ts';
+import { ensureNodeToken } from './node-tokens.ts';
+import { loadOrCreateSecrets, newSecret, saveSecrets } from './secrets.ts';
 
 export interface FleetOptions {
   /** Where state lives: edge storage, secrets, the demo model, dev.json. */
@@ -40,15 +41,14 @@ export interface NodeProcess {
 export interface Fleet {
   readonly info: DevInfo;
   readonly adminToken: string;
-  readonly nodeToken: string;
   readonly modelPath: string;
   /** The proxima CLI entry point, for starting more processes against this fleet. */
   readonly proximaBin: string;
   /** Stops the edge and starts it again on the same port and state; nodes reconnect by themselves. */
   restartEdge(): Promise<void>;
   readonly nodes: NodeProcess[];
-  /** Starts one more node process against this fleet's edge. */
-  startNode(nodeId: string): NodeProcess;
+  /** Starts one more node process against this fleet's edge, with a token bound to its id. */
+  startNode(nodeId: string): Promise<NodeProcess>;
   /** Drains the nodes, stops the edge; escalates to SIGKILL if a child hangs. */
   stop(): Promise<void>;
 }
@@ -126,7 +126,18 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
     edge = await startEdge(Number(new URL(url).port));
   };
   const nodes: NodeProcess[] = [];
-  const startNode = (nodeId: string): NodeProcess => {
+  const tokenFor = async (nodeId: string): Promise<string> => {
+    let token = secrets.nodeTokens[nodeId];
+    if (token === undefined) {
+      token = newSecret('pxn');
+      secrets.nodeTokens[nodeId] = token;
+      await saveSecrets(stateDir, secrets);
+    }
+    await ensureNodeToken(url, secrets.adminToken, nodeId, token);
+    return token;
+  };
+  const startNode = async (nodeId: string): Promise<NodeProcess> => {
+    const token = await tokenFor(nodeId);
     let welcomed: () => void = () => undefined;
     const child = spawnChild({
       name: nodeId,
@@ -142,7 +153,7 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
         modelPath,
         ...(options.slots === undefined ? [] : ['--slots', String(options.slots)]),
       ],
-      env: { PROXIMA_NODE_TOKEN: secrets.nodeToken },
+      env: { PROXIMA_NODE_TOKEN: token },
       onLine: (line) => {
         if (line.includes('"event":"edge.connected"')) welcomed();
         onLine(nodeId, line);
@@ -171,11 +182,7 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
       tenant: 'dev',
       name: 'dev',
     });
-    await adminPost(url, secrets.adminToken, '/admin/node-tokens', {
-      token: secrets.nodeToken,
-      name: 'dev',
-    });
-    for (let i = 1; i <= options.nodes; i++) startNode(`dev-node-${i}`);
+    for (let i = 1; i <= options.nodes; i++) await startNode(`dev-node-${i}`);
     await withTimeout(
       Promise.all(nodes.map((n) => n.connected)),
       readyTimeoutMs,
@@ -187,7 +194,6 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
     return {
       info,
       adminToken: secrets.adminToken,
-      nodeToken: secrets.nodeToken,
       modelPath,
       proximaBin: PROXIMA_BIN,
       restartEdge,

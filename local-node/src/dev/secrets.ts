@@ -1,43 +1,62 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
-/** The dev fleet's secrets, made once per state directory and reused, so keys survive restarts. */
+/**
+ * The dev fleet's secrets, made once per state directory and reused, so keys survive restarts.
+ * Each node has its own token, bound to its node id on the edge.
+ */
 export interface DevSecrets {
   readonly adminToken: string;
   readonly apiKey: string;
-  readonly nodeToken: string;
+  readonly nodeTokens: Record<string, string>;
 }
 
-function secret(prefix: string): string {
+export function newSecret(prefix: string): string {
   return `${prefix}_${randomBytes(24).toString('base64url')}`;
 }
 
-function isSecrets(value: unknown): value is DevSecrets {
-  if (typeof value !== 'object' || value === null) return false;
-  const v = value as Record<string, unknown>;
+function isStringRecord(value: unknown): value is Record<string, string> {
   return (
-    typeof v['adminToken'] === 'string' &&
-    typeof v['apiKey'] === 'string' &&
-    typeof v['nodeToken'] === 'string'
+    typeof value === 'object' &&
+    value !== null &&
+    Object.values(value).every((v) => typeof v === 'string')
   );
+}
+
+/** Reads secrets.json; a file from before per-node tokens gives its one token to dev-node-1. */
+function fromJson(value: unknown): DevSecrets | null {
+  if (typeof value !== 'object' || value === null) return null;
+  const v = value as Record<string, unknown>;
+  const { adminToken, apiKey, nodeTokens, nodeToken } = v;
+  if (typeof adminToken !== 'string' || typeof apiKey !== 'string') return null;
+  if (isStringRecord(nodeTokens)) return { adminToken, apiKey, nodeTokens: { ...nodeTokens } };
+  if (typeof nodeToken === 'string')
+    return { adminToken, apiKey, nodeTokens: { 'dev-node-1': nodeToken } };
+  return null;
+}
+
+export async function saveSecrets(stateDir: string, secrets: DevSecrets): Promise<void> {
+  const path = join(stateDir, 'secrets.json');
+  await mkdir(stateDir, { recursive: true });
+  await writeFile(`${path}.tmp`, `${JSON.stringify(secrets, null, 2)}\n`, { mode: 0o600 });
+  await rename(`${path}.tmp`, path);
 }
 
 export async function loadOrCreateSecrets(stateDir: string): Promise<DevSecrets> {
   const path = join(stateDir, 'secrets.json');
   try {
-    const parsed: unknown = JSON.parse(await readFile(path, 'utf8'));
-    if (isSecrets(parsed)) return parsed;
+    const parsed = fromJson(JSON.parse(await readFile(path, 'utf8')));
+    if (parsed) return parsed;
     throw new Error(`${path} is not a valid secrets file; delete it to have new secrets made`);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }
   const secrets: DevSecrets = {
-    adminToken: secret('pxa'),
-    apiKey: secret('pxk'),
-    nodeToken: secret('pxn'),
+    adminToken: newSecret('pxa'),
+    apiKey: newSecret('pxk'),
+    nodeTokens: {},
   };
-  await mkdir(stateDir, { recursive: true });
-  await writeFile(path, `${JSON.stringify(secrets, null, 2)}\n`, { mode: 0o600 });
+  await saveSecrets(stateDir, secrets);
   return secrets;
 }

@@ -1,0 +1,18 @@
+import { Hono } from 'hono';
+import type { Env } from '../../env.ts';
+import { apiKeys } from './api-keys.ts';
+import { nodeTokens } from './node-tokens.ts';
+import { requireAdmin } from './require-admin.ts';
+import { tenants } from './tenants.ts';
+import { usage } from './usage.ts';
+import { registryStub } from '../../env.ts';
+
+/** The operator's API: keys, node tokens, tenants' limits, usage, nodes. Every route needs ADMIN_TOKEN. */
+export const admin = new Hono<{ Bindings: Env }>();
+
+admin.use('/admin/*', requireAdmin);
+admin.route('/admin/api-keys', apiKeys);
+admin.route('/admin/node-tokens', nodeTokens);
+admin.route('/admin/tenants', tenants);
+admin.route('/admin/usage', usage);
+admin.get('/admin/nodes', async (c) => c.json({ nodes: await registryStub(c.env).listNodes() }));

@@ -1,0 +1,38 @@
+import { ADMIN_TOKEN_MIN_CHARS, ProximaError } from '@proxima/core/protocol';
+import { createMiddleware } from 'hono/factory';
+import { clientAddress } from '../../auth/client-address.ts';
+import { blockedSeconds, recordFailure } from '../../auth/failed-auth.ts';
+import { bearer, secretsEqual } from '../../auth/hash.ts';
+import type { Env } from '../../env.ts';
+
+/**
+ * The admin API is off unless ADMIN_TOKEN is set to at least ADMIN_TOKEN_MIN_CHARS characters.
+ * The token is compared in constant time; failures count against the caller's address.
+ */
+export const requireAdmin = createMiddleware<{ Bindings: Env }>(async (c, next) => {
+  const expected = c.env.ADMIN_TOKEN;
+  if (!expected)
+    throw new ProximaError('not_found', 'The admin API is disabled: set ADMIN_TOKEN to enable it.');
+  if (expected.length < ADMIN_TOKEN_MIN_CHARS) {
+    throw new ProximaError(
+      'not_found',
+      `The admin API is disabled: ADMIN_TOKEN must be at least ${ADMIN_TOKEN_MIN_CHARS} characters.`,
+    );
+  }
+  const now = Date.now();
+  const address = clientAddress(c.req.raw);
+  const blocked = blockedSeconds(address, now);
+  if (blocked > 0) {
+    throw new ProximaError(
+      'rate_limit_exceeded',
+      `Too many failed authentication attempts from this address; retry in ${blocked} s.`,
+      { retryAfter: blocked },
+    );
+  }
+  const given = bearer(c.req.header('authorization'));
+  if (!given || !(await secretsEqual(given, expected))) {
+    recordFailure(address, now);
+    throw new ProximaError('invalid_api_key', 'Missing or wrong admin token.');
+  }
+  await next();
+});

@@ -1,0 +1,296 @@
+import { SELF } from 'cloudflare:test';
+import { describe, expect, it } from 'vitest';
+import {
+  adminPost,
+  ADMIN,
+  BASE,
+  chat,
+  FakeNode,
+  newApiKey,
+  newNodeToken,
+  unique,
+} from './helpers.ts';
+
+interface ErrorJson {
+  error: { message: string; type: string; param: string | null; code: string };
+}
+
+const hello = [{ role: 'user', content: 'hi' }];
+
+async function admin(path: string, init: RequestInit = {}): Promise<Response> {
+  return SELF.fetch(`${BASE}${path}`, {
+    ...init,
+    headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
+  });
+}
+
+function helloFrame(nodeId: string, models: unknown[]): Record<string, unknown> {
+  return {
+    type: 'hello',
+    protocol: 1,
+    nodeId,
+    agent: 'fake/1',
+    engine: 'fake',
+    gpu: 'cpu',
+    vramTotalBytes: 0,
+    vramFreeBytes: 0,
+    slots: 1,
+    models,
+  };
+}
+
+describe('regression: node identity is not bound to its token', () => {
+  it('a token bound to one node id cannot connect as another (4403)', async () => {
+    const id = unique('node');
+    const token = await newNodeToken(id);
+    const other = await FakeNode.connect(unique('node'), token);
+    const closed = await other.waitClosed();
+    expect(closed.code).toBe(4403);
+    expect(closed.reason).toContain('bound to another node id');
+  });
+
+  it('a fresh token cannot take over an enrolled node id, and the real node keeps serving', async () => {
+    const id = unique('node');
+    const model = unique('model');
+    const real = await FakeNode.ready(id, await newNodeToken(id), [model]);
+    const intruder = await FakeNode.connect(id, await newNodeToken());
+    expect((await intruder.waitClosed()).code).toBe(4403);
+    expect(real.closed).toBeNull();
+    const key = await newApiKey();
+    const pending = chat(key, { model, messages: hello });
+    const job = await real.next('job');
+    real.send({
+      type: 'done',
+      jobId: job.jobId,
+      seq: 0,
+      finishReason: 'stop',
+      usage: { promptTokens: 1, completionTokens: 0 },
+    });
+    expect((await pending).status).toBe(200);
+  });
+
+  it('an unbound token binds to the id of its first connection', async () => {
+    const token = await newNodeToken();
+    const first = unique('node');
+    await FakeNode.ready(first, token, [unique('model')]);
+    const second = await FakeNode.connect(unique('node'), token);
+    expect((await second.waitClosed()).code).toBe(4403);
+    const list = await (
+      await admin('/admin/node-tokens')
+    ).json<{
+      tokens: Array<{ nodeId: string | null }>;
+    }>();
+    expect(list.tokens.some((t) => t.nodeId === first)).toBe(true);
+  });
+
+  it.each([
+    ['an invalid model id', [{ id: 'bad model id', contextSize: 1, description: '' }]],
+    [
+      'a model listed twice',
+      [
+        { id: 'm', contextSize: 1, description: '' },
+        { id: 'm', contextSize: 1, description: '' },
+      ],
+    ],
+    [
+      '65 models',
+      Array.from({ length: 65 }, (_, i) => ({ id: `m${i}`, contextSize: 1, description: '' })),
+    ],
+  ])('a hello with %s is refused with 4400', async (_what, models) => {
+    const id = unique('node');
+    const node = await FakeNode.connect(id, await newNodeToken(id));
+    node.send(helloFrame(id, models));
+    expect((await node.waitClosed()).code).toBe(4400);
+  });
+
+  it('revoking a node token disconnects its node (4401) and refuses it afterwards', async () => {
+    const id = unique('node');
+    const model = unique('model');
+    const token = await newNodeToken(id);
+    const node = await FakeNode.ready(id, token, [model]);
+    const list = await (
+      await admin('/admin/node-tokens')
+    ).json<{
+      tokens: Array<{ id: string; nodeId: string | null }>;
+    }>();
+    const entry = list.tokens.find((t) => t.nodeId === id);
+    expect(entry).toBeDefined();
+    const res = await admin(`/admin/node-tokens/${entry?.id ?? ''}`, { method: 'DELETE' });
+    expect(await res.json()).toMatchObject({ revoked: true, nodeId: id, disconnected: true });
+    expect((await node.waitClosed()).code).toBe(4401);
+    const again = await FakeNode.connect(id, token);
+    expect((await again.waitClosed()).code).toBe(4401);
+    const key = await newApiKey();
+    const models = await SELF.fetch(`${BASE}/v1/models`, {
+      headers: { authorization: `Bearer ${key}` },
+    });
+    const body = await models.json<{ data: Array<{ id: string }> }>();
+    expect(body.data.map((m) => m.id)).not.toContain(model);
+  });
+
+  it('revoking an API key refuses it at once in this isolate', async () => {
+    const created = await (
+      await adminPost('/admin/api-keys', { tenant: 'revoke-test' })
+    ).json<{
+      id: string;
+      key: string;
+    }>();
+    const ok = await SELF.fetch(`${BASE}/v1/models`, {
+      headers: { authorization: `Bearer ${created.key}` },
+    });
+    expect(ok.status).toBe(200);
+    const listed = await (
+      await admin('/admin/api-keys?tenant=revoke-test')
+    ).json<{
+      keys: Array<{ id: string }>;
+    }>();
+    expect(listed.keys.map((k) => k.id)).toEqual([created.id]);
+    expect((await admin(`/admin/api-keys/${created.id}`, { method: 'DELETE' })).status).toBe(200);
+    const refused = await SELF.fetch(`${BASE}/v1/models`, {
+      headers: { authorization: `Bearer ${created.key}` },
+    });
+    expect(refused.status).toBe(401);
+    expect((await admin(`/admin/api-keys/${created.id}`, { method: 'DELETE' })).status).toBe(404);
+  });
+});
+
+describe('regression: unbounded fields and caches', () => {
+  it('a long model name is a 400 naming model, quoting no more than a short prefix', async () => {
+    const key = await newApiKey();
+    const res = await chat(key, { model: 'x'.repeat(3000), messages: hello });
+    expect(res.status).toBe(400);
+    const body = await res.json<ErrorJson>();
+    expect(body.error.param).toBe('model');
+    expect(body.error.message.length).toBeLessThan(200);
+  });
+
+  it('an unknown model is quoted short in its 404', async () => {
+    const key = await newApiKey();
+    const model = `m${'y'.repeat(127)}`;
+    const res = await chat(key, { model, messages: hello });
+    expect(res.status).toBe(404);
+    const body = await res.json<ErrorJson>();
+    expect(body.error.message).not.toContain(model);
+    expect(body.error.message.length).toBeLessThan(200);
+  });
+});
+
+describe('regression: a truncated or malformed request body is a 500', () => {
+  it('a body whose stream breaks off is a 400', async () => {
+    const key = await newApiKey();
+    let sent = false;
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (!sent) {
+          sent = true;
+          controller.enqueue(new TextEncoder().encode('{"model":"m","messages":['));
+          return;
+        }
+        controller.error(new Error('connection reset'));
+      },
+    });
+    const res = await SELF.fetch(`${BASE}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body,
+    });
+    expect(res.status).toBe(400);
+    expect((await res.json<ErrorJson>()).error.code).toBe('invalid_request');
+  });
+
+  it('deep nesting is a 400 without parsing', async () => {
+    const key = await newApiKey();
+    const res = await chat(key, `{"model":"m","messages":${'['.repeat(2000)}`);
+    expect(res.status).toBe(400);
+    expect((await res.json<ErrorJson>()).error.message).toContain('nests deeper');
+  });
+
+  it('an unpaired surrogate in the prompt is a 400 naming the field', async () => {
+    const key = await newApiKey();
+    const res = await chat(key, '{"model":"m","messages":[{"role":"user","content":"a\\ud800b"}]}');
+    expect(res.status).toBe(400);
+    expect((await res.json<ErrorJson>()).error.param).toBe('messages[0].content');
+  });
+});
+
+describe('regression: node error text reaches clients verbatim', () => {
+  it('the client gets a classified message; the node text stays in the logs', async () => {
+    const key = await newApiKey();
+    const id = unique('node');
+    const model = unique('model');
+    const node = await FakeNode.ready(id, await newNodeToken(id), [model]);
+    const secret = '/home/ops/.secrets/token=pxk_leak';
+    for (const stream of [false, true]) {
+      const pending = chat(key, { model, messages: hello, stream });
+      const job = await node.next('job');
+      node.send({ type: 'error', jobId: job.jobId, code: 'engine_failed', message: secret });
+      const text = await (await pending).text();
+      expect(text).not.toContain('secrets');
+      expect(text).toContain('The node failed while generating the answer.');
+    }
+  });
+});
+
+describe('regression: the hello deadline fires at about 20 s, not the configured 10 s', () => {
+  it('closes a silent socket with 4408 on time (HELLO_TIMEOUT_MS is 1000 in tests)', async () => {
+    const id = unique('node');
+    const started = Date.now();
+    const node = await FakeNode.connect(id, await newNodeToken(id));
+    const closed = await node.waitClosed(5000);
+    const took = Date.now() - started;
+    expect(closed.code).toBe(4408);
+    expect(took).toBeGreaterThanOrEqual(950);
+    expect(took).toBeLessThan(1800);
+  });
+});
+
+describe('regression: failed authentication is free for the attacker and costly for us', () => {
+  it('refuses malformed keys, then rate-limits the address, while a known key still works', async () => {
+    const key = await newApiKey();
+    const ip = `198.51.100.${Math.floor(Math.random() * 250) + 1}`;
+    const send = (k: string) =>
+      SELF.fetch(`${BASE}/v1/models`, {
+        headers: { authorization: `Bearer ${k}`, 'cf-connecting-ip': ip },
+      });
+    expect((await send(key)).status).toBe(200);
+    expect((await send('short')).status).toBe(401);
+    const statuses: number[] = [];
+    for (let i = 0; i < 40; i++)
+      statuses.push((await send(`pxk_guess_${i}_0123456789abcdef`)).status);
+    expect(statuses.slice(0, 25).every((s) => s === 401)).toBe(true);
+    expect(statuses.at(-1)).toBe(429);
+    const limited = await send('pxk_another_guess_0123456789abcdef');
+    expect(limited.status).toBe(429);
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect((await send(key)).status).toBe(200);
+  });
+
+  it('a malformed Authorization header says so', async () => {
+    const res = await SELF.fetch(`${BASE}/v1/models`, {
+      headers: { authorization: 'Basic dXNlcjpwYXNz' },
+    });
+    expect(res.status).toBe(401);
+    expect((await res.json<ErrorJson>()).error.message).toContain('Malformed Authorization');
+  });
+});
+
+describe('regression: x-proxima-backend leaks internal host names', () => {
+  it('is not sent unless the operator opts in', async () => {
+    const key = await newApiKey();
+    const id = unique('node');
+    const model = unique('model');
+    const node = await FakeNode.ready(id, await newNodeToken(id), [model]);
+    const pending = chat(key, { model, messages: hello });
+    const job = await node.next('job');
+    node.send({
+      type: 'done',
+      jobId: job.jobId,
+      seq: 0,
+      finishReason: 'stop',
+      usage: { promptTokens: 1, completionTokens: 0 },
+    });
+    const res = await pending;
+    expect(res.status).toBe(200);
+    expect(res.headers.get('x-proxima-backend')).toBeNull();
+  });
+});
