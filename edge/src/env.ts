@@ -1,13 +1,21 @@
+import type { Limiter } from './limiter/limiter.ts';
 import type { NodeSession } from './node-session/node-session.ts';
 import type { Registry } from './registry/registry.ts';
 
 export interface Env {
   readonly REGISTRY: DurableObjectNamespace<Registry>;
   readonly NODE_SESSION: DurableObjectNamespace<NodeSession>;
+  readonly LIMITER: DurableObjectNamespace<Limiter>;
   /** Bearer token for /admin routes. Unset: the admin API is off. Set it as a secret in production. */
   readonly ADMIN_TOKEN?: string;
   /** Largest accepted request body in bytes (default 1 MiB). */
   readonly MAX_BODY_BYTES?: string;
+  /** A node that sends no hello this long after connecting is closed with 4408 (default 10000). */
+  readonly HELLO_TIMEOUT_MS?: string;
+  /** "true": answers carry x-proxima-backend naming the node that served them (internal names; off by default). */
+  readonly EXPOSE_BACKEND_HEADER?: string;
+  /** Origins allowed to call the API from a browser: "*" or a comma-separated list. Unset: CORS off. */
+  readonly CORS_ORIGINS?: string;
   /** How often nodes send heartbeats, in ms (default 5000). */
   readonly HEARTBEAT_MS?: string;
   /** A job whose node sends nothing for this long fails with 504/`upstream_timeout` (default 120000). */
@@ -16,6 +24,11 @@ export interface Env {
 
 export function registryStub(env: Env): DurableObjectStub<Registry> {
   return env.REGISTRY.get(env.REGISTRY.idFromName('global'));
+}
+
+/** One limiter per tenant: its rate limits, budgets and usage. */
+export function limiterStub(env: Env, tenant: string): DurableObjectStub<Limiter> {
+  return env.LIMITER.get(env.LIMITER.idFromName(tenant));
 }
 
 export function nodeSessionStub(env: Env, nodeId: string): DurableObjectStub<NodeSession> {

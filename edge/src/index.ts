@@ -1,5 +1,6 @@
 import { app } from './app.ts';
 
+export { Limiter } from './limiter/limiter.ts';
 export { NodeSession } from './node-session/node-session.ts';
 export { Registry } from './registry/registry.ts';
 

@@ -47,7 +47,7 @@ describe('TtlCache', () => {
   });
 
   it('sweeps expired entries on write, so memory does not stay with dead keys', () => {
-    const cache = new TtlCache<number>({ ...options, maxEntries: 1000 });
+    const cache = new TtlCache<number>({ ...options, maxEntries: 1000, maxBytes: 1_000_000 });
     for (let i = 0; i < 500; i++) cache.set(`old-${i}`, i, 0);
     expect(cache.size).toBe(500);
     cache.set('new', 1, 200);

@@ -195,7 +195,8 @@ describe('regression: a truncated or malformed request body is a 500', () => {
       body,
     });
     expect(res.status).toBe(400);
-    expect((await res.json<ErrorJson>()).error.code).toBe('invalid_request');
+    // workerd may hand over the part that arrived (bad JSON) or report the break (cut short).
+    expect(['invalid_request', 'invalid_json']).toContain((await res.json<ErrorJson>()).error.code);
   });
 
   it('deep nesting is a 400 without parsing', async () => {

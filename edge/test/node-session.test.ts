@@ -161,8 +161,8 @@ describe('node sessions', () => {
     const reader = res.body?.getReader();
     await reader?.read();
     await reader?.cancel();
-    const cancel = await node.next('cancel');
-    expect(cancel.jobId).toBe(job.jobId);
+    const cancel = await node.next('cancel', 1000);
+    expect(cancel).toMatchObject({ jobId: job.jobId, reason: 'client went away' });
   });
 
   it('cancels a non-streamed job on the node when the client aborts', async () => {

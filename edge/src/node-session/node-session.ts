@@ -179,10 +179,7 @@ export class NodeSession extends DurableObject<Env> {
   /** Closes the node's socket because its token was revoked; true when one was open. */
   async evict(reason: string): Promise<boolean> {
     const sockets = this.ctx.getWebSockets();
-    for (const ws of sockets) {
-      ws.close(CLOSE.unauthorized, closeReason(reason));
-      await this.disconnected(ws, `the node was disconnected (${reason})`);
-    }
+    for (const ws of sockets) await this.closeWith(ws, CLOSE.unauthorized, reason);
     return sockets.length > 0;
   }
 

@@ -170,8 +170,8 @@ function sseStream(
       controller.close();
     },
     async cancel() {
-      finish({ t: 'error', code: 'client_closed', message: 'the client went away' });
       await events.cancel();
+      finish({ t: 'error', code: 'client_closed', message: 'the client went away' });
     },
   });
 }
