@@ -10,6 +10,7 @@ const FRESH: LimiterState = { tenant: FRESH_SCOPE, key: FRESH_SCOPE, leases: [] 
 function request(limits: Partial<LimitScopes>, over: Partial<AcquireRequest> = {}): AcquireRequest {
   return {
     keyId: 'k1',
+    model: 'm',
     limits: { tenant: {}, key: {}, ...limits },
     estimatedTokens: 10,
     leaseMs: 60_000,

@@ -20,6 +20,8 @@ export interface LimitScopes {
 
 export interface AcquireRequest {
   readonly keyId: string;
+  /** The model asked for: a refused request is still counted in usage, under it. */
+  readonly model: string;
   readonly limits: LimitScopes;
   /** Tokens reserved against tokens-per-minute until release says what was really used. */
   readonly estimatedTokens: number;

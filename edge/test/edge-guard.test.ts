@@ -295,3 +295,99 @@ describe('regression: x-proxima-backend leaks internal host names', () => {
     expect(res.headers.get('x-proxima-backend')).toBeNull();
   });
 });
+
+describe("tenants' limits and usage", () => {
+  async function servedFleet(tenant: string, limits: Record<string, unknown>) {
+    const created = await (
+      await adminPost('/admin/api-keys', { tenant })
+    ).json<{ key: string; id: string }>();
+    const patch = await admin(`/admin/tenants/${tenant}`, {
+      method: 'PATCH',
+      body: JSON.stringify({ limits }),
+    });
+    expect(patch.status).toBe(200);
+    const id = unique('node');
+    const model = unique('model');
+    const node = await FakeNode.ready(id, await newNodeToken(id), [model]);
+    const answer = async (body: unknown) => {
+      const pending = chat(created.key, body);
+      const job = await node.next('job');
+      node.send({
+        type: 'done',
+        jobId: job.jobId,
+        seq: 0,
+        finishReason: 'stop',
+        usage: { promptTokens: 3, completionTokens: 2 },
+      });
+      return pending;
+    };
+    return { ...created, model, answer };
+  }
+
+  it('a tenant over its requests per minute gets 429 rate_limit_exceeded with Retry-After and x-ratelimit-*', async () => {
+    const tenant = unique('acme');
+    const f = await servedFleet(tenant, { requestsPerMinute: 2 });
+    const first = await f.answer({ model: f.model, messages: hello });
+    expect(first.status).toBe(200);
+    expect(first.headers.get('x-ratelimit-limit-requests')).toBe('2');
+    expect(first.headers.get('x-ratelimit-remaining-requests')).toBe('1');
+    expect((await f.answer({ model: f.model, messages: hello })).status).toBe(200);
+    const refused = await chat(f.key, { model: f.model, messages: hello });
+    expect(refused.status).toBe(429);
+    const body = await refused.json<ErrorJson>();
+    expect(body.error.code).toBe('rate_limit_exceeded');
+    expect(body.error.type).toBe('rate_limit_error');
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    expect(refused.headers.get('x-ratelimit-remaining-requests')).toBe('0');
+  });
+
+  it('a spent daily budget is 429 insufficient_quota', async () => {
+    const f = await servedFleet(unique('budget'), { tokensPerDay: 5 });
+    expect((await f.answer({ model: f.model, messages: hello, max_tokens: 1 })).status).toBe(200);
+    // The first request used 5 tokens; settling happens after the response.
+    let res = await chat(f.key, { model: f.model, messages: hello, max_tokens: 1 });
+    for (let i = 0; i < 20 && res.status !== 429; i++) {
+      await new Promise((r) => setTimeout(r, 25));
+      res = await chat(f.key, { model: f.model, messages: hello, max_tokens: 1 });
+    }
+    expect(res.status).toBe(429);
+    expect((await res.json<ErrorJson>()).error.code).toBe('insufficient_quota');
+  });
+
+  it('usage records requests, tokens and refusals per key and model', async () => {
+    const tenant = unique('metered');
+    const f = await servedFleet(tenant, { requestsPerMinute: 1 });
+    expect((await f.answer({ model: f.model, messages: hello })).status).toBe(200);
+    expect((await chat(f.key, { model: f.model, messages: hello })).status).toBe(429);
+    let rows: Array<Record<string, unknown>> = [];
+    for (let i = 0; i < 40; i++) {
+      const res = await admin(`/admin/usage?tenant=${tenant}&since=1h&group_by=key,model`);
+      expect(res.status).toBe(200);
+      rows = (await res.json<{ rows: Array<Record<string, unknown>> }>()).rows;
+      if (rows.some((r) => r['requests'] === 2)) break;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    expect(rows).toEqual([
+      expect.objectContaining({
+        tenant,
+        keyId: f.id,
+        model: f.model,
+        requests: 2,
+        promptTokens: 3,
+        completionTokens: 2,
+        errors: 1,
+      }),
+    ]);
+  });
+
+  it('refuses a malformed usage query and limits with a precise 400', async () => {
+    const q = await admin('/admin/usage?since=forever');
+    expect(q.status).toBe(400);
+    expect((await q.json<ErrorJson>()).error.param).toBe('since');
+    const l = await admin('/admin/tenants/acme', {
+      method: 'PATCH',
+      body: JSON.stringify({ limits: { requestsPerMinut: 5 } }),
+    });
+    expect(l.status).toBe(400);
+  });
+});

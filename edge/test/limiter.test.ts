@@ -19,6 +19,7 @@ function acquireReq(
 ): AcquireRequest {
   return {
     keyId: 'k1',
+    model: 'm',
     limits: { tenant: {}, key: {}, ...limits },
     estimatedTokens: 10,
     leaseMs: 60_000,

@@ -19,6 +19,19 @@ import { keyScope, LimiterStore, TENANT_SCOPE } from './store.ts';
 import { addUsage, pruneUsage, queryUsage } from './usage.ts';
 import { checkAcquire, checkRelease, checkUsageEvent, checkUsageQuery } from './validate.ts';
 
+function refusedUsage(req: AcquireRequest, code: string): UsageEvent {
+  return {
+    keyId: req.keyId,
+    model: req.model,
+    backend: 'none',
+    promptTokens: 0,
+    completionTokens: 0,
+    cacheHit: false,
+    error: code,
+    latencyMs: 0,
+  };
+}
+
 /**
  * One per tenant (`idFromName(tenant)`): rate limits, budgets and usage of the tenant and its
  * keys. Policy is core's `decide`/`release`; this object feeds them the clock and a lease id, and
@@ -50,7 +63,11 @@ export class Limiter extends DurableObject<Env> {
     checkAcquire(req);
     const now = Date.now();
     const decision = decide(this.state(req.keyId), req, now, crypto.randomUUID());
-    if (!decision.ok) return decision.result;
+    if (!decision.ok) {
+      // A refusal changes no limit, but usage counts it (as an error of its class).
+      addUsage(this.sql, refusedUsage(req, decision.result.code), now);
+      return decision.result;
+    }
     const { leaseId } = decision.result;
     const lease = decision.state.leases.find((l) => l.id === leaseId);
     this.commit(req.keyId, decision.state, now, () => {

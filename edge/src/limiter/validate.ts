@@ -35,6 +35,7 @@ const backend = z
 const acquireSchema = z
   .object({
     keyId: id,
+    model: z.string().regex(MODEL_ID_PATTERN, `must be ${MODEL_ID_RULE}`),
     limits: z.object({ tenant: rateLimitsSchema, key: rateLimitsSchema }).strict(),
     estimatedTokens: tokens,
     leaseMs: z.number().int().positive().max(LEASE_MS_MAX),

@@ -34,11 +34,13 @@ export async function admit(
   env: Env,
   auth: AuthRecord,
   estimatedTokens: number,
+  model: string,
 ): Promise<Admission> {
   const started = Date.now();
   if (!hasLimits(auth.limits)) return { leaseId: null, estimatedTokens, started, headers: {} };
   const result = await limiterStub(env, auth.tenant).acquire({
     keyId: auth.keyId,
+    model,
     limits: auth.limits,
     estimatedTokens,
     leaseMs: LEASE_MS,

@@ -37,7 +37,7 @@ chat.post('/v1/chat/completions', requireApiKey, async (c) => {
       `The request does not fit in one node frame (${FRAME_MAX_BYTES} bytes); shorten the prompt.`,
     );
   }
-  const admission = await admit(c.env, auth, estimateChatTokens(req));
+  const admission = await admit(c.env, auth, estimateChatTokens(req), req.model);
   let settled = false;
   const end = (backend: string, usage: TokenUsage, error: string | null) => {
     if (settled) return;
