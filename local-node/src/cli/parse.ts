@@ -1,3 +1,4 @@
+import { ID_PATTERN, ID_RULE } from '@proxima/core/protocol';
 import { InvalidArgumentError } from 'commander';
 
 /** Flag parsers: a bad value stops the CLI with a message naming the flag's rule. */
@@ -34,10 +35,6 @@ export function httpUrl(value: string): string {
 }
 
 export function nodeId(value: string): string {
-  if (!/^[A-Za-z0-9._:-]{1,128}$/.test(value)) {
-    throw new InvalidArgumentError(
-      `expected 1-128 characters of A-Z a-z 0-9 . _ : -, got '${value}'.`,
-    );
-  }
+  if (!ID_PATTERN.test(value)) throw new InvalidArgumentError(`expected ${ID_RULE}, got '${value}'.`);
   return value;
 }
