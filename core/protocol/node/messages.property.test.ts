@@ -299,7 +299,9 @@ describe('bounded strings', () => {
         // Quotes, the shown characters, an ellipsis when cut, and how long the input was.
         expect([...quoted].length).toBeLessThanOrEqual(QUOTE_MAX_CHARS + 3 + suffix.length);
         expect(quoted).not.toMatch(/[\u0000-\u001f\u007f]/);
-        expect(quoted).not.toMatch(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/);
+        expect(quoted).not.toMatch(
+          /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/,
+        );
       }),
       { seed: SEED + 7, numRuns: 3000 },
     );

@@ -25,7 +25,11 @@ const usage = z.object({ promptTokens: count, completionTokens: count });
 
 export const nodeModel = z.object({
   id: modelId,
-  contextSize: z.number().int().min(1).max(1 << 30),
+  contextSize: z
+    .number()
+    .int()
+    .min(1)
+    .max(1 << 30),
   description: z.string().max(L.modelDescriptionChars),
 });
 

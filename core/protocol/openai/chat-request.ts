@@ -1,11 +1,6 @@
 import * as z from 'zod';
 import { ProximaError } from '../errors.ts';
-import {
-  FIELD_LIMITS as L,
-  isWellFormedText,
-  MODEL_ID_PATTERN,
-  MODEL_ID_RULE,
-} from '../limits.ts';
+import { FIELD_LIMITS as L, isWellFormedText, MODEL_ID_PATTERN, MODEL_ID_RULE } from '../limits.ts';
 import { parseOrThrow } from '../validation.ts';
 
 /** Prompt text: any length (the body limit bounds it), but well-formed Unicode. */

@@ -1,4 +1,9 @@
-import type { LimitScopes, RateLimits } from '@proxima/core/limits';
+import {
+  rateLimitsSchema,
+  toRateLimits,
+  type LimitScopes,
+  type RateLimits,
+} from '@proxima/core/limits';
 
 /** What an API key resolves to on the hot path. */
 export interface AuthRecord {
@@ -40,10 +45,11 @@ export type NodeTokenCheck =
 export const keyIdOf = (hash: string): string => `key_${hash.slice(0, 12)}`;
 export const tokenIdOf = (hash: string): string => `ntk_${hash.slice(0, 12)}`;
 
+/** Limits as stored; a row that no longer validates (a hand edit, an old format) counts as none. */
 export function parseLimits(json: string): RateLimits {
   try {
-    const value: unknown = JSON.parse(json);
-    return typeof value === 'object' && value !== null ? (value as RateLimits) : {};
+    const parsed = rateLimitsSchema.safeParse(JSON.parse(json));
+    return parsed.success ? toRateLimits(parsed.data) : {};
   } catch {
     return {};
   }
@@ -59,7 +65,13 @@ export class Credentials {
 
   authenticate(keyHash: string): AuthRecord | null {
     const row = this.sql
-      .exec<{ id: string; tenant: string; name: string; limits_json: string; tenant_limits: string | null }>(
+      .exec<{
+        id: string;
+        tenant: string;
+        name: string;
+        limits_json: string;
+        tenant_limits: string | null;
+      }>(
         `SELECT k.id, k.tenant, k.name, k.limits_json, t.limits_json AS tenant_limits
          FROM api_keys k LEFT JOIN tenants t ON t.name = k.tenant WHERE k.hash = ?`,
         keyHash,
@@ -200,7 +212,8 @@ export class Credentials {
       )
       .toArray()[0];
     if (!row) return { ok: false, reason: 'unknown' };
-    if (row.node_id !== null && row.node_id !== nodeId) return { ok: false, reason: 'bound_elsewhere' };
+    if (row.node_id !== null && row.node_id !== nodeId)
+      return { ok: false, reason: 'bound_elsewhere' };
     if (row.node_id === null && this.boundTokenOf(nodeId) !== null)
       return { ok: false, reason: 'id_taken' };
     this.sql.exec(
@@ -214,7 +227,13 @@ export class Credentials {
 
   listNodeTokens(): NodeTokenView[] {
     return this.sql
-      .exec<{ id: string; name: string; node_id: string | null; created_at: number; last_used_at: number | null }>(
+      .exec<{
+        id: string;
+        name: string;
+        node_id: string | null;
+        created_at: number;
+        last_used_at: number | null;
+      }>(
         'SELECT id, name, node_id, created_at, last_used_at FROM node_tokens ORDER BY created_at, id',
       )
       .toArray()

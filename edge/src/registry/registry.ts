@@ -195,7 +195,11 @@ export class Registry extends DurableObject<Env> {
     const known =
       nodes.length > 0 ||
       this.sql
-        .exec('SELECT 1 FROM models WHERE id = ? AND last_seen >= ?', model, Date.now() - MODEL_MEMORY_MS)
+        .exec(
+          'SELECT 1 FROM models WHERE id = ? AND last_seen >= ?',
+          model,
+          Date.now() - MODEL_MEMORY_MS,
+        )
         .toArray().length > 0;
     return { known, nodes };
   }

@@ -41,7 +41,10 @@ export function migrateRegistry(storage: DurableObjectStorage): void {
   if (!row) sql.exec('INSERT INTO schema_version (version) VALUES (0)');
   let version = row?.version ?? 0;
   // A state directory made before versioning has the v1 tables already.
-  if (version === 0 && sql.exec("SELECT 1 FROM sqlite_master WHERE name = 'api_keys'").toArray().length)
+  if (
+    version === 0 &&
+    sql.exec("SELECT 1 FROM sqlite_master WHERE name = 'api_keys'").toArray().length
+  )
     version = 1;
   for (; version < MIGRATIONS.length; version++) {
     const next = version + 1;

@@ -1,4 +1,11 @@
-import { CLOSE, closeReason, ID_PATTERN, ID_RULE, ProximaError, SECRET_PATTERN } from '@proxima/core/protocol';
+import {
+  CLOSE,
+  closeReason,
+  ID_PATTERN,
+  ID_RULE,
+  ProximaError,
+  SECRET_PATTERN,
+} from '@proxima/core/protocol';
 import { Hono } from 'hono';
 import { clientAddress } from '../auth/client-address.ts';
 import { mayLookUp, recordFailure, recordSuccess } from '../auth/failed-auth.ts';

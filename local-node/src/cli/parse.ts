@@ -35,6 +35,7 @@ export function httpUrl(value: string): string {
 }
 
 export function nodeId(value: string): string {
-  if (!ID_PATTERN.test(value)) throw new InvalidArgumentError(`expected ${ID_RULE}, got '${value}'.`);
+  if (!ID_PATTERN.test(value))
+    throw new InvalidArgumentError(`expected ${ID_RULE}, got '${value}'.`);
   return value;
 }

@@ -38,5 +38,6 @@ export async function ensureNodeToken(
     if (stale) await admin(url, adminToken, `/admin/node-tokens/${stale.id}`, { method: 'DELETE' });
     res = await create();
   }
-  if (!res.ok) throw new Error(`registering the token of ${nodeId} failed: ${res.status} ${await res.text()}`);
+  if (!res.ok)
+    throw new Error(`registering the token of ${nodeId} failed: ${res.status} ${await res.text()}`);
 }

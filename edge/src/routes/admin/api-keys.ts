@@ -20,7 +20,13 @@ apiKeys.post('/', async (c) => {
   const key = body.key ?? newSecret('pxk');
   const hash = await sha256Hex(key);
   const limits = mergeLimits({}, body.limits ?? {});
-  const created = await registryStub(c.env).addApiKey(hash, body.tenant, body.name, limits, Date.now());
+  const created = await registryStub(c.env).addApiKey(
+    hash,
+    body.tenant,
+    body.name,
+    limits,
+    Date.now(),
+  );
   if (!created) throw new ProximaError('conflict', 'That key is already registered.');
   forgetKnownBad(hash);
   return c.json({ ...created, key }, 201);

@@ -33,4 +33,6 @@ export const newNodeToken = z
 export const limitsUpdate = z.object({ limits: rateLimitsPatchSchema }).strict();
 
 export const tenantName = label;
-export const credentialId = z.string().regex(/^(key|ntk)_[0-9a-f]{12}$/, 'is not a key or token id');
+export const credentialId = z
+  .string()
+  .regex(/^(key|ntk)_[0-9a-f]{12}$/, 'is not a key or token id');

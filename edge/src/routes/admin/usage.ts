@@ -26,7 +26,8 @@ usage.get('/', async (c) => {
       ? (await registryStub(c.env).listTenants()).map((t) => t.tenant)
       : [parseOrThrow(tenantName, only, "'tenant'")];
   const rows: UsageRow[] = [];
-  for (const tenant of tenants) rows.push(...(await limiterStub(c.env, tenant).usage(tenant, query)));
+  for (const tenant of tenants)
+    rows.push(...(await limiterStub(c.env, tenant).usage(tenant, query)));
   return c.json({
     from: new Date(query.from).toISOString(),
     to: new Date(query.to).toISOString(),
