@@ -11,18 +11,21 @@ export function formatPath(path: ReadonlyArray<PropertyKey>): string {
   return out;
 }
 
+function clip(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max)}…`;
+}
+
 /** Parses with a schema; the first issue becomes a 400 naming the failing field. */
 export function parseOrThrow<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   const issue = result.error.issues[0];
-  const param = issue ? formatPath(issue.path) : '';
+  // A path or a message can carry the caller's own key names: keep both short.
+  const param = clip(issue ? formatPath(issue.path) : '', 128);
   const where = param === '' ? what : `'${param}'`;
   throw new ProximaError(
     'invalid_request',
-    `Invalid ${where}: ${issue?.message ?? 'invalid value'}.`,
-    {
-      ...(param === '' ? {} : { param }),
-    },
+    `Invalid ${where}: ${clip(issue?.message ?? 'invalid value', 200)}.`,
+    param === '' ? {} : { param },
   );
 }

@@ -391,3 +391,38 @@ describe("tenants' limits and usage", () => {
     expect(l.status).toBe(400);
   });
 });
+
+describe('CORS, as the deployment configures it', () => {
+  it('answers a preflight from an allowed origin and exposes the rate-limit headers', async () => {
+    const res = await SELF.fetch(`${BASE}/v1/chat/completions`, {
+      method: 'OPTIONS',
+      headers: {
+        origin: 'https://app.example',
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'authorization, content-type',
+      },
+    });
+    expect(res.status).toBe(204);
+    expect(res.headers.get('access-control-allow-origin')).toBe('https://app.example');
+    const key = await newApiKey();
+    const models = await SELF.fetch(`${BASE}/v1/models`, {
+      headers: { origin: 'https://app.example', authorization: `Bearer ${key}` },
+    });
+    expect(models.headers.get('access-control-allow-origin')).toBe('https://app.example');
+    expect(models.headers.get('access-control-expose-headers')).toContain(
+      'x-ratelimit-remaining-requests',
+    );
+  });
+
+  it('grants nothing to another origin, and errors keep the CORS headers for allowed ones', async () => {
+    const other = await SELF.fetch(`${BASE}/v1/models`, {
+      headers: { origin: 'https://evil.example' },
+    });
+    expect(other.headers.get('access-control-allow-origin')).toBeNull();
+    const refused = await SELF.fetch(`${BASE}/v1/models`, {
+      headers: { origin: 'https://other.example' },
+    });
+    expect(refused.status).toBe(401);
+    expect(refused.headers.get('access-control-allow-origin')).toBe('https://other.example');
+  });
+});
