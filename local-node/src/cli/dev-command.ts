@@ -43,6 +43,19 @@ export async function runDevCommand(options: DevCommandOptions): Promise<number>
       '',
     ].join('\n'),
   );
+  let stopping = false;
+  let alive = fleet.nodes.length;
+  for (const node of fleet.nodes) {
+    void node.child.exited.then((code) => {
+      if (stopping) return;
+      alive--;
+      process.stdout.write(
+        `[${node.nodeId}] exited with code ${code}; ${alive} of ${fleet.nodes.length} node(s) left` +
+          (alive === 0 ? ': requests will get 503 until a node connects again.' : '.') +
+          ' Run with --verbose to see why.\n',
+      );
+    });
+  }
   await new Promise<void>((resolve) => {
     const onSignal = () => {
       process.off('SIGINT', onSignal);
@@ -52,6 +65,7 @@ export async function runDevCommand(options: DevCommandOptions): Promise<number>
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
   });
+  stopping = true;
   process.stdout.write('Stopping: draining nodes, then the edge…\n');
   await fleet.stop();
   process.stdout.write('Stopped.\n');
