@@ -1,5 +1,6 @@
 import { Command, Option } from 'commander';
 import { LLAMA_GPU_OPTIONS } from '../engine/llama-options.ts';
+import { addAdminCommands } from './admin-command.ts';
 import { runDevCommand } from './dev-command.ts';
 import { DEFAULT_DEMO_PATH, runModelDemoCommand } from './model-command.ts';
 import { runNodeCommand } from './node-command.ts';
@@ -69,6 +70,10 @@ export async function main(argv: readonly string[]): Promise<number> {
     .action(async (opts: Parameters<typeof runDevCommand>[0]) => {
       code = await runDevCommand(opts);
     });
+
+  addAdminCommands(program.command('admin'), (exitCode) => {
+    code = exitCode;
+  });
 
   try {
     await program.parseAsync([...argv], { from: 'user' });
