@@ -1,4 +1,4 @@
-import { ProximaError } from '@proxima/core/protocol';
+import { ProximaError, quote } from '@proxima/core/protocol';
 import { Hono } from 'hono';
 import { corsFromEnv } from './cors.ts';
 import type { Env } from './env.ts';
@@ -36,7 +36,7 @@ app.notFound((c) => {
     return res;
   }
   return errorResponse(
-    new ProximaError('not_found', `No route for ${c.req.method} ${c.req.path}.`),
+    new ProximaError('not_found', `No route for ${quote(c.req.method)} ${quote(c.req.path)}.`),
   );
 });
 app.onError(onError);

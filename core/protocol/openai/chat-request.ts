@@ -107,8 +107,9 @@ export function parseChatRequest(body: unknown): ChatRequest {
   if (wire.n !== undefined && wire.n !== null && wire.n !== 1)
     throw unsupported('n', 'only n=1 is served.');
   if (wire.logprobs === true) throw unsupported('logprobs', 'log probabilities are not returned.');
-  if (wire.tools?.length || wire.functions?.length)
-    throw unsupported('tools', 'tool calling is not available yet.');
+  if (wire.tools?.length) throw unsupported('tools', 'tool calling is not available yet.');
+  if (wire.functions?.length)
+    throw unsupported('functions', 'function calling is not available yet.');
   if (wire.tool_choice !== undefined && wire.tool_choice !== null && wire.tool_choice !== 'none') {
     throw unsupported('tool_choice', 'tool calling is not available yet.');
   }
