@@ -23,6 +23,7 @@ export async function startTestFleet(nodes = 1): Promise<TestFleet> {
     port: 0,
     nodes,
     heartbeatMs: 1000,
+    helloTimeoutMs: 2000,
     onLine: (name, line) => {
       const list = lines.get(name) ?? [];
       list.push(line);

@@ -21,6 +21,12 @@ export function jobFailureError(code: string | null): ProximaError {
         'The node could not take the job right now; retry shortly.',
         { retryAfter: NODE_RETRY_AFTER_SECONDS },
       );
+    case 'context_length_exceeded':
+      return new ProximaError(
+        'context_length_exceeded',
+        "The prompt is longer than the model's context window; shorten the conversation.",
+        { param: 'messages' },
+      );
     case 'engine_failed':
       return new ProximaError('node_failed', 'The node failed while generating the answer.');
     case 'invalid_job':

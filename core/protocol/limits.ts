@@ -62,6 +62,19 @@ export const FIELD_LIMITS = {
   jsonDepth: 32,
 } as const;
 
+/**
+ * No tokenizer we serve packs more than this many UTF-8 bytes into one token (the longest tokens
+ * of common vocabularies are runs of spaces or punctuation well under it). A prompt longer than
+ * `contextSize` times this is certainly too long for the context, and is refused before any node
+ * spends seconds tokenizing it.
+ */
+export const MAX_PROMPT_BYTES_PER_TOKEN = 128;
+
+/** True when `promptBytes` of prompt text cannot fit a context of `contextSize` tokens. */
+export function certainlyExceedsContext(promptBytes: number, contextSize: number): boolean {
+  return promptBytes > contextSize * MAX_PROMPT_BYTES_PER_TOKEN;
+}
+
 /** How much of a user-supplied value an error message may quote. */
 export const QUOTE_MAX_CHARS = 64;
 

@@ -426,3 +426,60 @@ describe('CORS, as the deployment configures it', () => {
     expect(refused.headers.get('access-control-allow-origin')).toBe('https://other.example');
   });
 });
+
+describe('regression: a credential of one kind presented as the other locks nothing out', () => {
+  it('an API key sent to the node endpoint still works as an API key', async () => {
+    const key = await newApiKey();
+    const wrongPlace = await FakeNode.connect(unique('node'), key);
+    expect((await wrongPlace.waitClosed()).code).toBe(4401);
+    const res = await SELF.fetch(`${BASE}/v1/models`, {
+      headers: { authorization: `Bearer ${key}` },
+    });
+    expect(res.status).toBe(200);
+  });
+
+  it('a node token sent as an API key still connects its node', async () => {
+    const id = unique('node');
+    const token = await newNodeToken(id);
+    const res = await SELF.fetch(`${BASE}/v1/models`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(res.status).toBe(401);
+    const node = await FakeNode.ready(id, token, [unique('model')]);
+    expect(node.closed).toBeNull();
+  });
+});
+
+describe('prompts longer than the context', () => {
+  it('are refused with 400 context_length_exceeded before a node tokenizes them', async () => {
+    const key = await newApiKey();
+    const id = unique('node');
+    const model = unique('model');
+    // A context of 2 tokens: anything over 256 bytes cannot fit, whatever the tokenizer.
+    const node = await FakeNode.ready(id, await newNodeToken(id), [model], 2);
+    const res = await chat(key, { model, messages: [{ role: 'user', content: 'x'.repeat(300) }] });
+    expect(res.status).toBe(400);
+    const body = await res.json<ErrorJson>();
+    expect(body.error.code).toBe('context_length_exceeded');
+    expect(body.error.message).toContain('2 tokens');
+    expect(node.received.some((m) => m.type === 'job')).toBe(false);
+  });
+
+  it("a node's own context_length_exceeded is a 400 too", async () => {
+    const key = await newApiKey();
+    const id = unique('node');
+    const model = unique('model');
+    const node = await FakeNode.ready(id, await newNodeToken(id), [model]);
+    const pending = chat(key, { model, messages: hello });
+    const job = await node.next('job');
+    node.send({
+      type: 'error',
+      jobId: job.jobId,
+      code: 'context_length_exceeded',
+      message: 'prompt is 300 tokens; the context holds 256',
+    });
+    const res = await pending;
+    expect(res.status).toBe(400);
+    expect((await res.json<ErrorJson>()).error.code).toBe('context_length_exceeded');
+  });
+});

@@ -62,7 +62,12 @@ export class FakeNode {
     return new FakeNode(res.webSocket);
   }
 
-  static async ready(nodeId: string, token: string, models: string[]): Promise<FakeNode> {
+  static async ready(
+    nodeId: string,
+    token: string,
+    models: string[],
+    contextSize = 256,
+  ): Promise<FakeNode> {
     const node = await FakeNode.connect(nodeId, token);
     node.send({
       type: 'hello',
@@ -74,7 +79,7 @@ export class FakeNode {
       vramTotalBytes: 0,
       vramFreeBytes: 0,
       slots: 4,
-      models: models.map((id) => ({ id, contextSize: 256, description: 'fake' })),
+      models: models.map((id) => ({ id, contextSize, description: 'fake' })),
     });
     await node.next('welcome');
     return node;

@@ -7,6 +7,7 @@ import {
   ID_RULE,
   MODEL_ID_PATTERN,
   MODEL_ID_RULE,
+  utf8Length,
 } from '../limits.ts';
 import { formatPath } from '../validation.ts';
 import { CLOSE } from './close-codes.ts';
@@ -159,6 +160,13 @@ export function parseEdgeToNode(frame: string | ArrayBuffer): Parsed<EdgeToNode>
 
 export function encode(message: NodeToEdge | EdgeToNode): string {
   return JSON.stringify(message);
+}
+
+/** UTF-8 bytes of a job's prompt text (all messages), the measure the context bound uses. */
+export function promptBytes(request: JobRequest): number {
+  let bytes = 0;
+  for (const m of request.messages) bytes += utf8Length(m.content);
+  return bytes;
 }
 
 /** The longest job id the protocol allows, so a size measured with it bounds every real frame. */

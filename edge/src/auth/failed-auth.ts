@@ -23,30 +23,40 @@ const knownGood = new TtlCache<true>({
   maxBytes: 4 * 1024 * 1024,
 });
 
+/**
+ * API keys and node tokens are remembered apart: an API key presented at the node endpoint (or
+ * the other way round) must not mark the other kind's secret bad.
+ */
+export type SecretKind = 'api_key' | 'node_token';
+
+export function secretId(kind: SecretKind, hash: string): string {
+  return `${kind}:${hash}`;
+}
+
 export type LookupVerdict =
   | { readonly kind: 'lookup' }
   | { readonly kind: 'known_bad' }
   | { readonly kind: 'blocked'; readonly retryAfterSeconds: number };
 
-/** Whether a secret's hash from `address` may be looked up in the registry now. */
-export function mayLookUp(address: string, hash: string, now: number): LookupVerdict {
-  if (knownGood.get(hash, now) === true) return { kind: 'lookup' };
+/** Whether a secret (by `secretId`) from `address` may be looked up in the registry now. */
+export function mayLookUp(address: string, secret: string, now: number): LookupVerdict {
+  if (knownGood.get(secret, now) === true) return { kind: 'lookup' };
   const ms = failures.blockedFor(address, now);
   if (ms > 0) return { kind: 'blocked', retryAfterSeconds: Math.max(1, Math.ceil(ms / 1000)) };
-  if (knownBad.get(hash, now) === true) return { kind: 'known_bad' };
+  if (knownBad.get(secret, now) === true) return { kind: 'known_bad' };
   return { kind: 'lookup' };
 }
 
-/** A failure from `address`; with the hash when the registry said it does not exist. */
-export function recordFailure(address: string, now: number, unknownHash?: string): void {
+/** A failure from `address`; with the secret when the registry said it does not exist. */
+export function recordFailure(address: string, now: number, unknownSecret?: string): void {
   failures.recordFailure(address, now);
-  if (unknownHash === undefined) return;
-  knownGood.delete(unknownHash); // revoked since it last worked
-  knownBad.set(unknownHash, true, now);
+  if (unknownSecret === undefined) return;
+  knownGood.delete(unknownSecret); // revoked since it last worked
+  knownBad.set(unknownSecret, true, now);
 }
 
-export function recordSuccess(hash: string, now: number): void {
-  knownGood.set(hash, true, now);
+export function recordSuccess(secret: string, now: number): void {
+  knownGood.set(secret, true, now);
 }
 
 /** Seconds until `address` may fail again, or 0: for credentials that have no hash (admin token). */
@@ -56,6 +66,6 @@ export function blockedSeconds(address: string, now: number): number {
 }
 
 /** A secret registered through the admin API in this isolate must not stay refused. */
-export function forgetKnownBad(hash: string): void {
-  knownBad.delete(hash);
+export function forgetKnownBad(secret: string): void {
+  knownBad.delete(secret);
 }

@@ -4,7 +4,7 @@ import { registryStub, type Env } from '../env.ts';
 import type { AuthRecord } from '../registry/credentials.ts';
 import { TtlCache } from '../ttl-cache.ts';
 import { clientAddress } from './client-address.ts';
-import { mayLookUp, recordFailure, recordSuccess } from './failed-auth.ts';
+import { mayLookUp, recordFailure, recordSuccess, secretId } from './failed-auth.ts';
 import { bearer, sha256Hex } from './hash.ts';
 
 export interface AuthVariables {
@@ -56,7 +56,8 @@ export const requireApiKey = createMiddleware<{ Bindings: Env; Variables: AuthVa
     const hash = await sha256Hex(key);
     let auth = authCache.get(hash, now);
     if (auth === undefined) {
-      const verdict = mayLookUp(address, hash, now);
+      const secret = secretId('api_key', hash);
+      const verdict = mayLookUp(address, secret, now);
       if (verdict.kind === 'blocked') {
         throw new ProximaError(
           'rate_limit_exceeded',
@@ -70,12 +71,12 @@ export const requireApiKey = createMiddleware<{ Bindings: Env; Variables: AuthVa
       }
       const found = await registryStub(c.env).authenticate(hash);
       if (!found) {
-        recordFailure(address, now, hash);
+        recordFailure(address, now, secret);
         throw incorrect();
       }
       auth = found;
       authCache.set(hash, auth, now);
-      recordSuccess(hash, now);
+      recordSuccess(secret, now);
     }
     c.set('auth', auth);
     await next();

@@ -1,11 +1,13 @@
 import { DurableObject } from 'cloudflare:workers';
 import {
+  certainlyExceedsContext,
   CLOSE,
   closeReason,
   encode,
   jobFrameFits,
   NODE_PROTOCOL_VERSION,
   parseNodeToEdge,
+  promptBytes,
   type EdgeToNode,
   type FinishReason,
   type Hello,
@@ -34,10 +36,9 @@ interface Job {
   lastActivity: number;
 }
 
-export type Unavailable = {
-  readonly ok: false;
-  readonly reason: 'not_connected' | 'draining' | 'model_not_served';
-};
+export type Unavailable =
+  | { readonly ok: false; readonly reason: 'not_connected' | 'draining' | 'model_not_served' }
+  | { readonly ok: false; readonly reason: 'context_exceeded'; readonly contextSize: number };
 
 export type JobDispatch =
   | { readonly ok: true; readonly jobId: string; readonly events: ReadableStream<Uint8Array> }
@@ -160,8 +161,10 @@ export class NodeSession extends DurableObject<Env> {
     const state = ws ? this.states.read(ws) : null;
     if (!ws || !state?.hello) return { ok: false, reason: 'not_connected' };
     if (state.draining) return { ok: false, reason: 'draining' };
-    if (!state.hello.models.some((m) => m.id === request.model)) {
-      return { ok: false, reason: 'model_not_served' };
+    const model = state.hello.models.find((m) => m.id === request.model);
+    if (!model) return { ok: false, reason: 'model_not_served' };
+    if (certainlyExceedsContext(promptBytes(request), model.contextSize)) {
+      return { ok: false, reason: 'context_exceeded', contextSize: model.contextSize };
     }
     return { ok: true, ws };
   }

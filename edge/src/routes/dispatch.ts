@@ -53,6 +53,8 @@ export async function routeJob<T>(
   const registry = registryStub(env);
   const tried = new Set<string>();
   let fresh = false;
+  /** The largest context among nodes that refused the prompt as certainly too long. */
+  let tooLongFor = 0;
   for (let attempt = 0; attempt < MAX_ATTEMPTS;) {
     let entry = fresh ? undefined : routeCache.get(req.model, Date.now());
     if (!entry) {
@@ -86,6 +88,15 @@ export async function routeJob<T>(
     fresh = false;
     if (result?.reason === 'not_connected')
       await registry.nodeDisconnected(pick.nodeId, undefined, Date.now());
+    if (result?.reason === 'context_exceeded')
+      tooLongFor = Math.max(tooLongFor, result.contextSize);
+  }
+  if (tooLongFor > 0) {
+    throw new ProximaError(
+      'context_length_exceeded',
+      `The prompt is longer than the context window of ${quote(req.model)} (${tooLongFor} tokens); shorten the conversation.`,
+      { param: 'messages' },
+    );
   }
   throw new ProximaError(
     'no_capacity',

@@ -8,7 +8,7 @@ import {
 } from '@proxima/core/protocol';
 import { Hono } from 'hono';
 import { clientAddress } from '../auth/client-address.ts';
-import { mayLookUp, recordFailure, recordSuccess } from '../auth/failed-auth.ts';
+import { mayLookUp, recordFailure, recordSuccess, secretId } from '../auth/failed-auth.ts';
 import { bearer, sha256Hex } from '../auth/hash.ts';
 import { nodeSessionStub, registryStub, type Env } from '../env.ts';
 
@@ -47,15 +47,16 @@ nodeConnect.get('/v1/nodes/connect', async (c) => {
   const now = Date.now();
   const address = clientAddress(c.req.raw);
   const token = bearer(c.req.header('authorization'));
-  const fail = (kind: keyof typeof REFUSALS, unknownHash?: string) => {
-    recordFailure(address, now, unknownHash);
+  const fail = (kind: keyof typeof REFUSALS, unknownSecret?: string) => {
+    recordFailure(address, now, unknownSecret);
     const [code, reason] = REFUSALS[kind];
     return refuse(code, reason);
   };
   if (!token || !SECRET_PATTERN.test(token)) return fail('unknown');
   const hash = await sha256Hex(token);
+  const secret = secretId('node_token', hash);
   // A node retrying a bad token in a loop, or a flood of guesses, never reaches the registry.
-  const verdict = mayLookUp(address, hash, now);
+  const verdict = mayLookUp(address, secret, now);
   if (verdict.kind === 'blocked') {
     return refuse(
       CLOSE.rateLimited,
@@ -64,8 +65,8 @@ nodeConnect.get('/v1/nodes/connect', async (c) => {
   }
   if (verdict.kind === 'known_bad') return fail('unknown');
   const check = await registryStub(c.env).checkNodeToken(hash, nodeId, now);
-  if (!check.ok) return fail(check.reason, check.reason === 'unknown' ? hash : undefined);
-  recordSuccess(hash, now);
+  if (!check.ok) return fail(check.reason, check.reason === 'unknown' ? secret : undefined);
+  recordSuccess(secret, now);
   const forwarded = new Request(c.req.raw);
   forwarded.headers.set('x-proxima-node-id', nodeId);
   return nodeSessionStub(c.env, nodeId).fetch(forwarded);

@@ -1,6 +1,11 @@
 import type { JobRequest, NodeToEdge } from '@proxima/core/protocol';
 import { describe, expect, it } from 'vitest';
-import type { Engine, GenerateEvent, GenerateRequest } from '../engine/engine.ts';
+import {
+  ContextOverflowError,
+  type Engine,
+  type GenerateEvent,
+  type GenerateRequest,
+} from '../engine/engine.ts';
 import { JobRunner } from './job-runner.ts';
 import { silentLogger } from './log.ts';
 
@@ -40,6 +45,29 @@ const request = (content: string, model = 'm'): JobRequest => ({
 const tick = () => new Promise((r) => setTimeout(r, 5));
 
 describe('JobRunner', () => {
+  it('reports a prompt over the context as context_length_exceeded, anything else as engine_failed', async () => {
+    for (const [thrown, code] of [
+      [new ContextOverflowError(300, 256), 'context_length_exceeded'],
+      [new Error('boom'), 'engine_failed'],
+    ] as const) {
+      const engine: Engine = {
+        models: [{ id: 'm', contextSize: 256, description: 'test' }],
+        info: () =>
+          Promise.resolve({ engine: 't', gpu: 'cpu', vramTotalBytes: 0, vramFreeBytes: 0 }),
+        async *generate(): AsyncGenerator<GenerateEvent> {
+          await Promise.resolve();
+          throw thrown;
+        },
+        close: () => Promise.resolve(),
+      };
+      const runner = new JobRunner(engine, 1, silentLogger);
+      const sent: NodeToEdge[] = [];
+      runner.submit('j', request('x'), (m) => sent.push(m) > 0);
+      await runner.idle();
+      expect(sent).toEqual([expect.objectContaining({ type: 'error', jobId: 'j', code })]);
+    }
+  });
+
   it('streams numbered chunks and one done frame', async () => {
     const { engine, gates } = gatedEngine();
     const runner = new JobRunner(engine, 1, silentLogger);

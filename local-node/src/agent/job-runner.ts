@@ -1,5 +1,5 @@
 import type { JobRequest, NodeToEdge } from '@proxima/core/protocol';
-import type { Engine } from '../engine/engine.ts';
+import { ContextOverflowError, type Engine } from '../engine/engine.ts';
 import type { Logger } from './log.ts';
 
 /** Where a job's frames go: the socket that delivered the job. Returns false once that socket is gone. */
@@ -143,8 +143,10 @@ export class JobRunner {
     } catch (err) {
       if (signal.aborted) return; // cancelled: the edge is no longer listening for this job
       const message = err instanceof Error ? err.message : String(err);
-      this.log('error', 'job.failed', { jobId, message });
-      sink({ type: 'error', jobId, code: 'engine_failed', message: message.slice(0, 2000) });
+      const code =
+        err instanceof ContextOverflowError ? 'context_length_exceeded' : 'engine_failed';
+      this.log(code === 'engine_failed' ? 'error' : 'info', 'job.failed', { jobId, code, message });
+      sink({ type: 'error', jobId, code, message: message.slice(0, 2000) });
     }
   }
 

@@ -12,6 +12,7 @@ export interface EdgeRuntimeOptions {
   readonly persistDir: string;
   readonly adminToken: string;
   readonly heartbeatMs?: number;
+  readonly helloTimeoutMs?: number;
   readonly onLine?: (line: string) => void;
 }
 
@@ -67,6 +68,9 @@ export async function startEdgeRuntime(options: EdgeRuntimeOptions): Promise<Edg
       ...config.vars,
       ADMIN_TOKEN: options.adminToken,
       ...(options.heartbeatMs === undefined ? {} : { HEARTBEAT_MS: String(options.heartbeatMs) }),
+      ...(options.helloTimeoutMs === undefined
+        ? {}
+        : { HELLO_TIMEOUT_MS: String(options.helloTimeoutMs) }),
     },
     host: '127.0.0.1',
     port: options.port,

@@ -20,6 +20,7 @@ export interface FleetOptions {
   readonly nodes: number;
   readonly slots?: number;
   readonly heartbeatMs?: number;
+  readonly helloTimeoutMs?: number;
   /** Every child's output line, prefixed with its name. */
   readonly onLine?: (name: string, line: string) => void;
   readonly readyTimeoutMs?: number;
@@ -117,6 +118,7 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
       persistDir: join(stateDir, 'edge'),
       adminToken: secrets.adminToken,
       ...(options.heartbeatMs === undefined ? {} : { heartbeatMs: options.heartbeatMs }),
+      ...(options.helloTimeoutMs === undefined ? {} : { helloTimeoutMs: options.helloTimeoutMs }),
       onLine: (line) => onLine('edge', line),
     });
   let edge = await startEdge(options.port);

@@ -50,3 +50,16 @@ export interface Engine {
   generate(req: GenerateRequest, signal: AbortSignal): AsyncIterable<GenerateEvent>;
   close(): Promise<void>;
 }
+
+/** The prompt does not fit the model's context: the caller's mistake, answered with a 400. */
+export class ContextOverflowError extends Error {
+  override readonly name = 'ContextOverflowError';
+  readonly promptTokens: number;
+  readonly contextSize: number;
+
+  constructor(promptTokens: number, contextSize: number) {
+    super(`prompt is ${promptTokens} tokens; the context holds ${contextSize}`);
+    this.promptTokens = promptTokens;
+    this.contextSize = contextSize;
+  }
+}

@@ -13,6 +13,7 @@ import type {
   LlamaModel,
 } from 'node-llama-cpp';
 import { abortError, throwIfAborted } from './abort.ts';
+import { ContextOverflowError } from './engine.ts';
 import type {
   Engine,
   EngineInfo,
@@ -151,9 +152,7 @@ export async function createLlamaEngine(options: LlamaEngineOptions): Promise<En
       const { contextText } = chatWrapper.generateContextState({ chatHistory: history });
       const promptTokens = contextText.tokenize(model.tokenizer).length;
       if (promptTokens >= contextSize) {
-        throw new Error(
-          `llama engine: prompt is ${promptTokens} tokens; the context holds ${contextSize}`,
-        );
+        throw new ContextOverflowError(promptTokens, contextSize);
       }
       const result = await chat.generateResponse(history, {
         maxTokens: Math.min(req.maxTokens, contextSize - promptTokens),

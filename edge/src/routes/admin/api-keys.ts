@@ -1,7 +1,7 @@
 import { mergeLimits } from '@proxima/core/limits';
 import { parseOrThrow, ProximaError, quote } from '@proxima/core/protocol';
 import { Hono } from 'hono';
-import { forgetKnownBad } from '../../auth/failed-auth.ts';
+import { forgetKnownBad, secretId } from '../../auth/failed-auth.ts';
 import { forgetCachedKeys } from '../../auth/require-api-key.ts';
 import { newSecret, sha256Hex } from '../../auth/hash.ts';
 import { registryStub, type Env } from '../../env.ts';
@@ -28,7 +28,7 @@ apiKeys.post('/', async (c) => {
     Date.now(),
   );
   if (!created) throw new ProximaError('conflict', 'That key is already registered.');
-  forgetKnownBad(hash);
+  forgetKnownBad(secretId('api_key', hash));
   return c.json({ ...created, key }, 201);
 });
 

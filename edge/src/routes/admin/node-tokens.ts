@@ -1,6 +1,6 @@
 import { parseOrThrow, ProximaError, quote } from '@proxima/core/protocol';
 import { Hono } from 'hono';
-import { forgetKnownBad } from '../../auth/failed-auth.ts';
+import { forgetKnownBad, secretId } from '../../auth/failed-auth.ts';
 import { newSecret, sha256Hex } from '../../auth/hash.ts';
 import { nodeSessionStub, registryStub, type Env } from '../../env.ts';
 import { optionalJson } from './optional-json.ts';
@@ -28,7 +28,7 @@ nodeTokens.post('/', async (c) => {
       { param: 'nodeId' },
     );
   }
-  forgetKnownBad(hash);
+  forgetKnownBad(secretId('node_token', hash));
   return c.json({ ...created, token }, 201);
 });
 
