@@ -70,9 +70,17 @@ export const FIELD_LIMITS = {
  */
 export const MAX_PROMPT_BYTES_PER_TOKEN = 128;
 
-/** True when `promptBytes` of prompt text cannot fit a context of `contextSize` tokens. */
-export function certainlyExceedsContext(promptBytes: number, contextSize: number): boolean {
-  return promptBytes > contextSize * MAX_PROMPT_BYTES_PER_TOKEN;
+/**
+ * True when `promptBytes` of prompt text cannot fit the model's context: past the node's own bound
+ * (context × its vocabulary's longest token) when it announced one, else past context ×
+ * MAX_PROMPT_BYTES_PER_TOKEN.
+ */
+export function certainlyExceedsContext(
+  promptBytes: number,
+  model: { readonly contextSize: number; readonly maxPromptBytes?: number | undefined },
+): boolean {
+  const bound = model.maxPromptBytes ?? model.contextSize * MAX_PROMPT_BYTES_PER_TOKEN;
+  return promptBytes > bound;
 }
 
 /** How much of a user-supplied value an error message may quote. */

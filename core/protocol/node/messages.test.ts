@@ -84,3 +84,13 @@ describe('node protocol', () => {
     expect(isFatalClose(CLOSE.goingAway)).toBe(false);
   });
 });
+
+describe('the context bound', () => {
+  it("uses the node's own bound when it announced one, else 128 bytes a token", async () => {
+    const { certainlyExceedsContext } = await import('../limits.ts');
+    expect(certainlyExceedsContext(100, { contextSize: 1 })).toBe(false);
+    expect(certainlyExceedsContext(129, { contextSize: 1 })).toBe(true);
+    expect(certainlyExceedsContext(13, { contextSize: 2, maxPromptBytes: 12 })).toBe(true);
+    expect(certainlyExceedsContext(12, { contextSize: 2, maxPromptBytes: 12 })).toBe(false);
+  });
+});

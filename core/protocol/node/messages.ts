@@ -32,6 +32,8 @@ export const nodeModel = z.object({
     .min(1)
     .max(1 << 30),
   description: z.string().max(L.modelDescriptionChars),
+  /** The node's own bound: a prompt longer than this (UTF-8 bytes) cannot fit its context. */
+  maxPromptBytes: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER).optional(),
 });
 
 const hello = z.object({

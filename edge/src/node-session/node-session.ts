@@ -163,7 +163,7 @@ export class NodeSession extends DurableObject<Env> {
     if (state.draining) return { ok: false, reason: 'draining' };
     const model = state.hello.models.find((m) => m.id === request.model);
     if (!model) return { ok: false, reason: 'model_not_served' };
-    if (certainlyExceedsContext(promptBytes(request), model.contextSize)) {
+    if (certainlyExceedsContext(promptBytes(request), model)) {
       return { ok: false, reason: 'context_exceeded', contextSize: model.contextSize };
     }
     return { ok: true, ws };

@@ -191,6 +191,7 @@ export class NodeAgent {
         id: m.id,
         contextSize: m.contextSize,
         description: m.description.slice(0, 512),
+        ...(m.maxPromptBytes === undefined ? {} : { maxPromptBytes: m.maxPromptBytes }),
       })),
     });
   }

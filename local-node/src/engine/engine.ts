@@ -33,6 +33,8 @@ export interface EngineModel {
   readonly contextSize: number;
   /** Free text shown to users, e.g. "demo model with random weights". */
   readonly description: string;
+  /** A prompt longer than this (UTF-8 bytes) cannot fit the context, whatever it says. */
+  readonly maxPromptBytes?: number;
 }
 
 export interface EngineInfo {

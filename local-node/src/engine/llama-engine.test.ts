@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeDemoModel } from '../model/demo-gguf.ts';
 import type { Engine, GenerateRequest } from './engine.ts';
 import { collectGeneration, engineContract, engineRequest } from './engine.case.ts';
-import { createLlamaEngine } from './llama-engine.ts';
+import { createLlamaEngine, longestTokenBytes } from './llama-engine.ts';
 
 let dir = '';
 let modelPath = '';
@@ -34,6 +34,8 @@ describe('createLlamaEngine with the demo model', () => {
         id: 'proxima-demo',
         contextSize: 512,
         description: expect.stringMatching(/demo model with random weights/) as unknown,
+        // The demo vocabulary's longest entries are byte tokens like "<0x00>": 6 bytes of text.
+        maxPromptBytes: 512 * 6,
       },
     ]);
     const info = await engine.info();
@@ -75,10 +77,18 @@ describe('createLlamaEngine options', () => {
     try {
       expect(other.models[0]?.id).toBe('my-model');
       expect(other.models[0]?.description).toMatch(/demo model with random weights/);
+      expect(other.models[0]?.maxPromptBytes).toBe((other.models[0]?.contextSize ?? 0) * 6);
       expect((await other.info()).gpu).toBe('cpu');
     } finally {
       await other.close();
     }
+  });
+
+  it('bounds what one token can cover by its vocabulary', () => {
+    expect(longestTokenBytes(['a', '▁the', '<0x00>'])).toBe(6);
+    expect(longestTokenBytes(['é'])).toBe(2);
+    expect(longestTokenBytes([])).toBeUndefined();
+    expect(longestTokenBytes(undefined)).toBeUndefined();
   });
 
   it('fails clearly on a missing file, a non-GGUF file and bad values', async () => {

@@ -127,8 +127,14 @@ export async function createLlamaEngine(options: LlamaEngineOptions): Promise<En
   const general = model.fileInfo.metadata.general;
   const id = modelIdFromPath(opts.modelPath);
   const contextSize = context.contextSize;
+  const tokenBytes = longestTokenBytes(model.fileInfo.metadata.tokenizer?.ggml?.tokens);
   const models: readonly EngineModel[] = [
-    { id, contextSize, description: describeModel(general, id) },
+    {
+      id,
+      contextSize,
+      description: describeModel(general, id),
+      ...(tokenBytes === undefined ? {} : { maxPromptBytes: contextSize * tokenBytes }),
+    },
   ];
   const chatWrapper = chatWrapperFor(model);
   const slots = new Slots(opts.slots);
@@ -236,4 +242,16 @@ export async function createLlamaEngine(options: LlamaEngineOptions): Promise<En
       await llama.dispose();
     },
   };
+}
+
+/**
+ * The most UTF-8 bytes one vocabulary entry can stand for. A token's stored text is never shorter
+ * in UTF-8 than the bytes it decodes to ("▁" for a space, "Ġ" for a byte, "<0x00>" for a raw
+ * byte), so this bounds what one token covers, and context × this bounds what a prompt can be.
+ */
+export function longestTokenBytes(tokens: readonly string[] | undefined): number | undefined {
+  if (!tokens || tokens.length === 0) return undefined;
+  let longest = 1;
+  for (const token of tokens) longest = Math.max(longest, Buffer.byteLength(token, 'utf8'));
+  return longest;
 }
