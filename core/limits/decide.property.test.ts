@@ -36,7 +36,13 @@ class Tenant {
       key: this.keys.get(keyId) ?? FRESH_SCOPE,
       leases: this.leases,
     };
-    const req = { keyId, model: 'm', limits: this.limits, estimatedTokens: tokens, leaseMs: 20_000 };
+    const req = {
+      keyId,
+      model: 'm',
+      limits: this.limits,
+      estimatedTokens: tokens,
+      leaseMs: 20_000,
+    };
     const d = decide(state, req, this.now, leaseId);
     if (d.ok) {
       this.tenant = d.state.tenant;
