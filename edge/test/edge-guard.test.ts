@@ -356,15 +356,17 @@ describe("tenants' limits and usage", () => {
 
   it('usage records requests, tokens and refusals per key and model', async () => {
     const tenant = unique('metered');
-    const f = await servedFleet(tenant, { requestsPerMinute: 1 });
+    const f = await servedFleet(tenant, { requestsPerMinute: 2 });
     expect((await f.answer({ model: f.model, messages: hello })).status).toBe(200);
+    const streamed = await f.answer({ model: f.model, messages: hello, stream: true });
+    expect(await streamed.text()).toContain('[DONE]');
     expect((await chat(f.key, { model: f.model, messages: hello })).status).toBe(429);
     let rows: Array<Record<string, unknown>> = [];
     for (let i = 0; i < 40; i++) {
       const res = await admin(`/admin/usage?tenant=${tenant}&since=1h&group_by=key,model`);
       expect(res.status).toBe(200);
       rows = (await res.json<{ rows: Array<Record<string, unknown>> }>()).rows;
-      if (rows.some((r) => r['requests'] === 2)) break;
+      if (rows.some((r) => r['requests'] === 3)) break;
       await new Promise((r) => setTimeout(r, 25));
     }
     expect(rows).toEqual([
@@ -372,9 +374,9 @@ describe("tenants' limits and usage", () => {
         tenant,
         keyId: f.id,
         model: f.model,
-        requests: 2,
-        promptTokens: 3,
-        completionTokens: 2,
+        requests: 3,
+        promptTokens: 6,
+        completionTokens: 4,
         errors: 1,
       }),
     ]);
