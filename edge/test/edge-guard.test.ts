@@ -6,14 +6,12 @@ import {
   BASE,
   chat,
   FakeNode,
+  helloFrame,
   newApiKey,
   newNodeToken,
   unique,
+  type ErrorJson,
 } from './helpers.ts';
-
-interface ErrorJson {
-  error: { message: string; type: string; param: string | null; code: string };
-}
 
 const hello = [{ role: 'user', content: 'hi' }];
 
@@ -22,21 +20,6 @@ async function admin(path: string, init: RequestInit = {}): Promise<Response> {
     ...init,
     headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
   });
-}
-
-function helloFrame(nodeId: string, models: unknown[]): Record<string, unknown> {
-  return {
-    type: 'hello',
-    protocol: 1,
-    nodeId,
-    agent: 'fake/1',
-    engine: 'fake',
-    gpu: 'cpu',
-    vramTotalBytes: 0,
-    vramFreeBytes: 0,
-    slots: 1,
-    models,
-  };
 }
 
 describe('regression: node identity is not bound to its token', () => {

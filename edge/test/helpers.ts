@@ -33,6 +33,27 @@ export async function newNodeToken(nodeId?: string): Promise<string> {
   return body.token;
 }
 
+/** OpenAI's error JSON, as every error answer carries it. */
+export interface ErrorJson {
+  error: { message: string; type: string; param: string | null; code: string };
+}
+
+/** A hello from a fake node; `models` is sent as given, so tests can send invalid ones. */
+export function helloFrame(nodeId: string, models: unknown[]): Record<string, unknown> {
+  return {
+    type: 'hello',
+    protocol: NODE_PROTOCOL_VERSION,
+    nodeId,
+    agent: 'fake/1',
+    engine: 'fake',
+    gpu: 'cpu',
+    vramTotalBytes: 0,
+    vramFreeBytes: 0,
+    slots: 4,
+    models,
+  };
+}
+
 /** A protocol peer standing in for a node inside the Workers test runtime. */
 export class FakeNode {
   readonly received: EdgeToNode[] = [];
@@ -69,18 +90,12 @@ export class FakeNode {
     contextSize = 256,
   ): Promise<FakeNode> {
     const node = await FakeNode.connect(nodeId, token);
-    node.send({
-      type: 'hello',
-      protocol: NODE_PROTOCOL_VERSION,
-      nodeId,
-      agent: 'fake/1',
-      engine: 'fake',
-      gpu: 'cpu',
-      vramTotalBytes: 0,
-      vramFreeBytes: 0,
-      slots: 4,
-      models: models.map((id) => ({ id, contextSize, description: 'fake' })),
-    });
+    node.send(
+      helloFrame(
+        nodeId,
+        models.map((id) => ({ id, contextSize, description: 'fake' })),
+      ),
+    );
     await node.next('welcome');
     return node;
   }

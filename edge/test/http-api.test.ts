@@ -9,11 +9,8 @@ import {
   newApiKey,
   newNodeToken,
   unique,
+  type ErrorJson,
 } from './helpers.ts';
-
-interface ErrorJson {
-  error: { message: string; type: string; param: string | null; code: string };
-}
 
 const hello = [{ role: 'user', content: 'hi' }];
 
