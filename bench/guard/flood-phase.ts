@@ -9,6 +9,8 @@ export interface FloodOptions {
   readonly durationMs: number;
   readonly maxRequests: number;
   readonly concurrency: number;
+  /** `bad-key` (default) or `plain`: GET /healthz, the reference. */
+  readonly mode?: 'bad-key' | 'plain';
 }
 
 export interface RunningFlood {
@@ -35,6 +37,7 @@ export function startFlood(options: FloodOptions): RunningFlood {
       String(options.durationMs),
       String(options.maxRequests),
       String(options.concurrency),
+      options.mode ?? 'bad-key',
     ],
     onLine: (line, stream) => {
       if (stream === 'stderr') stderr.push(line);

@@ -3,7 +3,10 @@
  * event loop. Each request carries a fresh random, well-formed key (`pxk_` + 32 base64url chars),
  * so it passes the shape check and reaches the per-address failure counter: the edge either looks
  * it up and answers 401, or refuses the lookup and answers 429.
- * Args: edgeUrl durationMs maxRequests concurrency. Prints "flooding", then "result <json>".
+ * Mode `plain` sends `GET /healthz` instead, which does nothing: the reference, so the cost of
+ * the flood's traffic itself on this machine is measured apart from the cost of refusing keys.
+ * Args: edgeUrl durationMs maxRequests concurrency [bad-key|plain].
+ * Prints "flooding", then "result <json>".
  */
 import { randomBytes } from 'node:crypto';
 import { INSTANT_MODEL } from '../gateway/instant-engine.ts';
@@ -24,7 +27,8 @@ export interface FloodResult {
   readonly clientCpuSeconds: number;
 }
 
-const [url, durationArg, maxArg, concurrencyArg] = process.argv.slice(2);
+const [url, durationArg, maxArg, concurrencyArg, modeArg = 'bad-key'] = process.argv.slice(2);
+const plain = modeArg === 'plain';
 if (!url || !durationArg || !maxArg || !concurrencyArg) {
   process.stderr.write('usage: flood.ts <edge-url> <duration-ms> <max-requests> <concurrency>\n');
   process.exit(2);
@@ -47,14 +51,16 @@ const result = await runTimed({
   maxRequests: Number(maxArg),
   concurrency: Number(concurrencyArg),
   send: () =>
-    fetch(`${url}/v1/chat/completions`, {
-      method: 'POST',
-      headers: {
-        authorization: `Bearer pxk_${randomBytes(24).toString('base64url')}`,
-        'content-type': 'application/json',
-      },
-      body,
-    }),
+    plain
+      ? fetch(`${url}/healthz`)
+      : fetch(`${url}/v1/chat/completions`, {
+          method: 'POST',
+          headers: {
+            authorization: `Bearer pxk_${randomBytes(24).toString('base64url')}`,
+            'content-type': 'application/json',
+          },
+          body,
+        }),
   observe: (res, text) => {
     let code: unknown;
     try {
@@ -63,6 +69,7 @@ const result = await runTimed({
       code = undefined;
     }
     const ok =
+      (plain && res.status === 200) ||
       (res.status === 401 && code === 'invalid_api_key') ||
       (res.status === 429 &&
         code === 'rate_limit_exceeded' &&

@@ -3,8 +3,9 @@
  * at once (so the edge is what is measured):
  * 1. limits: latency of one chat request with a key whose tenant has limits (never reached: each
  *    request takes a Limiter round trip) against a key whose tenant has none (no round trip);
- * 2. bad keys: a valid client's latency alone and beside a flood of random well-formed bad keys,
- *    and how many refusals per second the edge answers;
+ * 2. bad keys: a valid client's latency alone, beside a flood of random well-formed bad keys, and
+ *    beside the reference, a flood of GET /healthz at the same concurrency (what the flood's
+ *    traffic costs on this machine by itself); and how many refusals per second the edge answers;
  * 3. limiter accuracy: a key limited to R requests per minute, driven far above R, must let
  *    through what GCRA promises (see gcra-expect.ts for the formula).
  * Prints progress, then one JSON line.
@@ -205,10 +206,12 @@ try {
   // --- 3. Valid traffic beside a bad-key flood ---------------------------------------------
   const quiet: Sample[] = [];
   const flooded: Sample[] = [];
+  const plainFlooded: Sample[] = [];
   const floods: FloodResult[] = [];
-  const cores = { quiet: 0, flood: 0, quietSeconds: 0, floodSeconds: 0 };
+  const plainFloods: FloodResult[] = [];
+  const cores = { quiet: 0, flood: 0, plain: 0, quietSeconds: 0, floodSeconds: 0, plainSeconds: 0 };
   let validNetworkErrors = 0;
-  const valid = async (into: Sample[], kind: 'quiet' | 'flood') => {
+  const valid = async (into: Sample[], kind: 'quiet' | 'flood' | 'plain') => {
     const before = edgeCpu();
     const r = await runTimed({
       durationMs: FLOOD_PHASE_MS,
@@ -217,7 +220,7 @@ try {
       send: sendOpen,
     });
     cores[kind] += edgeCpu() - before;
-    cores[kind === 'quiet' ? 'quietSeconds' : 'floodSeconds'] += r.seconds;
+    cores[`${kind}Seconds`] += r.seconds;
     into.push(...r.samples);
     validNetworkErrors += r.networkErrors;
   };
@@ -240,6 +243,25 @@ try {
     console.log(
       `flood   round ${round + 1}: ${result.requests} bad-key requests in ${result.seconds} s ` +
         `(${result.rps}/s, statuses ${JSON.stringify(result.statuses)}, p99 ${result.p99Ms} ms)`,
+    );
+    // The reference: the same flood of requests that do nothing (GET /healthz).
+    const reference = startFlood({
+      url,
+      durationMs: FLOOD_PHASE_MS + 500,
+      maxRequests: FLOOD_MAX_REQUESTS,
+      concurrency: FLOOD_CONCURRENCY,
+      mode: 'plain',
+    });
+    floodChild = reference.child;
+    await reference.started;
+    await valid(plainFlooded, 'plain');
+    const plainResult = await reference.result;
+    await reference.child.exited;
+    floodChild = undefined;
+    plainFloods.push(plainResult);
+    console.log(
+      `plain   round ${round + 1}: ${plainResult.requests} GET /healthz in ${plainResult.seconds} s ` +
+        `(${plainResult.rps}/s, p99 ${plainResult.p99Ms} ms)`,
     );
   }
   // Still inside the failure counter's minute: what a blocked address gets.
@@ -274,6 +296,13 @@ try {
       `statuses ${JSON.stringify(countStatuses(flooded))})`,
   );
 
+  const plainMs = latencies(plainFlooded.filter((s) => s.status === 200));
+  const plainRequests = plainFloods.reduce((n, f) => n + f.requests, 0);
+  const plainSeconds = plainFloods.reduce((n, f) => n + f.seconds, 0);
+  console.log(
+    `valid   beside plain p50 ${p(plainMs, 50)} ms  p99 ${p(plainMs, 99)} ms  (${plainMs.length} requests, c=1; ` +
+      `the reference: a flood of GET /healthz at the same concurrency)`,
+  );
   console.log(
     `cpu     edge ${round(cores.quiet / cores.quietSeconds, 2)} cores quiet, ` +
       `${round(cores.flood / cores.floodSeconds, 2)} cores under flood; the flood client itself ` +
@@ -296,6 +325,10 @@ try {
     valid_p99_ms_under_flood: p(floodedMs, 99),
     valid_requests_quiet: quietMs.length,
     valid_requests_under_flood: floodedMs.length,
+    valid_p50_ms_beside_plain_flood: p(plainMs, 50),
+    valid_p99_ms_beside_plain_flood: p(plainMs, 99),
+    flood_p99_ratio_to_plain: round(p(floodedMs, 99) / p(plainMs, 99), 2),
+    plain_flood_rps: round(plainRequests / plainSeconds, 1),
     valid_errors: validErrors,
     bad_key_rps: round(badRequests / badSeconds, 1),
     bad_key_requests: badRequests,
@@ -305,6 +338,7 @@ try {
     bad_key_p99_ms: Math.max(...floods.map((f) => f.p99Ms)),
     edge_cpu_cores_quiet: round(cores.quiet / cores.quietSeconds, 2),
     edge_cpu_cores_under_flood: round(cores.flood / cores.floodSeconds, 2),
+    edge_cpu_cores_beside_plain_flood: round(cores.plain / cores.plainSeconds, 2),
     flood_client_cpu_cores: round(
       floods.reduce((n, f) => n + f.clientCpuSeconds, 0) / badSeconds,
       2,
