@@ -365,6 +365,23 @@ describe("tenants' limits and usage", () => {
     ]);
   });
 
+  it('usage of a tenant without limits is batched per isolate and lands within seconds', async () => {
+    const tenant = unique('open');
+    const f = await servedFleet(tenant, {});
+    for (let i = 0; i < 3; i++)
+      expect((await f.answer({ model: f.model, messages: hello })).status).toBe(200);
+    let rows: Array<Record<string, unknown>> = [];
+    for (let i = 0; i < 60 && !rows.some((r) => r['requests'] === 3); i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      const res = await admin(`/admin/usage?tenant=${tenant}&since=1h&group_by=model,backend`);
+      rows = (await res.json<{ rows: Array<Record<string, unknown>> }>()).rows;
+    }
+    expect(rows).toEqual([
+      expect.objectContaining({ model: f.model, requests: 3, promptTokens: 9, errors: 0 }),
+    ]);
+    expect(String(rows[0]?.['backend'])).toMatch(/^node:/);
+  });
+
   it('refuses a malformed usage query and limits with a precise 400', async () => {
     const q = await admin('/admin/usage?since=forever');
     expect(q.status).toBe(400);

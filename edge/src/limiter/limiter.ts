@@ -17,7 +17,13 @@ import type { Env } from '../env.ts';
 import { LIMITER_SCHEMA } from './schema.ts';
 import { keyScope, LimiterStore, TENANT_SCOPE } from './store.ts';
 import { addUsage, pruneUsage, queryUsage } from './usage.ts';
-import { checkAcquire, checkRelease, checkUsageEvent, checkUsageQuery } from './validate.ts';
+import {
+  checkAcquire,
+  checkRelease,
+  checkUsageBatch,
+  checkUsageEvent,
+  checkUsageQuery,
+} from './validate.ts';
 
 function refusedUsage(req: AcquireRequest, code: string): UsageEvent {
   return {
@@ -89,6 +95,12 @@ export class Limiter extends DurableObject<Env> {
   recordUsage(event: UsageEvent): void {
     checkUsageEvent(event);
     this.settle(null, 0, event);
+  }
+
+  /** Records a batch of such requests (a Worker's buffer); all are checked before any is applied. */
+  recordUsageBatch(events: readonly UsageEvent[]): void {
+    checkUsageBatch(events);
+    for (const event of events) this.settle(null, 0, event);
   }
 
   /**

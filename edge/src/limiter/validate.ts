@@ -81,6 +81,12 @@ function check(schema: z.ZodType, value: unknown, method: string): void {
 
 export const checkAcquire = (value: unknown): void => check(acquireSchema, value, 'acquire');
 export const checkRelease = (value: unknown): void => check(releaseSchema, value, 'release');
+/** The most events one batch may carry; the Worker's buffer flushes well before. */
+export const USAGE_BATCH_MAX = 1000;
+
+export const checkUsageBatch = (value: unknown): void =>
+  check(z.array(usageEventSchema).max(USAGE_BATCH_MAX), value, 'recordUsageBatch');
+
 export const checkUsageEvent = (value: unknown): void =>
   check(usageEventSchema, value, 'recordUsage');
 export const checkUsageQuery = (tenant: unknown, query: unknown): void => {

@@ -7,6 +7,7 @@ import {
 import { ProximaError } from '@proxima/core/protocol';
 import { limiterStub, type Env } from '../env.ts';
 import type { AuthRecord } from '../registry/credentials.ts';
+import { bufferUsage } from './usage-buffer.ts';
 
 /** A lease outlives any request: a Worker that dies mid-stream frees its slot after this. */
 export const LEASE_MS = 15 * 60_000;
@@ -62,7 +63,8 @@ export async function admit(
 export type Outcome = Omit<UsageEvent, 'keyId' | 'latencyMs'>;
 
 /**
- * Frees the lease and records usage after the response, off the request's critical path.
+ * Frees the lease (one call per request: concurrency and budgets depend on it) or buffers the
+ * usage of a request that took none, after the response, off the request's critical path.
  * A failure here is logged, never surfaced: the client already has its answer.
  */
 export function settle(
@@ -77,15 +79,15 @@ export function settle(
     keyId: auth.keyId,
     latencyMs: Math.max(0, Date.now() - admission.started),
   };
-  const limiter = limiterStub(env, auth.tenant);
-  const done =
-    admission.leaseId === null
-      ? limiter.recordUsage(usage)
-      : limiter.release({
-          leaseId: admission.leaseId,
-          estimatedTokens: admission.estimatedTokens,
-          usage,
-        });
+  if (admission.leaseId === null) {
+    bufferUsage(ctx, env, auth.tenant, usage);
+    return;
+  }
+  const done = limiterStub(env, auth.tenant).release({
+    leaseId: admission.leaseId,
+    estimatedTokens: admission.estimatedTokens,
+    usage,
+  });
   ctx.waitUntil(
     Promise.resolve(done).catch((err: unknown) => console.error('usage not recorded', err)),
   );
