@@ -1,0 +1,6 @@
+export * from './machine.ts';
+export * from './envelope.ts';
+export * from './applied-ids.ts';
+export * from './snapshot.ts';
+export * from './replica.ts';
+export * from './memory-storage.ts';
