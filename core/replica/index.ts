@@ -4,3 +4,5 @@ export * from './applied-ids.ts';
 export * from './snapshot.ts';
 export * from './replica.ts';
 export * from './memory-storage.ts';
+export * from './wire.ts';
+export * from './ticks.ts';
