@@ -1,10 +1,12 @@
 import type { Limiter } from './limiter/limiter.ts';
 import type { NodeSession } from './node-session/node-session.ts';
+import type { RaftPeer } from './raft/peer/raft-peer.ts';
 import type { Registry } from './registry/registry.ts';
 
 export interface Env {
   readonly REGISTRY: DurableObjectNamespace<Registry>;
   readonly NODE_SESSION: DurableObjectNamespace<NodeSession>;
+  readonly RAFT_PEER: DurableObjectNamespace<RaftPeer>;
   readonly LIMITER: DurableObjectNamespace<Limiter>;
   /** Bearer token for /admin routes. Unset: the admin API is off. Set it as a secret in production. */
   readonly ADMIN_TOKEN?: string;
@@ -16,6 +18,14 @@ export interface Env {
   readonly EXPOSE_BACKEND_HEADER?: string;
   /** Origins allowed to call the API from a browser: "*" or a comma-separated list. Unset: CORS off. */
   readonly CORS_ORIGINS?: string;
+  /** Peers in the registry's Raft group (odd; default 3). */
+  readonly RAFT_PEERS?: string;
+  /** Location hints of raft-1, raft-2, … comma-separated (e.g. "wnam,enam,weur"). */
+  readonly RAFT_LOCATION_HINTS?: string;
+  /** Milliseconds per Raft tick (default 500). */
+  readonly RAFT_TICK_MS?: string;
+  /** Ticks without a leader before an election, randomized in [n, 2n) (default 10). */
+  readonly RAFT_ELECTION_TICKS?: string;
   /** How often nodes send heartbeats, in ms (default 5000). */
   readonly HEARTBEAT_MS?: string;
   /** A job whose node sends nothing for this long fails with 504/`upstream_timeout` (default 120000). */

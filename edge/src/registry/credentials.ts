@@ -4,6 +4,7 @@ import {
   type LimitScopes,
   type RateLimits,
 } from '@proxima/core/limits';
+import { keyIdOf, tokenIdOf } from '@proxima/core/registry';
 
 /** What an API key resolves to on the hot path. */
 export interface AuthRecord {
@@ -40,10 +41,6 @@ export type NodeTokenCheck =
   | { readonly ok: true; readonly tokenId: string }
   | { readonly ok: false; readonly reason: 'unknown' }
   | { readonly ok: false; readonly reason: 'bound_elsewhere' | 'id_taken' };
-
-/** Ids shown to operators: a prefix of the secret's hash, so they need no randomness and reveal nothing usable. */
-export const keyIdOf = (hash: string): string => `key_${hash.slice(0, 12)}`;
-export const tokenIdOf = (hash: string): string => `ntk_${hash.slice(0, 12)}`;
 
 /** Limits as stored; a row that no longer validates (a hand edit, an old format) counts as none. */
 export function parseLimits(json: string): RateLimits {

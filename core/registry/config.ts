@@ -1,0 +1,57 @@
+// The settings that live in the replicated registry. Deliberately few: each one is read by code on
+// the hot path and changing it must reach every isolate through the log. Add one by adding an
+// entry here with its schema, its default and what it bounds.
+import * as z from 'zod';
+
+const MINUTE = 60_000;
+const DAY = 24 * 60 * MINUTE;
+
+/** A setting as the log and the state hold it. */
+export type JsonValue = z.output<ReturnType<typeof z.json>>;
+
+/** Each setting's type. */
+export interface ConfigValues {
+  readonly 'auth.cacheTtlMs': number;
+  readonly 'models.memoryMs': number;
+}
+
+export type ConfigKey = keyof ConfigValues;
+export type ConfigValue<K extends ConfigKey> = ConfigValues[K];
+
+export interface Setting<T> {
+  readonly schema: z.ZodType<T>;
+  /** In force until config.set changes it, and again after config.set puts null. */
+  readonly fallback: T;
+  readonly doc: string;
+}
+
+const ms = (max: number) =>
+  z
+    .number('must be a number of milliseconds')
+    .int('must be an integer')
+    .min(0, 'must not be negative')
+    .max(max, `must be at most ${max} ms`);
+
+export const CONFIG: { readonly [K in ConfigKey]: Setting<ConfigValues[K]> } = {
+  'auth.cacheTtlMs': {
+    schema: ms(5 * MINUTE),
+    fallback: 10_000,
+    doc:
+      'How long an edge isolate may answer auth from its cache: the bound on how late a revoked ' +
+      'key, or a change of limits, takes effect.',
+  },
+  'models.memoryMs': {
+    schema: ms(30 * DAY),
+    fallback: 10 * MINUTE,
+    doc:
+      'How long a model that no connected node serves stays known (503 and retry) before it is ' +
+      'unknown (404).',
+  },
+};
+export const CONFIG_KEYS = Object.keys(CONFIG) as [ConfigKey, ...ConfigKey[]];
+
+/** Why `value` is not a valid setting for `key`, or null when it is. */
+export function configProblem(key: ConfigKey, value: unknown): string | null {
+  const parsed = CONFIG[key].schema.safeParse(value);
+  return parsed.success ? null : (parsed.error.issues[0]?.message ?? 'invalid value');
+}

@@ -1,0 +1,125 @@
+import { DurableObject } from 'cloudflare:workers';
+import { bootstrap, type NodeId } from '@proxima/core/raft';
+import { listTenants, type TenantView } from '@proxima/core/registry';
+import type { PeerBatch } from '@proxima/core/replica';
+import { intVar, type Env } from '../../env.ts';
+import { SqlRaftStorage } from '../storage/sql-storage.ts';
+import { DEFAULT_TIMING, ReplicaHost, type Proposed, type RaftTiming, type Read } from './host.ts';
+import { groupSize, peerStub } from './peers.ts';
+import { registryMachine, type RegistryApplied, type RegistryState } from './registry-machine.ts';
+import { PeerIdentity } from './identity.ts';
+
+/** Randomness for election timeouts: Raft needs spread, not secrecy. */
+const rand = { intn: (n: number) => Math.floor(Math.random() * n) };
+
+/** A status a caller (the admin API, a test) can read without consensus. */
+export interface PeerStatus {
+  readonly self: NodeId;
+  readonly leader: NodeId;
+  readonly term: number;
+  readonly commit: number;
+  readonly applied: number;
+  readonly voters: readonly NodeId[];
+  readonly learners: readonly NodeId[];
+}
+
+/**
+ * One member of the Raft group that holds the registry (`raft-1` … `raft-N`, each placed with its
+ * own location hint). It hosts `core/replica` over DO SQLite; peers talk by RPC; the one alarm
+ * drives the ticks. Every handler touches storage first, so a stale instance of this id fails
+ * instead of acting (a Durable Object is unique only once it has touched storage).
+ */
+export class RaftPeer extends DurableObject<Env> {
+  private host: ReplicaHost<RegistryState, RegistryApplied> | undefined;
+  private readonly identity: PeerIdentity;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.identity = new PeerIdentity(ctx.storage);
+  }
+
+  /** A batch of Raft messages from another peer. */
+  deliver(batch: PeerBatch): { ok: true } | { ok: false; reason: string } {
+    const to = batch.messages[0]?.to;
+    if (typeof to !== 'number') return { ok: false, reason: 'an empty batch' };
+    const host = this.boot(to);
+    if (!host) return { ok: false, reason: `this peer is not peer ${to}` };
+    return host.deliver(batch);
+  }
+
+  /** Proposes a registry command (encoded) and waits until this peer applied it. */
+  async propose(
+    self: NodeId,
+    id: string,
+    command: Uint8Array,
+    timeoutMs: number,
+  ): Promise<Proposed<RegistryApplied>> {
+    const host = this.bootOrThrow(self);
+    return host.propose(id, command, timeoutMs);
+  }
+
+  /** A linearizable read of the tenants (the registry's full query surface comes with the switch-over). */
+  async readTenants(self: NodeId, timeoutMs: number): Promise<Read<TenantView[]>> {
+    const host = this.bootOrThrow(self);
+    return host.read((state) => listTenants(state), timeoutMs);
+  }
+
+  status(self: NodeId): PeerStatus {
+    const host = this.bootOrThrow(self);
+    const s = host.replica.status();
+    return {
+      self,
+      leader: host.replica.leader,
+      term: s.hardState.term,
+      commit: s.hardState.commit,
+      applied: host.replica.applied,
+      voters: host.replica.confState.voters,
+      learners: host.replica.confState.learners,
+    };
+  }
+
+  override alarm(): void {
+    const self = this.identity.read();
+    if (self === null) return; // never booted: nothing to tick
+    this.boot(self)?.alarm();
+  }
+
+  private bootOrThrow(self: NodeId): ReplicaHost<RegistryState, RegistryApplied> {
+    const host = this.boot(self);
+    if (!host) throw new Error(`this Durable Object is not raft peer ${self}`);
+    return host;
+  }
+
+  /** Binds this object to its peer id on first use and starts the replica; null on a mismatch. */
+  private boot(self: NodeId): ReplicaHost<RegistryState, RegistryApplied> | null {
+    const bound = this.identity.bind(self); // touches storage: a stale instance fails here
+    if (bound !== self) return null;
+    if (this.host) return this.host;
+    const storage = new SqlRaftStorage(this.ctx.storage);
+    if (storage.lastIndex() === 0 && storage.initialState().hardState.term === 0) {
+      const voters = Array.from({ length: groupSize(this.env) }, (_, i) => i + 1);
+      if (voters.includes(self)) bootstrap(storage, voters);
+    }
+    this.host = new ReplicaHost({
+      self,
+      storage,
+      machine: registryMachine,
+      rand,
+      timing: timing(this.env),
+      connect: (peer) => peerStub(this.env, peer),
+      scheduleAlarm: (at) => void this.ctx.storage.setAlarm(at),
+      track: (sending) => this.ctx.waitUntil(sending),
+      now: () => Date.now(),
+    });
+    return this.host;
+  }
+}
+
+function timing(env: Env): RaftTiming {
+  return {
+    tickMs: intVar(env.RAFT_TICK_MS, DEFAULT_TIMING.tickMs, 10, 60_000),
+    electionTicks: intVar(env.RAFT_ELECTION_TICKS, DEFAULT_TIMING.electionTicks, 2, 1000),
+    heartbeatTicks: DEFAULT_TIMING.heartbeatTicks,
+    maxCatchUpTicks: DEFAULT_TIMING.maxCatchUpTicks,
+  };
+}

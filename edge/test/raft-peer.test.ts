@@ -1,0 +1,86 @@
+import { env, evictDurableObject } from 'cloudflare:test';
+import { encodeCommand } from '@proxima/core/registry';
+import { describe, expect, it } from 'vitest';
+import type { Env } from '../src/env.ts';
+import { peerStub } from '../src/raft/peer/peers.ts';
+import type { PeerStatus } from '../src/raft/peer/raft-peer.ts';
+
+const testEnv = env as Env;
+const peers = [1, 2, 3] as const;
+
+async function statuses(): Promise<PeerStatus[]> {
+  return Promise.all(peers.map((id) => peerStub(testEnv, id).status(id)));
+}
+
+/** Polls until every peer names the same leader (RAFT_TICK_MS is 50 in tests: about a second). */
+async function agreedLeader(ms = 3000): Promise<number> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const all = await statuses();
+    const leader = all[0]?.leader ?? 0;
+    if (leader !== 0 && all.every((s) => s.leader === leader)) return leader;
+    if (Date.now() > deadline) throw new Error(`no agreed leader: ${JSON.stringify(all)}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Proposes with a short timeout and retries the same id (a lost leader loses the forward). */
+async function proposeRetrying(peer: 1 | 2 | 3, id: string, command: Uint8Array) {
+  for (let attempt = 0; attempt < 10; attempt++) {
+    const outcome = await peerStub(testEnv, peer).propose(peer, id, command, 1000);
+    if (outcome.ok) return outcome;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`proposal ${id} did not commit`);
+}
+
+const upsert = (tenant: string) =>
+  encodeCommand({ v: 1, type: 'tenant.upsert', tenant, limits: {}, at: Date.now() });
+
+describe('RaftPeer: the registry group in workerd', () => {
+  it('elects one leader among three peers, each bootstrapped with the same voters', async () => {
+    const leader = await agreedLeader();
+    expect(peers).toContain(leader);
+    for (const s of await statuses()) expect(s.voters).toEqual([1, 2, 3]);
+  });
+
+  it('replicates a command proposed at any peer and reads it back linearizably at another', async () => {
+    await agreedLeader();
+    const proposed = await peerStub(testEnv, 2).propose(2, 'p-acme', upsert('acme'), 5000);
+    expect(proposed).toMatchObject({ ok: true, result: { ok: true } });
+    const read = await peerStub(testEnv, 3).readTenants(3, 5000);
+    expect(read.ok).toBe(true);
+    if (read.ok) expect(read.value.map((t) => t.tenant)).toContain('acme');
+  });
+
+  it('applies a retried proposal once', async () => {
+    await agreedLeader();
+    const first = await peerStub(testEnv, 1).propose(1, 'p-once', upsert('once'), 5000);
+    const again = await peerStub(testEnv, 1).propose(1, 'p-once', upsert('once'), 5000);
+    expect(first).toMatchObject({ ok: true, result: { ok: true } });
+    expect(again).toEqual({ ok: true, duplicate: true });
+  });
+
+  it('a peer restarted from storage alone catches up and serves reads', async () => {
+    await agreedLeader();
+    await proposeRetrying(1, 'p-before', upsert('before-restart'));
+    const stub = testEnv.RAFT_PEER.get(testEnv.RAFT_PEER.idFromName('raft-3'));
+    await evictDurableObject(stub);
+    await proposeRetrying(1, 'p-after', upsert('after-restart'));
+    const read = await peerStub(testEnv, 3).readTenants(3, 5000);
+    expect(read.ok).toBe(true);
+    if (read.ok) {
+      const names = read.value.map((t) => t.tenant);
+      expect(names).toEqual(expect.arrayContaining(['before-restart', 'after-restart']));
+    }
+  }, 20_000);
+
+  it('refuses a malformed batch with a reason and keeps serving', async () => {
+    await agreedLeader();
+    const stub = testEnv.RAFT_PEER.get(testEnv.RAFT_PEER.idFromName('raft-2'));
+    const refused = await stub.deliver({ v: 99, from: 1, messages: [] });
+    expect(refused).toMatchObject({ ok: false });
+    const proposed = await peerStub(testEnv, 2).propose(2, 'p-still', upsert('still'), 5000);
+    expect(proposed).toMatchObject({ ok: true });
+  });
+});
