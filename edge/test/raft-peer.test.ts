@@ -1,9 +1,11 @@
-import { env, evictDurableObject } from 'cloudflare:test';
+import { env, evictDurableObject, SELF } from 'cloudflare:test';
 import { encodeCommand } from '@proxima/core/registry';
 import { describe, expect, it } from 'vitest';
 import type { Env } from '../src/env.ts';
 import { peerStub } from '../src/raft/peer/peers.ts';
+import { RegistryClient } from '../src/raft/client/registry-client.ts';
 import type { PeerStatus } from '../src/raft/peer/raft-peer.ts';
+import { ADMIN, BASE } from './helpers.ts';
 
 const testEnv = env as Env;
 const peers = [1, 2, 3] as const;
@@ -82,5 +84,31 @@ describe('RaftPeer: the registry group in workerd', () => {
     expect(refused).toMatchObject({ ok: false });
     const proposed = await peerStub(testEnv, 2).propose(2, 'p-still', upsert('still'), 5000);
     expect(proposed).toMatchObject({ ok: true });
+  });
+
+  it('the client finds the leader, applies a command once, and says when a command is refused', async () => {
+    await agreedLeader();
+    const client = new RegistryClient(testEnv);
+    const created = await client.propose({
+      v: 1,
+      type: 'tenant.upsert',
+      tenant: 'via-client',
+      limits: {},
+      at: Date.now(),
+    });
+    expect(created).toMatchObject({ ok: true });
+    const refused = await client.propose({ v: 1, type: 'tenant.remove', tenant: 'never-made' });
+    expect(refused).toMatchObject({ ok: false, code: 'not_found' });
+  });
+
+  it('GET /admin/raft/status shows every peer and the leader they agree on', async () => {
+    const leader = await agreedLeader();
+    const res = await SELF.fetch(`${BASE}/admin/raft/status`, {
+      headers: { authorization: `Bearer ${ADMIN}` },
+    });
+    expect(res.status).toBe(200);
+    const body = await res.json<{ peers: PeerStatus[] }>();
+    expect(body.peers.map((p) => p.self)).toEqual([1, 2, 3]);
+    expect(body.peers.every((p) => p.leader === leader)).toBe(true);
   });
 });
