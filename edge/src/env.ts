@@ -26,6 +26,8 @@ export interface Env {
   readonly RAFT_TICK_MS?: string;
   /** Ticks without a leader before an election, randomized in [n, 2n) (default 10). */
   readonly RAFT_ELECTION_TICKS?: string;
+  /** "on" only in test builds (edge/wrangler.test.jsonc): enables RaftPeer.setFaults and local reads. */
+  readonly RAFT_FAULT_INJECTION?: string;
   /** How often nodes send heartbeats, in ms (default 5000). */
   readonly HEARTBEAT_MS?: string;
   /** A job whose node sends nothing for this long fails with 504/`upstream_timeout` (default 120000). */

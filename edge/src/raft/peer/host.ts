@@ -7,7 +7,7 @@ import {
   type StateMachine,
 } from '@proxima/core/replica';
 import type { NodeId, Rand } from '@proxima/core/raft';
-import { PeerTransport, type PeerEndpoint, type TransportOptions } from './transport.ts';
+import { PeerTransport, type PeerEndpoint, type TransportFaults } from './transport.ts';
 
 export interface RaftTiming {
   /** Milliseconds per Raft tick (the alarm's period while the group is active). */
@@ -51,7 +51,8 @@ export interface HostOptions<S, R> {
   readonly scheduleAlarm: (at: number) => void;
   readonly track: (sending: Promise<void>) => void;
   readonly now: () => number;
-  readonly faults?: TransportOptions['faults'];
+  /** Test builds only: transport faults, consulted for every batch sent and received. */
+  readonly faults?: TransportFaults;
 }
 
 interface Waiter<T> {
@@ -68,9 +69,16 @@ export class ReplicaHost<S, R> {
   readonly replica: Replica<S, R>;
   private readonly options: HostOptions<S, R>;
   private readonly transport: PeerTransport;
-  private readonly proposals = new Map<string, Waiter<Proposed<R>>>();
+  /** Callers waiting on each proposal id: a retry of an id still waited on joins its waiters. */
+  private readonly proposals = new Map<string, Set<Waiter<Proposed<R>>>>();
   private readonly reads = new Map<string, Waiter<number>>();
   private lastTickAt: number;
+  /**
+   * Read ids must be unique across the group and across restarts of this peer: the leader keys
+   * pending ReadIndex requests by id alone, and a response to an earlier incarnation's request
+   * must not answer a later one with an older read point.
+   */
+  private readonly readPrefix: string;
   private readCounter = 0;
 
   constructor(options: HostOptions<S, R>) {
@@ -95,6 +103,8 @@ export class ReplicaHost<S, R> {
       ...(options.faults ? { faults: options.faults } : {}),
     });
     this.lastTickAt = options.now();
+    const incarnation = `${this.lastTickAt.toString(36)}.${options.rand.intn(0x7fffffff).toString(36)}`;
+    this.readPrefix = `r${options.self}.${incarnation}.`;
     this.pump();
     options.scheduleAlarm(this.lastTickAt + options.timing.tickMs);
   }
@@ -103,6 +113,8 @@ export class ReplicaHost<S, R> {
   deliver(value: unknown): { ok: true } | { ok: false; reason: string } {
     const parsed = parsePeerBatch(value, this.options.self);
     if (!parsed.ok) return parsed;
+    if (!this.transport.admits(parsed.batch))
+      return { ok: false, reason: `peer ${parsed.batch.from} is cut off by fault injection` };
     for (const m of parsed.batch.messages) this.replica.step(m);
     this.pump();
     return { ok: true };
@@ -124,16 +136,23 @@ export class ReplicaHost<S, R> {
 
   /** Proposes a command and waits until this peer applied it (or refuses at once, with a hint). */
   propose(id: string, command: Uint8Array, timeoutMs: number): Promise<Proposed<R>> {
-    const existing = this.proposals.get(id);
-    if (existing) clearTimeout(existing.timer);
     const outcome = this.replica.propose(id, command);
     if (!outcome.ok) return Promise.resolve(outcome);
     const waiting = new Promise<Proposed<R>>((resolve) => {
-      const timer = setTimeout(() => {
-        this.proposals.delete(id);
-        resolve({ ok: false, reason: 'timeout', leader: this.replica.leader });
-      }, timeoutMs);
-      this.proposals.set(id, { resolve, timer });
+      let waiters = this.proposals.get(id);
+      if (!waiters) {
+        waiters = new Set();
+        this.proposals.set(id, waiters);
+      }
+      const waiter: Waiter<Proposed<R>> = {
+        resolve,
+        timer: setTimeout(() => {
+          waiters.delete(waiter);
+          if (waiters.size === 0 && this.proposals.get(id) === waiters) this.proposals.delete(id);
+          resolve({ ok: false, reason: 'timeout', leader: this.replica.leader });
+        }, timeoutMs),
+      };
+      waiters.add(waiter);
     });
     this.pump();
     return waiting;
@@ -141,7 +160,7 @@ export class ReplicaHost<S, R> {
 
   /** A linearizable read: waits for a ReadIndex point applied here, then runs `query`. */
   async read<T>(query: (state: S) => T, timeoutMs: number): Promise<Read<T>> {
-    const id = `r${++this.readCounter}`;
+    const id = `${this.readPrefix}${++this.readCounter}`;
     const applied = await new Promise<number | null>((resolve) => {
       const timer = setTimeout(() => {
         this.reads.delete(id);
@@ -155,17 +174,28 @@ export class ReplicaHost<S, R> {
     return { ok: true, value: query(this.replica.state), applied };
   }
 
+  /**
+   * Test builds only (the caller checks): `query` on this peer's applied state with no ReadIndex,
+   * so a deposed leader or a cut-off follower answers stale values. The broken read path that the
+   * linearizability check must catch.
+   */
+  readLocal<T>(query: (state: S) => T): Read<T> {
+    return { ok: true, value: query(this.replica.state), applied: this.replica.applied };
+  }
+
   private pump(): void {
     const out: ReplicaOutput<R> = this.replica.process();
     this.transport.send(out.messages);
     for (const a of out.applied) {
-      const waiter = this.proposals.get(a.id);
-      if (!waiter) continue;
+      const waiters = this.proposals.get(a.id);
+      if (!waiters) continue;
       this.proposals.delete(a.id);
-      clearTimeout(waiter.timer);
-      waiter.resolve(
-        'duplicate' in a ? { ok: true, duplicate: true } : { ok: true, result: a.result },
-      );
+      const outcome: Proposed<R> =
+        'duplicate' in a ? { ok: true, duplicate: true } : { ok: true, result: a.result };
+      for (const waiter of waiters) {
+        clearTimeout(waiter.timer);
+        waiter.resolve(outcome);
+      }
     }
     for (const id of out.reads) {
       const waiter = this.reads.get(id);

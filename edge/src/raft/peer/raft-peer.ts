@@ -1,9 +1,15 @@
 import { DurableObject } from 'cloudflare:workers';
 import { bootstrap, type NodeId } from '@proxima/core/raft';
-import { listTenants, type TenantView } from '@proxima/core/registry';
+import { listTenants, resolveRoute, type TenantView } from '@proxima/core/registry';
 import type { PeerBatch } from '@proxima/core/replica';
 import { intVar, type Env } from '../../env.ts';
 import { SqlRaftStorage } from '../storage/sql-storage.ts';
+import {
+  faultInjectionEnabled,
+  PeerFaults,
+  requireFaultInjection,
+  type FaultSpec,
+} from './faults.ts';
 import { DEFAULT_TIMING, ReplicaHost, type Proposed, type RaftTiming, type Read } from './host.ts';
 import { groupSize, peerStub } from './peers.ts';
 import { registryMachine, type RegistryApplied, type RegistryState } from './registry-machine.ts';
@@ -11,6 +17,12 @@ import { PeerIdentity } from './identity.ts';
 
 /** Randomness for election timeouts: Raft needs spread, not secrecy. */
 const rand = { intn: (n: number) => Math.floor(Math.random() * n) };
+
+/**
+ * How `readRoute` reads: `linearizable` through ReadIndex; `local` (test builds only) from this
+ * peer's applied state as it stands, the deliberately broken path the checker must catch.
+ */
+export type ReadMode = 'linearizable' | 'local';
 
 /** A status a caller (the admin API, a test) can read without consensus. */
 export interface PeerStatus {
@@ -32,6 +44,8 @@ export interface PeerStatus {
 export class RaftPeer extends DurableObject<Env> {
   private host: ReplicaHost<RegistryState, RegistryApplied> | undefined;
   private readonly identity: PeerIdentity;
+  /** Test builds only (RAFT_FAULT_INJECTION "on"): kept in memory, so an eviction clears them. */
+  private readonly faults = new PeerFaults();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -62,6 +76,36 @@ export class RaftPeer extends DurableObject<Env> {
   async readTenants(self: NodeId, timeoutMs: number): Promise<Read<TenantView[]>> {
     const host = this.bootOrThrow(self);
     return host.read((state) => listTenants(state), timeoutMs);
+  }
+
+  /** The target alias routes to, null for none: the register the linearizability check reads. */
+  async readRoute(
+    self: NodeId,
+    alias: string,
+    timeoutMs: number,
+    mode: ReadMode = 'linearizable',
+  ): Promise<Read<string | null>> {
+    if (mode !== 'linearizable') {
+      if (mode !== 'local') throw new Error(`unknown read mode ${JSON.stringify(mode)}`);
+      requireFaultInjection(this.env, "readRoute with mode 'local'");
+    }
+    const host = this.bootOrThrow(self);
+    const query = (state: RegistryState): string | null => {
+      const target = resolveRoute(state, alias);
+      return target === alias ? null : target;
+    };
+    return mode === 'local' ? host.readLocal(query) : host.read(query, timeoutMs);
+  }
+
+  /**
+   * Test builds only: sets this peer's transport faults (null clears them). Refused unless
+   * RAFT_FAULT_INJECTION is "on".
+   */
+  setFaults(self: NodeId, spec: FaultSpec | null): { ok: true } {
+    requireFaultInjection(this.env, 'setFaults');
+    this.bootOrThrow(self);
+    this.faults.set(spec);
+    return { ok: true };
   }
 
   status(self: NodeId): PeerStatus {
@@ -110,6 +154,7 @@ export class RaftPeer extends DurableObject<Env> {
       scheduleAlarm: (at) => void this.ctx.storage.setAlarm(at),
       track: (sending) => this.ctx.waitUntil(sending),
       now: () => Date.now(),
+      ...(faultInjectionEnabled(this.env) ? { faults: this.faults } : {}),
     });
     return this.host;
   }

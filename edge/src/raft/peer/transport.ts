@@ -6,6 +6,14 @@ export interface PeerEndpoint {
   deliver(batch: PeerBatch): Promise<unknown>;
 }
 
+/** Test builds only: transport faults, decided per batch in each direction. */
+export interface TransportFaults {
+  /** Whether a batch for `to` leaves this peer. */
+  send(to: NodeId, batch: PeerBatch): 'deliver' | 'drop';
+  /** Whether a batch from `from` reaches the core (a dropped one is answered as refused). */
+  receive(from: NodeId, batch: PeerBatch): 'deliver' | 'drop';
+}
+
 export interface TransportOptions {
   readonly self: NodeId;
   /** A fresh stub for a peer (a stub is broken after any exception, so it is rebuilt). */
@@ -14,8 +22,8 @@ export interface TransportOptions {
   readonly unreachable: (peer: NodeId) => void;
   /** Every send, for the caller's waitUntil (a DO keeps outgoing calls alive on its own too). */
   readonly track: (sending: Promise<void>) => void;
-  /** Test builds only: decides whether a batch is dropped, to inject transport faults. */
-  readonly faults?: (to: NodeId, batch: PeerBatch) => 'deliver' | 'drop';
+  /** Test builds only: drops batches, to inject transport faults. */
+  readonly faults?: TransportFaults;
 }
 
 function isOverloaded(err: unknown): boolean {
@@ -39,10 +47,15 @@ export class PeerTransport {
     if (messages.length === 0) return;
     for (const [to, batches] of batchesByPeer(this.options.self, messages)) {
       for (const batch of batches) {
-        if (this.options.faults?.(to, batch) === 'drop') continue;
+        if (this.options.faults?.send(to, batch) === 'drop') continue;
         this.options.track(this.deliver(to, batch));
       }
     }
+  }
+
+  /** Whether an arriving, validated batch may be stepped (false only under injected faults). */
+  admits(batch: PeerBatch): boolean {
+    return this.options.faults?.receive(batch.from, batch) !== 'drop';
   }
 
   private async deliver(to: NodeId, batch: PeerBatch): Promise<void> {
