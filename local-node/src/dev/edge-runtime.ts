@@ -18,6 +18,11 @@ export interface EdgeRuntimeOptions {
 
 export interface EdgeRuntime {
   readonly url: string;
+  /**
+   * The Miniflare instance behind the runtime, for tools that drive it directly (bench:raft-do
+   * calls `setOptions` and `getDurableObjectNamespace`). Optional: other runtimes may not have one.
+   */
+  readonly miniflare?: Miniflare;
   stop(): Promise<void>;
 }
 
@@ -93,7 +98,7 @@ export async function startEdgeRuntime(options: EdgeRuntimeOptions): Promise<Edg
     },
   });
   const url = (await mf.ready).toString().replace(/\/$/, '');
-  return { url, stop: () => mf.dispose() };
+  return { url, miniflare: mf, stop: () => mf.dispose() };
 }
 
 /** Miniflare's own log lines go to the same sink as workerd's output. */
