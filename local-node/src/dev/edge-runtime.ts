@@ -13,6 +13,8 @@ export interface EdgeRuntimeOptions {
   readonly adminToken: string;
   readonly heartbeatMs?: number;
   readonly helloTimeoutMs?: number;
+  /** More vars, applied last (benchmarks set Raft timings and test-only switches here). */
+  readonly bindings?: Readonly<Record<string, string>>;
   readonly onLine?: (line: string) => void;
 }
 
@@ -76,6 +78,7 @@ export async function startEdgeRuntime(options: EdgeRuntimeOptions): Promise<Edg
       ...(options.helloTimeoutMs === undefined
         ? {}
         : { HELLO_TIMEOUT_MS: String(options.helloTimeoutMs) }),
+      ...options.bindings,
     },
     host: '127.0.0.1',
     port: options.port,
