@@ -80,8 +80,16 @@ describe('RaftPeer: the registry group in workerd', () => {
   it('refuses a malformed batch with a reason and keeps serving', async () => {
     await agreedLeader();
     const stub = testEnv.RAFT_PEER.get(testEnv.RAFT_PEER.idFromName('raft-2'));
-    const refused = await stub.deliver({ v: 99, from: 1, messages: [] });
-    expect(refused).toMatchObject({ ok: false });
+    for (const bad of [
+      { v: 99, from: 1, messages: [] },
+      null,
+      'hello',
+      { v: 1, from: 1, messages: [{ to: 999 }] },
+      { v: 99, from: 1, messages: [{ to: 2 }] },
+    ]) {
+      const refused = await stub.deliver(bad as never);
+      expect(refused).toMatchObject({ ok: false });
+    }
     const proposed = await peerStub(testEnv, 2).propose(2, 'p-still', upsert('still'), 5000);
     expect(proposed).toMatchObject({ ok: true });
   });

@@ -1,7 +1,7 @@
 import { DurableObject } from 'cloudflare:workers';
 import { bootstrap, type NodeId } from '@proxima/core/raft';
 import { listTenants, resolveRoute, type TenantView } from '@proxima/core/registry';
-import type { PeerBatch } from '@proxima/core/replica';
+import { MAX_PEER_ID, type PeerBatch } from '@proxima/core/replica';
 import { intVar, type Env } from '../../env.ts';
 import { SqlRaftStorage } from '../storage/sql-storage.ts';
 import {
@@ -52,10 +52,10 @@ export class RaftPeer extends DurableObject<Env> {
     this.identity = new PeerIdentity(ctx.storage);
   }
 
-  /** A batch of Raft messages from another peer. */
+  /** A batch of Raft messages from another peer; anything malformed is refused with a reason. */
   deliver(batch: PeerBatch): { ok: true } | { ok: false; reason: string } {
-    const to = batch.messages[0]?.to;
-    if (typeof to !== 'number') return { ok: false, reason: 'an empty batch' };
+    const to = destinationOf(batch);
+    if (to === null) return { ok: false, reason: 'a batch without a valid destination peer' };
     const host = this.boot(to);
     if (!host) return { ok: false, reason: `this peer is not peer ${to}` };
     return host.deliver(batch);
@@ -69,13 +69,14 @@ export class RaftPeer extends DurableObject<Env> {
     timeoutMs: number,
   ): Promise<Proposed<RegistryApplied>> {
     const host = this.bootOrThrow(self);
-    return host.propose(id, command, timeoutMs);
+    if (!(command instanceof Uint8Array)) throw new Error('propose: command must be bytes');
+    return host.propose(id, command, clampTimeout(timeoutMs));
   }
 
   /** A linearizable read of the tenants (the registry's full query surface comes with the switch-over). */
   async readTenants(self: NodeId, timeoutMs: number): Promise<Read<TenantView[]>> {
     const host = this.bootOrThrow(self);
-    return host.read((state) => listTenants(state), timeoutMs);
+    return host.read((state) => listTenants(state), clampTimeout(timeoutMs));
   }
 
   /** The target alias routes to, null for none: the register the linearizability check reads. */
@@ -94,7 +95,7 @@ export class RaftPeer extends DurableObject<Env> {
       const target = resolveRoute(state, alias);
       return target === alias ? null : target;
     };
-    return mode === 'local' ? host.readLocal(query) : host.read(query, timeoutMs);
+    return mode === 'local' ? host.readLocal(query) : host.read(query, clampTimeout(timeoutMs));
   }
 
   /**
@@ -129,6 +130,7 @@ export class RaftPeer extends DurableObject<Env> {
   }
 
   private bootOrThrow(self: NodeId): ReplicaHost<RegistryState, RegistryApplied> {
+    if (!isPeerNumber(self)) throw new Error(`invalid peer number ${JSON.stringify(self)}`);
     const host = this.boot(self);
     if (!host) throw new Error(`this Durable Object is not raft peer ${self}`);
     return host;
@@ -158,6 +160,25 @@ export class RaftPeer extends DurableObject<Env> {
     });
     return this.host;
   }
+}
+
+function isPeerNumber(value: unknown): value is NodeId {
+  return typeof value === 'number' && Number.isInteger(value) && value >= 1 && value <= MAX_PEER_ID;
+}
+
+/** The peer a batch is addressed to, read defensively: the batch is validated in full later. */
+function destinationOf(batch: unknown): NodeId | null {
+  if (typeof batch !== 'object' || batch === null) return null;
+  const messages: unknown = (batch as { messages?: unknown }).messages;
+  if (!Array.isArray(messages)) return null;
+  const first: unknown = messages[0];
+  const to = typeof first === 'object' && first !== null ? (first as { to?: unknown }).to : null;
+  return isPeerNumber(to) ? to : null;
+}
+
+/** A caller's wait, bounded: a bad value cannot park a request for ever. */
+function clampTimeout(ms: unknown): number {
+  return typeof ms === 'number' && Number.isFinite(ms) ? Math.min(Math.max(ms, 1), 60_000) : 3000;
 }
 
 function timing(env: Env): RaftTiming {
