@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startEdgeRuntime, type EdgeRuntime } from '../dev/edge-runtime.ts';
-import { main } from './main.ts';
+import { runCli } from './run-cli.testing.ts';
 
 /**
  * `proxima admin` against the REAL edge: the Worker bundled and run in local workerd (Miniflare),
@@ -13,30 +13,7 @@ import { main } from './main.ts';
 
 const ADMIN_TOKEN = 'edge-admin-token-for-the-cli-test-0123456789';
 
-async function run(
-  argv: readonly string[],
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const outSpy = vi
-    .spyOn(process.stdout, 'write')
-    .mockImplementation((chunk: string | Uint8Array) => {
-      stdout += String(chunk);
-      return true;
-    });
-  const errSpy = vi
-    .spyOn(process.stderr, 'write')
-    .mockImplementation((chunk: string | Uint8Array) => {
-      stderr += String(chunk);
-      return true;
-    });
-  try {
-    return { code: await main(argv), stdout, stderr };
-  } finally {
-    outSpy.mockRestore();
-    errSpy.mockRestore();
-  }
-}
+const run = runCli;
 
 describe('proxima admin against the real edge in workerd', () => {
   let dir = '';
