@@ -57,8 +57,8 @@ describe('key.create', () => {
   });
 
   it('stores the scopes given, in one order', () => {
-    const s = build([create({ scopes: ['admin', 'chat'] })]);
-    expect(authenticate(s, H1, 101)?.scopes).toEqual(['chat', 'admin']);
+    const s = build([create({ scopes: ['models', 'chat'] })]);
+    expect(authenticate(s, H1, 101)?.scopes).toEqual(['chat', 'models']);
   });
 
   it('refuses a key registered already, and a different key whose id prefix collides', () => {

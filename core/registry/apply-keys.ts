@@ -2,7 +2,7 @@
 import { quote } from '../protocol/limits.ts';
 import type { CommandOf } from './commands.ts';
 import { keyIdOf } from './ids.ts';
-import { accepted, refused, type Applied } from './result.ts';
+import { accepted, ALREADY_REGISTERED, refused, type Applied } from './result.ts';
 import type { KeyRecord, RegistryState } from './state.ts';
 import { withEntry, withoutEntry } from './tables.ts';
 import { keyView, type KeyView } from './views.ts';
@@ -12,7 +12,7 @@ function clash(state: RegistryState, hash: string): string | null {
   const existing = state.keys.get(keyIdOf(hash));
   if (!existing) return null;
   return existing.hash === hash
-    ? 'That key is already registered.'
+    ? ALREADY_REGISTERED.key_exists
     : `Key id ${existing.id} is taken by another key (same hash prefix); generate a new key.`;
 }
 

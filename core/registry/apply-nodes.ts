@@ -3,7 +3,7 @@ import { quote } from '../protocol/limits.ts';
 import { bindingVerdict } from './binding.ts';
 import type { CommandOf } from './commands.ts';
 import { tokenIdOf } from './ids.ts';
-import { accepted, refused, type Applied } from './result.ts';
+import { accepted, ALREADY_REGISTERED, refused, type Applied } from './result.ts';
 import type { NodeTokenRecord, RegistryState } from './state.ts';
 import { withEntry, withoutEntry } from './tables.ts';
 import { nodeTokenView, type NodeTokenView } from './views.ts';
@@ -20,7 +20,7 @@ export function enrollNode(
       state,
       'token_exists',
       existing.hash === cmd.hash
-        ? 'That token is already registered.'
+        ? ALREADY_REGISTERED.token_exists
         : `Token id ${id} is taken by another token (same hash prefix); generate a new token.`,
     );
   }

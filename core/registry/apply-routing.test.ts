@@ -12,7 +12,7 @@ describe('config.set', () => {
   it('starts every setting at its default', () => {
     for (const key of CONFIG_KEYS)
       expect(configValue(emptyState(), key)).toBe(CONFIG[key].fallback);
-    expect(configValue(emptyState(), 'auth.cacheTtlMs')).toBe(10_000);
+    expect(configValue(emptyState(), 'models.memoryMs')).toBe(600_000);
     expect(configValue(emptyState(), 'models.memoryMs')).toBe(600_000);
   });
 
@@ -37,11 +37,11 @@ describe('config.set', () => {
 
   it('refuses a value its key does not take, changing nothing', () => {
     const s = emptyState();
-    const r = apply(s, { v: 1, type: 'config.set', key: 'auth.cacheTtlMs', value: 1.5 });
+    const r = apply(s, { v: 1, type: 'config.set', key: 'models.memoryMs', value: 1.5 });
     expect(r.result).toEqual({
       ok: false,
       code: 'invalid_command',
-      message: "Invalid 'value': auth.cacheTtlMs must be an integer.",
+      message: "Invalid 'value': models.memoryMs must be an integer.",
     });
     expect(r.state).toBe(s);
   });

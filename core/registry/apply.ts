@@ -46,13 +46,24 @@ const DISPATCH: { readonly [T in CommandType]: Handler<T> } = HANDLERS;
 export type CommandValue<T extends CommandType> =
   ReturnType<(typeof HANDLERS)[T]> extends Applied<infer V> ? V : never;
 
-/** Runs a validated command through its type's handler. */
+/** Commands that, once accepted, may change what an existing key authenticates as. */
+export const AUTH_CHANGING: ReadonlySet<CommandType> = new Set<CommandType>([
+  'key.revoke',
+  'key.rotate',
+  'key.setLimits',
+  'tenant.upsert',
+  'tenant.remove',
+]);
+
+/** Runs a validated command through its type's handler; counts auth-changing ones. */
 function dispatch<T extends CommandType>(
   state: RegistryState,
   cmd: CommandOf<T>,
 ): Applied<unknown> {
   const handler: Handler<T> = DISPATCH[cmd.type];
-  return handler(state, cmd);
+  const applied = handler(state, cmd);
+  if (!applied.result.ok || !AUTH_CHANGING.has(cmd.type)) return applied;
+  return { ...applied, state: { ...applied.state, authVersion: applied.state.authVersion + 1 } };
 }
 
 /** A command that fails validation is refused (`invalid_command`) like any other refusal. */

@@ -26,8 +26,8 @@ describe('parseCommand', () => {
 
   it("fills in a key's default scopes, and keeps given scopes in one order", () => {
     expect(parseCommand(SAMPLES['key.create'])).toMatchObject({ scopes: ['chat', 'models'] });
-    expect(parseCommand({ ...SAMPLES['key.create'], scopes: ['admin', 'chat'] })).toMatchObject({
-      scopes: ['chat', 'admin'],
+    expect(parseCommand({ ...SAMPLES['key.create'], scopes: ['models', 'chat'] })).toMatchObject({
+      scopes: ['chat', 'models'],
     });
   });
 
@@ -85,12 +85,14 @@ describe('parseCommand', () => {
   describe('config.set', () => {
     it('validates the value by its key, and takes null (back to the default)', () => {
       expect(refusal({ ...SAMPLES['config.set'], value: -1 })).toBe(
-        "Invalid 'value': auth.cacheTtlMs must not be negative.",
+        "Invalid 'value': models.memoryMs must not be negative.",
       );
       expect(refusal({ ...SAMPLES['config.set'], value: '5000' })).toMatch(
-        /auth.cacheTtlMs must be a number of milliseconds/,
+        /models.memoryMs must be a number of milliseconds/,
       );
-      expect(refusal({ ...SAMPLES['config.set'], value: 3_600_000 })).toMatch(/at most 300000 ms/);
+      expect(refusal({ ...SAMPLES['config.set'], value: 31 * 86_400_000 })).toMatch(
+        /at most 2592000000 ms/,
+      );
       expect(parseCommand({ ...SAMPLES['config.set'], value: null })).toMatchObject({
         value: null,
       });
@@ -98,7 +100,7 @@ describe('parseCommand', () => {
 
     it('knows only the listed keys', () => {
       expect(refusal({ ...SAMPLES['config.set'], key: 'auth.enabled' })).toBe(
-        "Invalid 'key': must be one of auth.cacheTtlMs, models.memoryMs, not 'auth.enabled'.",
+        "Invalid 'key': must be one of models.memoryMs, models.pruneAfterMs, not 'auth.enabled'.",
       );
     });
   });

@@ -11,8 +11,8 @@ export type JsonValue = z.output<ReturnType<typeof z.json>>;
 
 /** Each setting's type. */
 export interface ConfigValues {
-  readonly 'auth.cacheTtlMs': number;
   readonly 'models.memoryMs': number;
+  readonly 'models.pruneAfterMs': number;
 }
 
 export type ConfigKey = keyof ConfigValues;
@@ -33,19 +33,19 @@ const ms = (max: number) =>
     .max(max, `must be at most ${max} ms`);
 
 export const CONFIG: { readonly [K in ConfigKey]: Setting<ConfigValues[K]> } = {
-  'auth.cacheTtlMs': {
-    schema: ms(5 * MINUTE),
-    fallback: 10_000,
-    doc:
-      'How long an edge isolate may answer auth from its cache: the bound on how late a revoked ' +
-      'key, or a change of limits, takes effect.',
-  },
   'models.memoryMs': {
     schema: ms(30 * DAY),
     fallback: 10 * MINUTE,
     doc:
       'How long a model that no connected node serves stays known (503 and retry) before it is ' +
       'unknown (404).',
+  },
+  'models.pruneAfterMs': {
+    schema: ms(365 * DAY),
+    fallback: DAY,
+    doc:
+      'A model that no enrolled node has served for this long leaves the catalogue (the edge ' +
+      'proposes the pruning at most once an hour, when a node connects).',
   },
 };
 export const CONFIG_KEYS = Object.keys(CONFIG) as [ConfigKey, ...ConfigKey[]];

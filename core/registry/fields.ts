@@ -12,8 +12,8 @@ import {
 } from '../protocol/limits.ts';
 import { KEY_ID_PATTERN, SHA256_HEX_PATTERN, TOKEN_ID_PATTERN } from './ids.ts';
 
-/** What an API key may be used for. */
-export const SCOPES = ['chat', 'models', 'admin'] as const;
+/** What an API key may be used for: each scope guards routes (chat completions, the model list). */
+export const SCOPES = ['chat', 'models'] as const;
 export type Scope = (typeof SCOPES)[number];
 export const DEFAULT_SCOPES: readonly Scope[] = ['chat', 'models'];
 

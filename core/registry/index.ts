@@ -10,6 +10,8 @@ export * from './apply.ts';
 export * from './auth.ts';
 export * from './lookups.ts';
 export * from './views.ts';
+export * from './queries.ts';
+export * from './auth-cache.ts';
 export * from './invariants.ts';
 export { encodeSnapshot, decodeSnapshot } from './snapshot.ts';
 export { SNAPSHOT_FORMAT, SNAPSHOT_VERSION } from './snapshot-schema.ts';

@@ -28,6 +28,16 @@ export const REFUSALS = {
 
 export type RefusalCode = keyof typeof REFUSALS;
 
+/**
+ * The messages of key_exists and token_exists when the very same secret is registered already (the
+ * same codes with another message mean a different secret holds the id). Whoever re-proposes
+ * rows, such as the hand-over from the plain registry, tells the two apart by these.
+ */
+export const ALREADY_REGISTERED = {
+  key_exists: 'That key is already registered.',
+  token_exists: 'That token is already registered.',
+} as const satisfies Partial<Record<RefusalCode, string>>;
+
 export interface Refusal {
   readonly ok: false;
   readonly code: RefusalCode;

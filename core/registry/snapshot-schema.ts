@@ -69,6 +69,7 @@ const tables = z.strictObject({
   shardMaps: z.array(
     z.strictObject({ namespace: idField, version: counter, shards: distinct(idField, MAX_SHARDS) }),
   ),
+  authVersion: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
 });
 
 export type SnapshotTables = z.output<typeof tables>;

@@ -9,7 +9,7 @@ function rich(): RegistryState {
   return build([
     { v: 1, type: 'tenant.upsert', tenant: 'zeta', limits: { tokensPerDay: 10 }, at: 1 },
     SAMPLES['key.create'],
-    { ...SAMPLES['key.create'], hash: hashOf(7), tenant: 'beta', scopes: ['admin'], expiresAt: 99 },
+    { ...SAMPLES['key.create'], hash: hashOf(7), tenant: 'beta', scopes: ['models'], expiresAt: 99 },
     SAMPLES['node.enroll'],
     SAMPLES['node.bind'],
     { v: 1, type: 'node.enroll', hash: hashOf(4), name: 'spare', at: 2 },
@@ -37,7 +37,7 @@ function edited(edit: (json: SnapshotJson) => void): Uint8Array {
 describe('encodeSnapshot / decodeSnapshot', () => {
   it('writes the empty state as one known text', () => {
     expect(decodeUtf8(encodeSnapshot(emptyState()))).toBe(
-      '{"cacheEpochs":[],"config":[],"format":"proxima.registry","keys":[],"models":[],' +
+      '{"authVersion":0,"cacheEpochs":[],"config":[],"format":"proxima.registry","keys":[],"models":[],' +
         '"nodeTokens":[],"routes":[],"shardMaps":[],"tenants":[],"v":1}',
     );
   });
@@ -87,7 +87,7 @@ describe('encodeSnapshot / decodeSnapshot', () => {
     [
       'a bad setting',
       edited((j) => Object.assign(j.config[0] as object, { value: -5 })),
-      /setting auth.cacheTtlMs must not be negative/,
+      /setting models.memoryMs must not be negative/,
     ],
     ['a key twice', edited((j) => j.keys.push(j.keys[0]!)), /key key_000000000001 appears twice/],
     [

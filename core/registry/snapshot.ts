@@ -39,6 +39,7 @@ export function encodeSnapshot(state: RegistryState): Uint8Array {
       version: m.version,
       shards: [...m.shards],
     })),
+    authVersion: state.authVersion,
   };
   return encodeUtf8(canonicalJson(tables));
 }
@@ -120,6 +121,7 @@ export function decodeSnapshot(bytes: Uint8Array): RegistryState {
         shards: m.shards,
       }),
     ),
+    authVersion: t.authVersion,
   };
   const violation = invariantViolation(state);
   if (violation !== null) throw corrupt(`${violation}.`);

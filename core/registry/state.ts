@@ -75,6 +75,12 @@ export interface RegistryState {
   readonly cacheEpochs: ReadonlyMap<string, number>;
   /** LSH namespace → its shard map. */
   readonly shardMaps: ReadonlyMap<string, ShardMapRecord>;
+  /**
+   * How many accepted commands could have changed what an existing key authenticates as (a
+   * revocation, a rotation, a change of limits). Edge caches of auth answers compare it to know
+   * when to drop what they hold; a new key changes nothing cached, so it does not count.
+   */
+  readonly authVersion: number;
 }
 
 export function emptyState(): RegistryState {
@@ -88,6 +94,7 @@ export function emptyState(): RegistryState {
     config: new Map(),
     cacheEpochs: new Map(),
     shardMaps: new Map(),
+    authVersion: 0,
   };
 }
 

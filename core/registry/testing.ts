@@ -49,7 +49,7 @@ export const SAMPLES: { readonly [T in CommandType]: Extract<RegistryCommandInpu
     'node.revoke': { v: 1, type: 'node.revoke', id: 'ntk_000000000003' },
     'model.seen': { v: 1, type: 'model.seen', ids: ['llama3:8b'], nodeId: 'gpu-1', at: 3 },
     'model.prune': { v: 1, type: 'model.prune', olderThan: 60_000, at: 4 },
-    'config.set': { v: 1, type: 'config.set', key: 'auth.cacheTtlMs', value: 5000 },
+    'config.set': { v: 1, type: 'config.set', key: 'models.memoryMs', value: 5000 },
     'route.set': { v: 1, type: 'route.set', alias: 'gpt-4o', target: 'llama3:8b' },
     'route.remove': { v: 1, type: 'route.remove', alias: 'gpt-4o' },
     'cacheEpoch.bump': { v: 1, type: 'cacheEpoch.bump', scope: '*' },
