@@ -31,6 +31,31 @@ describe('node lifecycle', () => {
   });
 
   it('the edge restarts: the node reconnects by itself and keys persist', async () => {
+    const { url } = f.t.fleet.info;
+    const admin = (path: string, init: RequestInit = {}) =>
+      fetch(new URL(path, url), {
+        ...init,
+        headers: {
+          authorization: `Bearer ${f.t.fleet.adminToken}`,
+          'content-type': 'application/json',
+        },
+      });
+    const models = (key: string) =>
+      fetch(new URL('/v1/models', url), { headers: { authorization: `Bearer ${key}` } });
+    // Keys of several tenants, one revoked, all written to the replicated registry.
+    const keys: Array<{ id: string; key: string }> = [];
+    for (const tenant of ['alpha', 'beta', 'gamma']) {
+      const res = await admin('/admin/api-keys', {
+        method: 'POST',
+        body: JSON.stringify({ tenant, name: `restart-${tenant}` }),
+      });
+      expect(res.status).toBe(201);
+      keys.push((await res.json()) as { id: string; key: string });
+    }
+    const [revoked, ...kept] = keys;
+    if (!revoked) throw new Error('no key');
+    expect((await admin(`/admin/api-keys/${revoked.id}`, { method: 'DELETE' })).status).toBe(200);
+
     const nodeId = f.t.fleet.nodes[0]?.nodeId ?? '';
     const connectsBefore = f.t.events(nodeId).filter((e) => e['event'] === 'edge.connected').length;
     await f.t.fleet.restartEdge();
@@ -43,6 +68,8 @@ describe('node lifecycle', () => {
     );
     const res = await f.client.chat.completions.create({ model, messages, max_tokens: 4 });
     expect(res.usage?.completion_tokens).toBe(4);
+    for (const k of kept) expect((await models(k.key)).status, k.id).toBe(200);
+    expect((await models(revoked.key)).status).toBe(401);
   });
 
   it('SIGTERM drains: the job in flight completes, then the node exits 0', async () => {

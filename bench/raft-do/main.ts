@@ -3,26 +3,30 @@
  * driven from Node through Miniflare's proxy stubs:
  * 1. commit latency of single writes (`route.set`), sequential, proposed at the leader and at a
  *    follower (which forwards to the leader and answers once it applied the entry itself);
- * 2. writes at concurrency 16: writes/s and latency under load;
+ * 2. proposal batching: writes at concurrency 1, 16 and 64 at the leader and 16 at a follower,
+ *    under each RAFT_BATCH_MS schedule (`off`: one Ready per call, as before batching, beside the
+ *    batched default), workerd restarted for each, the schedules taking turns by round;
  * 3. linearizable (ReadIndex) read latency at the leader and at a follower;
  * 4. failover: the leader is cut off while writes flow; the time until a write commits again.
  * A reference is measured beside 1–3: a plain RPC round trip (`status`) from Node to a peer, what
- * every call here costs before Raft does anything. 1–3 take turns in rounds, so all see the same
- * drift of a shared machine.
+ * every call here costs before Raft does anything. 1 and 3 take turns in rounds, so all see the
+ * same drift of a shared machine; 2 carries its own reference, the unbatched schedule.
  *
  * Timing: RAFT_TICK_MS and RAFT_ELECTION_TICKS are overridden (default 100 ms × 10: elections
  * after 1–2 s, instead of production's 5–10 s). RAFT_FAULT_INJECTION is "on" only for step 4,
  * after a restart of workerd (the group rebuilds from SQLite): production config has no fault
- * hook, and steps 1–3 run without it. Prints progress, then one JSON line.
+ * hook, and steps 1–3 run without it. Steps 1, 3 and 4 run the peers' default schedule. Prints
+ * progress, then one JSON line.
  */
 import { availableParallelism, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import type { NodeId } from '@proxima/core/raft';
 import { percentile, round } from '../gateway/stats.ts';
 import { failover, type FailoverRound } from './failover.ts';
-import { concurrent, cpuMeter, interleaved, type Kind, type Samples } from './load.ts';
+import { cpuMeter, interleaved, type Kind, type Samples } from './load.ts';
 import { PEERS, routeSet, sleep, type Peers } from './peers.ts';
 import { startRaftRuntime, type RaftRuntime } from './runtime.ts';
+import { pointOf, sweep } from './sweep.ts';
 
 /** A positive integer from the environment, or the fallback. */
 function env(name: string, fallback: number): number {
@@ -41,9 +45,18 @@ if (TICK_MS < 10 || ELECTION_TICKS < 2 || ELECTION_TICKS > 1000)
 const WARMUP = env('BENCH_RAFT_WARMUP', 50);
 const N = env('BENCH_RAFT_N', 300);
 const ROUNDS = 10;
+/** The headline load (writes_per_s, batched_commit_*), and the sweep's other points. */
 const CONCURRENCY = env('BENCH_RAFT_CONCURRENCY', 16);
-const CONCURRENT_MAX = env('BENCH_RAFT_CONCURRENT_MAX', 2000);
-const CONCURRENT_MAX_MS = env('BENCH_RAFT_CONCURRENT_MAX_MS', 10_000);
+const SWEEP = [...new Set([1, CONCURRENCY, env('BENCH_RAFT_CONCURRENCY_HIGH', 64)])];
+const SWEEP_ROUNDS = env('BENCH_RAFT_SWEEP_ROUNDS', 2);
+const SWEEP_POINT_MS = env('BENCH_RAFT_SWEEP_POINT_MS', 3000);
+const SWEEP_POINT_MAX = env('BENCH_RAFT_SWEEP_POINT_MAX', 2000);
+/** RAFT_BATCH_MS schedules compared: `off` (the reference) and the peers' default first. */
+const UNBATCHED = 'off';
+const BATCHED = process.env.BENCH_RAFT_BATCH_MS ?? 'default';
+const SCHEDULES = [
+  ...new Set([UNBATCHED, BATCHED, ...(process.env.BENCH_RAFT_SCHEDULES ?? '').split(',')]),
+].filter((x) => x !== '');
 const FAILOVER_ROUNDS = env('BENCH_RAFT_FAILOVER_ROUNDS', 3);
 const PROPOSE_TIMEOUT_MS = 5000;
 const READ_TIMEOUT_MS = 5000;
@@ -95,6 +108,15 @@ function summary(name: string, s: Samples): string {
   return `${name.padEnd(18)} p50 ${p(s, 50)} ms  p99 ${p(s, 99)} ms  (${s.latenciesMs.length} ok, ${s.errors} failed)  cpu/call: workerd ${cpu.workerd} ms, node ${cpu.node} ms`;
 }
 
+/** RAFT_BATCH_MS for a schedule: `default` leaves it unset. */
+function batchBinding(schedule: string): string | undefined {
+  return schedule === 'default' ? undefined : schedule;
+}
+
+function ratio(a: number, b: number): number {
+  return round(a / b, 2);
+}
+
 function samplesOf(samples: Map<string, Samples>, name: string): Samples {
   const s = samples.get(name);
   if (!s) throw new Error(`no samples for ${name}`);
@@ -128,8 +150,9 @@ try {
   console.log(
     `raft group: 3 RaftPeer objects in local workerd; tick ${TICK_MS} ms, election after ${ELECTION_TICKS}–${2 * ELECTION_TICKS} ticks (${ELECTION_TIMEOUT_MS}–${2 * ELECTION_TIMEOUT_MS} ms)`,
   );
-  runtime = await startRaftRuntime({ tickMs: TICK_MS, electionTicks: ELECTION_TICKS });
-  let peers = await runtime.configure({ faultInjection: false });
+  const raft = await startRaftRuntime({ tickMs: TICK_MS, electionTicks: ELECTION_TICKS });
+  runtime = raft;
+  let peers = await raft.configure({ faultInjection: false, batchMs: batchBinding(BATCHED) });
   const cpu = cpuMeter();
   const coldAt = performance.now();
   const { leader, term } = await peers.agreedLeader({ withinMs: 20_000 });
@@ -188,40 +211,56 @@ try {
   const readL = samplesOf(samples, 'read@leader');
   const readF = samplesOf(samples, 'read@follower');
   console.log(`single calls took ${ms(singleAt)} ms`);
-
-  // --- 2: concurrent writes ------------------------------------------------------------------
-  const loaded = await concurrent(
-    {
-      name: 'concurrent',
-      call: (i) =>
-        peers
-          .stub(leader)
-          .propose(
-            leader,
-            `conc-${i}`,
-            routeSet(`conc-${i % 16}`, `model-${i}`),
-            PROPOSE_TIMEOUT_MS,
-          ),
-      ok: (a) => a.ok,
-    },
-    { concurrency: CONCURRENCY, maxCalls: CONCURRENT_MAX, maxMs: CONCURRENT_MAX_MS },
-    cpu,
-  );
-  const writesPerS = loaded.latenciesMs.length / loaded.seconds;
-  console.log(
-    `${summary(`writes c=${CONCURRENCY}`, loaded)}  ${round(writesPerS, 0)} writes/s over ${round(loaded.seconds, 2)} s`,
-  );
-  if (loaded.errors > 0 || loaded.latenciesMs.length === 0)
-    throw new Error(`concurrent writes: ${loaded.errors} of ${loaded.sent} failed`);
   const steady = await peers.agreedLeader({ caughtUp: true });
   if (steady.leader !== leader || steady.term !== term)
-    console.log(`note: the leader changed during 1–3: raft-${steady.leader}, term ${steady.term}`);
-  const commitBefore = (await peers.status(steady.leader)).commit;
+    console.log(
+      `note: the leader changed during 1 and 3: raft-${steady.leader}, term ${steady.term}`,
+    );
+
+  // --- 2: batching: the schedules compared at several concurrencies ---------------------------
+  const sweepAt = performance.now();
+  console.log(
+    `writes under load: RAFT_BATCH_MS ${SCHEDULES.join(' vs ')}, c=${SWEEP.join('/')} at the leader and c=${CONCURRENCY} at a follower, ${SWEEP_ROUNDS} rounds of ${SWEEP_POINT_MS} ms per point (workerd restarted per schedule)`,
+  );
+  const points = await sweep({
+    schedules: SCHEDULES,
+    concurrencies: SWEEP,
+    followerConcurrency: CONCURRENCY,
+    rounds: SWEEP_ROUNDS,
+    pointMs: SWEEP_POINT_MS,
+    pointMaxCalls: SWEEP_POINT_MAX,
+    timeoutMs: PROPOSE_TIMEOUT_MS,
+    idleCpuMsPerS,
+    restart: async (schedule) => {
+      peers = await raft.configure({ faultInjection: false, batchMs: batchBinding(schedule) });
+      return { peers, leader: (await peers.agreedLeader({ withinMs: 20_000 })).leader };
+    },
+    log: (line) => console.log(line),
+  });
+  for (const pt of points)
+    console.log(
+      `RAFT_BATCH_MS=${pt.schedule.padEnd(8)} ${pt.at.padEnd(8)} c=${String(pt.concurrency).padEnd(3)} ${String(pt.writes_per_s).padStart(4)} writes/s  p50 ${pt.p50_ms} ms  p99 ${pt.p99_ms} ms  workerd cpu/write ${pt.workerd_cpu_ms_per_write} ms  (${pt.writes} ok, ${pt.failed} failed)`,
+    );
+  const failedPoints = points.filter((pt) => pt.failed > 0 || pt.writes === 0);
+  if (failedPoints.length > 0)
+    throw new Error(`writes under load failed: ${JSON.stringify(failedPoints)}`);
+  const batched = pointOf(points, BATCHED, 'leader', CONCURRENCY);
+  const unbatched = pointOf(points, UNBATCHED, 'leader', CONCURRENCY);
+  const high = SWEEP[SWEEP.length - 1] ?? CONCURRENCY;
+  const batchedHigh = pointOf(points, BATCHED, 'leader', high);
+  const unbatchedHigh = pointOf(points, UNBATCHED, 'leader', high);
+  const batchedFollower = pointOf(points, BATCHED, 'follower', CONCURRENCY);
+  const unbatchedFollower = pointOf(points, UNBATCHED, 'follower', CONCURRENCY);
+  console.log(
+    `batching: c=${CONCURRENCY} ${batched.writes_per_s} vs ${unbatched.writes_per_s} writes/s (${ratio(batched.writes_per_s, unbatched.writes_per_s)}x), c=${high} ${batchedHigh.writes_per_s} vs ${unbatchedHigh.writes_per_s} (${ratio(batchedHigh.writes_per_s, unbatchedHigh.writes_per_s)}x), at a follower c=${CONCURRENCY} ${batchedFollower.writes_per_s} vs ${unbatchedFollower.writes_per_s} (${ratio(batchedFollower.writes_per_s, unbatchedFollower.writes_per_s)}x); took ${ms(sweepAt)} ms`,
+  );
+  const settled = await peers.agreedLeader({ caughtUp: true });
+  const commitBefore = (await peers.status(settled.leader)).commit;
 
   // --- 4: failover ---------------------------------------------------------------------------
   // Test builds only: the restart turns the fault hook on so the leader can be cut off.
   const restartAt = performance.now();
-  peers = await runtime.configure({ faultInjection: true });
+  peers = await raft.configure({ faultInjection: true, batchMs: batchBinding(BATCHED) });
   const restarted = await peers.agreedLeader({ withinMs: 20_000, caughtUp: true });
   const restartMs = ms(restartAt);
   const commitAfter = (await peers.status(restarted.leader)).commit;
@@ -251,11 +290,29 @@ try {
   const result = {
     commit_p50_ms: p(commitL, 50),
     commit_p99_ms: commitP99,
-    writes_per_s: round(writesPerS, 0),
+    writes_per_s: batched.writes_per_s,
     failover_ms: round(failoverMax, 1),
     election_timeout_ms: ELECTION_TIMEOUT_MS,
     read_p99_ms: readP99,
     read_p99_of: 'max of leader and follower linearizable reads',
+    writes_per_s_of: `c=${CONCURRENCY} at the leader, batched (RAFT_BATCH_MS ${BATCHED})`,
+    batched_commit_p50_ms: batched.p50_ms,
+    batched_commit_p99_ms: batched.p99_ms,
+    batched_writes_per_s: batched.writes_per_s,
+    unbatched_commit_p50_ms: unbatched.p50_ms,
+    unbatched_commit_p99_ms: unbatched.p99_ms,
+    unbatched_writes_per_s: unbatched.writes_per_s,
+    batched_over_unbatched_writes_per_s: ratio(batched.writes_per_s, unbatched.writes_per_s),
+    [`batched_over_unbatched_writes_per_s_c${high}`]: ratio(
+      batchedHigh.writes_per_s,
+      unbatchedHigh.writes_per_s,
+    ),
+    batched_over_unbatched_writes_per_s_follower: ratio(
+      batchedFollower.writes_per_s,
+      unbatchedFollower.writes_per_s,
+    ),
+    batch_schedules: { batched: BATCHED, unbatched: UNBATCHED },
+    sweep: points,
     rpc_p50_ms: p(rpcS, 50),
     rpc_p99_ms: p(rpcS, 99),
     commit_over_rpc_p50_ms: round(p(commitL, 50) - p(rpcS, 50)),
@@ -267,10 +324,6 @@ try {
     read_follower_p50_ms: p(readF, 50),
     read_follower_p99_ms: p(readF, 99),
     concurrency: CONCURRENCY,
-    concurrent_writes: loaded.latenciesMs.length,
-    concurrent_seconds: round(loaded.seconds, 2),
-    concurrent_p50_ms: p(loaded, 50),
-    concurrent_p99_ms: p(loaded, 99),
     single_calls_per_kind: commitL.latenciesMs.length,
     cpu_ms_per_call: {
       rpc: cpuPerCall(rpcS),
@@ -278,7 +331,8 @@ try {
       commit_follower: cpuPerCall(commitF),
       read_leader: cpuPerCall(readL),
       read_follower: cpuPerCall(readF),
-      concurrent_write: cpuPerCall(loaded),
+      batched_write: { workerd: batched.workerd_cpu_ms_per_write },
+      unbatched_write: { workerd: unbatched.workerd_cpu_ms_per_write },
     },
     failover_runs_ms: rounds.map((r) => round(r.failover_ms, 1)),
     failover_runs: rounds.map((r) => ({

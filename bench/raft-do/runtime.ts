@@ -17,12 +17,18 @@ export interface RaftTimingVars {
   readonly electionTicks: number;
 }
 
+export interface ConfigureOptions {
+  readonly faultInjection: boolean;
+  readonly batchMs?: string | undefined;
+}
+
 export interface RaftRuntime {
   /**
    * Restarts workerd with the bench's bindings. `faultInjection` sets RAFT_FAULT_INJECTION "on"
-   * (RaftPeer.setFaults works only then); production config never sets it.
+   * (RaftPeer.setFaults works only then); production config never sets it. `batchMs` sets
+   * RAFT_BATCH_MS (unset: the peers' default).
    */
-  configure(options: { faultInjection: boolean }): Promise<Peers>;
+  configure(options: ConfigureOptions): Promise<Peers>;
   stop(): Promise<void>;
 }
 
@@ -51,7 +57,7 @@ export async function startRaftRuntime(timing: RaftTimingVars): Promise<RaftRunt
   const persistDir = join(stateDir, 'edge');
   const adminToken = `pxa_bench_${randomBytes(24).toString('base64url')}`;
   // Each configuration is a fresh workerd over the same storage: the peers rebuild from SQLite.
-  const configure = async ({ faultInjection }: { faultInjection: boolean }) => {
+  const configure = async ({ faultInjection, batchMs }: ConfigureOptions) => {
     await edge?.stop();
     edge = await startEdgeRuntime({
       port: 0,
@@ -60,6 +66,7 @@ export async function startRaftRuntime(timing: RaftTimingVars): Promise<RaftRunt
       bindings: {
         RAFT_TICK_MS: String(timing.tickMs),
         RAFT_ELECTION_TICKS: String(timing.electionTicks),
+        ...(batchMs === undefined ? {} : { RAFT_BATCH_MS: batchMs }),
         // Test builds only: the hook that cuts the leader off for the failover measurement.
         ...(faultInjection ? { RAFT_FAULT_INJECTION: 'on' } : {}),
       },

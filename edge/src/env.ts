@@ -1,11 +1,15 @@
 import type { Limiter } from './limiter/limiter.ts';
 import type { NodeSession } from './node-session/node-session.ts';
+import type { Presence } from './presence/presence.ts';
 import type { RaftPeer } from './raft/peer/raft-peer.ts';
-import type { Registry } from './registry/registry.ts';
+import type { LegacyRegistry } from './registry/legacy-registry.ts';
 
 export interface Env {
-  readonly REGISTRY: DurableObjectNamespace<Registry>;
+  /** The plain registry of earlier versions: only hands its rows over to the replicated one. */
+  readonly REGISTRY: DurableObjectNamespace<LegacyRegistry>;
   readonly NODE_SESSION: DurableObjectNamespace<NodeSession>;
+  /** Which nodes are connected now (not replicated: liveness never waits for consensus). */
+  readonly PRESENCE: DurableObjectNamespace<Presence>;
   readonly RAFT_PEER: DurableObjectNamespace<RaftPeer>;
   readonly LIMITER: DurableObjectNamespace<Limiter>;
   /** Bearer token for /admin routes. Unset: the admin API is off. Set it as a secret in production. */
@@ -26,6 +30,8 @@ export interface Env {
   readonly RAFT_TICK_MS?: string;
   /** Ticks without a leader before an election, randomized in [n, 2n) (default 10). */
   readonly RAFT_ELECTION_TICKS?: string;
+  /** When proposals and reads reach Raft: "off" (one Ready per call), or a timer in ms (default 0). */
+  readonly RAFT_BATCH_MS?: string;
   /** "on" only in test builds (edge/wrangler.test.jsonc): enables RaftPeer.setFaults and local reads. */
   readonly RAFT_FAULT_INJECTION?: string;
   /** How often nodes send heartbeats, in ms (default 5000). */
@@ -34,8 +40,17 @@ export interface Env {
   readonly JOB_IDLE_TIMEOUT_MS?: string;
 }
 
-export function registryStub(env: Env): DurableObjectStub<Registry> {
+/**
+ * The old registry's one instance, whose SQLite still holds an upgraded deployment's keys, node
+ * tokens and tenants until they are handed over (see registry/hand-over.ts).
+ */
+export function legacyRegistryStub(env: Env): DurableObjectStub<LegacyRegistry> {
   return env.REGISTRY.get(env.REGISTRY.idFromName('global'));
+}
+
+/** The one presence view: connected nodes and what they serve. */
+export function presenceStub(env: Env): DurableObjectStub<Presence> {
+  return env.PRESENCE.get(env.PRESENCE.idFromName('global'));
 }
 
 /** One limiter per tenant: its rate limits, budgets and usage. */

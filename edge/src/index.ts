@@ -3,6 +3,7 @@ import { app } from './app.ts';
 export { Limiter } from './limiter/limiter.ts';
 export { RaftPeer } from './raft/peer/raft-peer.ts';
 export { NodeSession } from './node-session/node-session.ts';
-export { Registry } from './registry/registry.ts';
+export { Presence } from './presence/presence.ts';
+export { LegacyRegistry as Registry } from './registry/legacy-registry.ts';
 
 export default app;

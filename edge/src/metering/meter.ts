@@ -6,7 +6,7 @@ import {
 } from '@proxima/core/limits';
 import { ProximaError } from '@proxima/core/protocol';
 import { limiterStub, type Env } from '../env.ts';
-import type { AuthRecord } from '../registry/credentials.ts';
+import type { AuthRecord } from '@proxima/core/registry';
 import { bufferUsage } from './usage-buffer.ts';
 
 /** A lease outlives any request: a Worker that dies mid-stream frees its slot after this. */

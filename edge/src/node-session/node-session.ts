@@ -15,7 +15,8 @@ import {
   type NodeToEdge,
   type TokenUsage,
 } from '@proxima/core/protocol';
-import { intVar, registryStub, type Env } from '../env.ts';
+import { intVar, presenceStub, type Env } from '../env.ts';
+import { recordServed } from '../presence/catalogue.ts';
 import { SocketStates, type SocketState } from './attachment.ts';
 import { encodeJobEvent, type JobEvent } from './job-events.ts';
 
@@ -263,7 +264,7 @@ export class NodeSession extends DurableObject<Env> {
       case 'drain':
         state.draining = true;
         this.states.write(ws, state);
-        await registryStub(this.env).nodeDraining(state.nodeId, state.session, Date.now());
+        await presenceStub(this.env).nodeDraining(state.nodeId, state.session, Date.now());
         return;
       case 'chunk':
         return this.onChunk(message.jobId, message.seq, { t: 'chunk', text: message.text });
@@ -300,17 +301,21 @@ export class NodeSession extends DurableObject<Env> {
     }
     state.hello = hello;
     this.states.write(ws, state);
-    await registryStub(this.env).nodeConnected(
+    const now = Date.now();
+    const models = hello.models.map((m) => m.id);
+    await presenceStub(this.env).nodeConnected(
       {
         nodeId: hello.nodeId,
         session: state.session,
-        models: hello.models.map((m) => m.id),
+        models,
         engine: hello.engine,
         gpu: hello.gpu,
         slots: hello.slots,
       },
-      Date.now(),
+      now,
     );
+    // The catalogue is replicated; the welcome does not wait for consensus.
+    this.ctx.waitUntil(recordServed(this.env, hello.nodeId, models, now));
     this.send(ws, {
       type: 'welcome',
       protocol: NODE_PROTOCOL_VERSION,
@@ -354,8 +359,10 @@ export class NodeSession extends DurableObject<Env> {
   private async disconnected(ws: WebSocket, why: string): Promise<void> {
     this.failJobsOf(ws, 'node_failed', `${why}; the answer was cut short`);
     const state = this.states.read(ws);
-    if (state?.hello)
-      await registryStub(this.env).nodeDisconnected(state.nodeId, state.session, Date.now());
+    if (!state?.hello) return;
+    const now = Date.now();
+    const models = await presenceStub(this.env).nodeDisconnected(state.nodeId, state.session, now);
+    this.ctx.waitUntil(recordServed(this.env, state.nodeId, models, now));
   }
 
   /** Closes from our side; the node may never answer the close, so clean up now. */

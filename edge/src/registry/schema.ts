@@ -1,7 +1,8 @@
 /**
- * Registry tables, as numbered migrations: each runs once, in order, recorded in schema_version,
- * so a state directory from an older edge upgrades in place. Safe to run at every construction.
- * The Raft issue moves these facts into the replicated log.
+ * The old registry's tables, as numbered migrations: each runs once, in order, recorded in
+ * schema_version, so a state directory from an older edge upgrades in place before its rows are
+ * handed over to the replicated registry. Safe to run at every construction. Migrations 1 and 2
+ * are the plain registry's own and must stay as they are; the old tables are kept as a backup.
  */
 const MIGRATIONS: readonly string[] = [
   // 1: keys, node tokens, the model catalogue, nodes.
@@ -29,6 +30,12 @@ const MIGRATIONS: readonly string[] = [
    CREATE TABLE tenants (name TEXT PRIMARY KEY, limits_json TEXT NOT NULL, updated_at INTEGER NOT NULL);
    ALTER TABLE models ADD COLUMN last_seen INTEGER NOT NULL DEFAULT 0;
    UPDATE models SET last_seen = first_seen;`,
+  // 3: the hand-over to the replicated registry: each row handed over (so a retry never proposes
+  // it again, which could undo a later revocation there), and the final report once all are.
+  `CREATE TABLE handover_rows (
+     kind TEXT NOT NULL, ref TEXT NOT NULL, done_at INTEGER NOT NULL, PRIMARY KEY (kind, ref));
+   CREATE TABLE handover (
+     id INTEGER PRIMARY KEY CHECK (id = 1), done_at INTEGER NOT NULL, report_json TEXT NOT NULL);`,
 ];
 
 export const REGISTRY_SCHEMA_VERSION = MIGRATIONS.length;

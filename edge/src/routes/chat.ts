@@ -27,7 +27,7 @@ export const chat = new Hono<{ Bindings: Env; Variables: AuthVariables }>();
 
 const NO_USAGE: TokenUsage = { promptTokens: 0, completionTokens: 0 };
 
-chat.post('/v1/chat/completions', requireApiKey, async (c) => {
+chat.post('/v1/chat/completions', requireApiKey('chat'), async (c) => {
   const auth = c.get('auth');
   const req = parseChatRequest(await readJsonBody(c.req.raw, c.env));
   const job = toJobRequest(req);

@@ -1,8 +1,15 @@
-import { ProximaError, quote, type ChatRequest, type JobRequest } from '@proxima/core/protocol';
-import { pickNode } from '@proxima/core/routing';
-import { nodeSessionStub, registryStub, type Env } from '../env.ts';
+import {
+  MODEL_ID_PATTERN,
+  ProximaError,
+  quote,
+  type ChatRequest,
+  type JobRequest,
+} from '@proxima/core/protocol';
+import { pickNode, type NodeCandidate } from '@proxima/core/routing';
+import { nodeSessionStub, presenceStub, type Env } from '../env.ts';
 import type { NodeSession, Unavailable } from '../node-session/node-session.ts';
-import type { RouteCandidates } from '../registry/registry.ts';
+import { recordServed } from '../presence/catalogue.ts';
+import { registryClient } from '../raft/client/registry.ts';
 import { TtlCache } from '../ttl-cache.ts';
 
 const MAX_ATTEMPTS = 3;
@@ -30,7 +37,24 @@ export function toJobRequest(req: ChatRequest): JobRequest {
   };
 }
 
-/** Candidate lists per model, per isolate: routing usually needs no registry round trip. */
+export interface RouteCandidates {
+  /** Served recently (503 and retry when no node has it now), not unknown (404). */
+  readonly known: boolean;
+  readonly nodes: NodeCandidate[];
+}
+
+/**
+ * Connected nodes from presence; only when none serves the model does the replicated catalogue
+ * say whether it is known (a cold path: the answer is an error either way).
+ */
+async function candidates(env: Env, model: string): Promise<RouteCandidates> {
+  const nodes = await presenceStub(env).candidates(model);
+  if (nodes.length > 0 || !MODEL_ID_PATTERN.test(model)) return { known: nodes.length > 0, nodes };
+  const registry = await registryClient(env);
+  return { known: await registry.read({ type: 'knownModel', id: model, at: Date.now() }), nodes };
+}
+
+/** Candidate lists per model, per isolate: routing usually needs no presence round trip. */
 const ROUTE_CACHE_TTL_MS = 2000;
 const routeCache = new TtlCache<RouteCandidates>({
   ttlMs: ROUTE_CACHE_TTL_MS,
@@ -41,16 +65,15 @@ const routeCache = new TtlCache<RouteCandidates>({
 
 /**
  * Picks a node for the model and hands the job to its session. A node that turns out to be gone,
- * draining or failing is skipped and the next one tried, with fresh candidates from the registry,
- * so a stale cache or registry entry costs a retry, not an error. A 404 or 503 is only answered
- * from fresh registry data.
+ * draining or failing is skipped and the next one tried, with fresh candidates from presence, so
+ * a stale cache or presence entry costs a retry, not an error. A 404 or 503 is only answered from
+ * fresh data.
  */
 export async function routeJob<T>(
   env: Env,
   req: ChatRequest,
   attemptOn: NodeAttempt<T>,
 ): Promise<Routed<T>> {
-  const registry = registryStub(env);
   const tried = new Set<string>();
   let fresh = false;
   /** The largest context among nodes that refused the prompt as certainly too long. */
@@ -58,7 +81,7 @@ export async function routeJob<T>(
   for (let attempt = 0; attempt < MAX_ATTEMPTS;) {
     let entry = fresh ? undefined : routeCache.get(req.model, Date.now());
     if (!entry) {
-      entry = await registry.candidates(req.model);
+      entry = await candidates(env, req.model);
       routeCache.set(req.model, entry, Date.now());
       fresh = true;
     }
@@ -86,8 +109,11 @@ export async function routeJob<T>(
     if (result?.ok) return { nodeId: pick.nodeId, value: result.value };
     routeCache.delete(req.model);
     fresh = false;
-    if (result?.reason === 'not_connected')
-      await registry.nodeDisconnected(pick.nodeId, undefined, Date.now());
+    if (result?.reason === 'not_connected') {
+      const now = Date.now();
+      const models = await presenceStub(env).nodeDisconnected(pick.nodeId, undefined, now);
+      await recordServed(env, pick.nodeId, models, now);
+    }
     if (result?.reason === 'context_exceeded')
       tooLongFor = Math.max(tooLongFor, result.contextSize);
   }

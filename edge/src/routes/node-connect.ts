@@ -10,7 +10,8 @@ import { Hono } from 'hono';
 import { clientAddress } from '../auth/client-address.ts';
 import { mayLookUp, recordFailure, recordSuccess, secretId } from '../auth/failed-auth.ts';
 import { bearer, sha256Hex } from '../auth/hash.ts';
-import { nodeSessionStub, registryStub, type Env } from '../env.ts';
+import { nodeSessionStub, type Env } from '../env.ts';
+import { registryClient } from '../raft/client/registry.ts';
 
 export const nodeConnect = new Hono<{ Bindings: Env }>();
 
@@ -30,6 +31,11 @@ const REFUSALS = {
   bound_elsewhere: [CLOSE.forbidden, 'this node token is bound to another node id'],
   id_taken: [CLOSE.forbidden, 'this node id is enrolled with another token'],
 } as const;
+
+function bindRefusal(code: string): keyof typeof REFUSALS {
+  if (code === 'bound_elsewhere' || code === 'id_taken') return code;
+  return 'unknown'; // revoked between the read and the bind
+}
 
 /** A node dials out here: `GET /v1/nodes/connect?node=<id>` with its node token, upgraded to a WebSocket. */
 nodeConnect.get('/v1/nodes/connect', async (c) => {
@@ -64,8 +70,20 @@ nodeConnect.get('/v1/nodes/connect', async (c) => {
     );
   }
   if (verdict.kind === 'known_bad') return fail('unknown');
-  const check = await registryStub(c.env).checkNodeToken(hash, nodeId, now);
+  const registry = await registryClient(c.env);
+  const check = await registry.read({ type: 'nodeToken', hash, nodeId });
   if (!check.ok) return fail(check.reason, check.reason === 'unknown' ? secret : undefined);
+  if (check.bind) {
+    // The first connection binds the token to this id; the log decides a race between two.
+    const bound = await registry.propose({
+      v: 1,
+      type: 'node.bind',
+      id: check.tokenId,
+      nodeId,
+      at: now,
+    });
+    if (!bound.ok) return fail(bindRefusal(bound.code));
+  }
   recordSuccess(secret, now);
   const forwarded = new Request(c.req.raw);
   forwarded.headers.set('x-proxima-node-id', nodeId);

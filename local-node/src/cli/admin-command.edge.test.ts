@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startEdgeRuntime, type EdgeRuntime } from '../dev/edge-runtime.ts';
+import { time } from './admin/format.ts';
 import { runCli } from './run-cli.testing.ts';
 
 /**
@@ -64,7 +65,10 @@ describe('proxima admin against the real edge in workerd', () => {
     const listed = await run(['admin', 'keys', 'list', '--tenant', 'acme']);
     expect(listed.code, listed.stderr).toBe(0);
     expect(listed.stdout).toMatch(
-      new RegExp(`^${key.id}\\s+acme\\s+ci\\s+\\S+ \\S+\\s+rpm=100 tokens-per-day=50,000$`, 'm'),
+      new RegExp(
+        `^${key.id}\\s+acme\\s+ci\\s+chat,models\\s+\\S+ \\S+\\s+never\\s+rpm=100 tokens-per-day=50,000$`,
+        'm',
+      ),
     );
 
     const keyLimits = await run([
@@ -96,7 +100,13 @@ describe('proxima admin against the real edge in workerd', () => {
 
     const revoked = await run(['admin', 'keys', 'revoke', key.id]);
     expect(revoked.code, revoked.stderr).toBe(0);
-    expect(revoked.stdout).toContain(`Revoked API key ${key.id}.`);
+    expect(revoked.stdout).toBe(
+      `Revoked API key ${key.id}; every edge isolate refuses it within 1 s.\n`,
+    );
+    const refused = await fetch(`${edge.url}/v1/models`, {
+      headers: { authorization: `Bearer ${key.key}` },
+    });
+    expect(refused.status).toBe(401);
     const again = await run(['admin', 'keys', 'revoke', key.id]);
     expect(again).toMatchObject({ code: 1, stderr: `proxima: 404 No API key '${key.id}'.\n` });
     expect((await run(['admin', 'keys', 'list'])).stdout).toBe('No API keys.\n');
@@ -159,13 +169,160 @@ describe('proxima admin against the real edge in workerd', () => {
       stderr: "proxima: 409 Node id 'gpu-1' already has a token; revoke it first.\n",
     });
 
+    // Made with --node-id, the token is bound at once: BOUND is its creation time.
     const list = await run(['admin', 'node-tokens', 'list']);
-    expect(list.stdout).toMatch(new RegExp(`^${token.id}\\s+node\\s+gpu-1\\s`, 'm'));
+    expect(list.stdout.split('\n')[0]?.split(/\s+/)).toEqual([
+      'ID',
+      'NAME',
+      'NODE',
+      'CREATED',
+      'BOUND',
+    ]);
+    const row = new RegExp(
+      `^${token.id}\\s+node\\s+gpu-1\\s+(\\S+ \\S+)\\s+(\\S+ \\S+)$`,
+      'm',
+    ).exec(list.stdout);
+    expect(row?.[2]).toBe(row?.[1]);
 
     const revoked = await run(['admin', 'node-tokens', 'revoke', token.id]);
     expect(revoked.code, revoked.stderr).toBe(0);
     expect(revoked.stdout).toBe(
       `Revoked node token ${token.id}; node gpu-1 was not connected; it cannot connect with this token again.\n`,
     );
+  }, 15_000);
+
+  it('keys: scopes and expiry are enforced; rotate retires the old key; tenants remove waits for the keys to go', async () => {
+    if (!edge) throw new Error('the edge did not start');
+    const url = edge.url;
+    vi.stubEnv('PROXIMA_EDGE', url);
+    vi.stubEnv('PROXIMA_ADMIN_TOKEN', ADMIN_TOKEN);
+    const get = (key: string) =>
+      fetch(`${url}/v1/models`, { headers: { authorization: `Bearer ${key}` } }).then(
+        (r) => r.status,
+      );
+    const chat = (key: string) =>
+      fetch(`${url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'hi' }] }),
+      }).then((r) => r.status);
+
+    const before = Date.now();
+    const created = await run([
+      'admin',
+      'keys',
+      'create',
+      '--tenant',
+      'labs',
+      '--name',
+      'lister',
+      '--scopes',
+      'models',
+      '--expires-in',
+      '2h',
+      '--json',
+    ]);
+    expect(created.code, created.stderr).toBe(0);
+    const key = JSON.parse(created.stdout) as {
+      id: string;
+      key: string;
+      scopes: unknown;
+      expiresAt: number;
+    };
+    expect(key.scopes).toEqual(['models']);
+    expect(key.expiresAt).toBeGreaterThanOrEqual(before + 2 * 3_600_000);
+    expect(key.expiresAt).toBeLessThanOrEqual(Date.now() + 2 * 3_600_000);
+    // The models scope only: the model list answers, chat is forbidden.
+    expect([await get(key.key), await chat(key.key)]).toEqual([200, 403]);
+
+    const listed = await run(['admin', 'keys', 'list', '--tenant', 'labs']);
+    expect(listed.stdout).toMatch(
+      new RegExp(
+        `^${key.id}\\s+labs\\s+lister\\s+models\\s+\\S+ \\S+\\s+${time(key.expiresAt)}\\s+none$`,
+        'm',
+      ),
+    );
+
+    const rotated = await run(['admin', 'keys', 'rotate', key.id]);
+    expect(rotated.code, rotated.stderr).toBe(0);
+    expect(rotated.stderr).toContain('shown only this once');
+    const [summary, revoked, secret, rest] = rotated.stdout.split('\n');
+    const newId = /^Created API key (key_[0-9a-f]{12}) to replace /.exec(summary ?? '')?.[1] ?? '';
+    expect(summary).toBe(
+      `Created API key ${newId} to replace ${key.id} (tenant labs, name lister; scopes models; expires ${time(key.expiresAt)}; limits: none).`,
+    );
+    expect(revoked).toBe(`Revoked API key ${key.id}: every edge isolate refuses it within 1 s.`);
+    expect(secret).toMatch(/^pxk_/);
+    expect(rest).toBe('');
+    expect([await get(key.key), await get(secret ?? '')]).toEqual([401, 200]);
+    const after = await run(['admin', 'keys', 'list', '--tenant', 'labs']);
+    expect(after.stdout).toContain(newId);
+    expect(after.stdout).not.toContain(key.id);
+
+    const blocked = await run(['admin', 'tenants', 'remove', 'labs']);
+    expect(blocked).toEqual({
+      code: 1,
+      stdout: '',
+      stderr:
+        "proxima: 409 Tenant 'labs' still has 1 API key; revoke it first. List its keys with: proxima admin keys list --tenant labs\n",
+    });
+    expect((await run(['admin', 'keys', 'revoke', newId])).code).toBe(0);
+    const removed = await run(['admin', 'tenants', 'remove', 'labs']);
+    expect(removed).toEqual({
+      code: 0,
+      stdout: 'Removed tenant labs and its limits.\n',
+      stderr: '',
+    });
+    expect((await run(['admin', 'tenants', 'list'])).stdout).not.toMatch(/^labs\s/m);
+    const again = await run(['admin', 'tenants', 'remove', 'labs']);
+    expect(again).toMatchObject({ code: 1, stderr: "proxima: 404 No tenant 'labs'.\n" });
+  }, 15_000);
+
+  it('a key made with --expires-at stops working at that time and is listed as expired', async () => {
+    if (!edge) throw new Error('the edge did not start');
+    const url = edge.url;
+    vi.stubEnv('PROXIMA_EDGE', url);
+    vi.stubEnv('PROXIMA_ADMIN_TOKEN', ADMIN_TOKEN);
+    const at = Date.now() + 1500;
+    const created = await run([
+      'admin',
+      'keys',
+      'create',
+      '--tenant',
+      'brief',
+      '--expires-at',
+      String(at),
+      '--json',
+    ]);
+    expect(created.code, created.stderr).toBe(0);
+    const key = JSON.parse(created.stdout) as { id: string; key: string; expiresAt: number };
+    expect(key.expiresAt).toBe(at);
+    const models = () =>
+      fetch(`${url}/v1/models`, { headers: { authorization: `Bearer ${key.key}` } }).then(
+        (r) => r.status,
+      );
+    expect(await models()).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, at - Date.now() + 50));
+    expect(await models()).toBe(401);
+    const listed = await run(['admin', 'keys', 'list', '--tenant', 'brief']);
+    expect(listed.stdout).toContain(`${time(at)} (expired)`);
+  }, 15_000);
+
+  it('registry hand-over: a fresh edge has no old rows, so the hand-over is complete', async () => {
+    if (!edge) throw new Error('the edge did not start');
+    vi.stubEnv('PROXIMA_EDGE', edge.url);
+    vi.stubEnv('PROXIMA_ADMIN_TOKEN', ADMIN_TOKEN);
+    const report = await run(['admin', 'registry', 'hand-over']);
+    expect(report.code, report.stderr).toBe(0);
+    expect(report.stderr).toBe('');
+    const lines = report.stdout.split('\n');
+    expect(lines[0]).toMatch(/^Registry hand-over: complete since \S+ \S+; every row/);
+    expect(lines.slice(1, 5).map((l) => l.split(/\s{2,}/))).toEqual([
+      ['TABLE', 'ROWS', 'HANDED_OVER', 'REFUSED'],
+      ['tenants', '0', '0', '0'],
+      ['keys', '0', '0', '0'],
+      ['node tokens', '0', '0', '0'],
+    ]);
+    expect(report.stdout).toContain('The model catalogue (models) and node liveness (nodes)');
   }, 15_000);
 });

@@ -1,6 +1,7 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { openAiError, StandInEdge } from './admin/stand-in-edge.testing.ts';
 import { runCli } from './run-cli.testing.ts';
 
 const TOKEN = 'test-admin-token-0123456789abcdef0123';
@@ -53,7 +54,7 @@ describe('proxima admin: flag validation (nothing is sent)', () => {
     [['admin', 'tenants', 'limits', ...edge, 'acme'], 'give at least one of --rpm'],
     [['admin', 'node-tokens', 'create', ...edge, '--node-id', 'a b'], '1-128 characters'],
     [['admin', 'node-tokens', 'revoke', ...edge, 'key_0123456789ab'], 'ntk_0123456789ab'],
-    [['admin', 'keys', 'rotate'], "unknown command 'rotate'"],
+    [['admin', 'keys', 'renew'], "unknown command 'renew'"],
   ])('rejects %j with a clear message', async (argv, message) => {
     const result = await run(argv);
     expect(result.code).not.toBe(0);
@@ -94,87 +95,10 @@ describe('proxima admin: flag validation (nothing is sent)', () => {
   });
 });
 
-interface Recorded {
-  readonly method: string;
-  readonly path: string;
-  readonly query: Record<string, string>;
-  readonly authorization: string | undefined;
-  readonly contentType: string | undefined;
-  readonly body: unknown;
-}
-
-interface Scripted {
-  readonly status: number;
-  readonly body: unknown;
-  /** Sent as is instead of JSON (a proxy's error page). */
-  readonly raw?: string;
-}
-
-/**
- * A STAND-IN for the edge's admin API, not the edge: it checks the bearer token, records each
- * request and answers what the test scripted for "METHOD /path", in the shapes the edge answers
- * (edge/src/routes/admin/). admin-command.edge.test.ts runs the same CLI against the real edge.
- */
-class StandInEdge {
-  readonly requests: Recorded[] = [];
-  private readonly replies = new Map<string, Scripted>();
-  private readonly server: Server = createServer((req, res) => void this.handle(req, res));
-  url = '';
-
-  async start(): Promise<void> {
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
-  }
-
-  async stop(): Promise<void> {
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
-  }
-
-  reply(route: string, status: number, body: unknown, raw?: string): void {
-    this.replies.set(route, raw === undefined ? { status, body } : { status, body, raw });
-  }
-
-  reset(): void {
-    this.requests.length = 0;
-    this.replies.clear();
-  }
-
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    let text = '';
-    for await (const chunk of req) text += String(chunk);
-    const url = new URL(req.url ?? '/', 'http://stand-in');
-    this.requests.push({
-      method: req.method ?? '',
-      path: url.pathname,
-      query: Object.fromEntries(url.searchParams),
-      authorization: req.headers.authorization,
-      contentType: req.headers['content-type'],
-      body: text === '' ? undefined : (JSON.parse(text) as unknown),
-    });
-    const reply: Scripted =
-      req.headers.authorization !== `Bearer ${TOKEN}`
-        ? { status: 401, body: openAiError('Missing or wrong admin token.', 'invalid_api_key') }
-        : (this.replies.get(`${req.method ?? ''} ${url.pathname}`) ?? {
-            status: 404,
-            body: openAiError(`No route ${url.pathname}.`, 'not_found'),
-          });
-    if (reply.raw !== undefined) {
-      res.writeHead(reply.status, { 'content-type': 'text/html' }).end(reply.raw);
-      return;
-    }
-    res.writeHead(reply.status, { 'content-type': 'application/json' });
-    res.end(JSON.stringify(reply.body));
-  }
-}
-
-function openAiError(message: string, code: string, param: string | null = null): unknown {
-  return { error: { message, type: 'invalid_request_error', param, code } };
-}
-
 const HOUR = Date.UTC(2025, 0, 31, 9);
 
 describe('proxima admin against a stand-in for the edge admin API (HTTP round trip)', () => {
-  const edge = new StandInEdge();
+  const edge = new StandInEdge(TOKEN);
   beforeAll(() => edge.start());
   afterAll(() => edge.stop());
   beforeEach(() => {
@@ -269,7 +193,9 @@ describe('proxima admin against a stand-in for the edge admin API (HTTP round tr
       tenant: 'acme',
       name: 'ci',
       createdAt: HOUR,
+      expiresAt: null,
       limits: { requestsPerMinute: 60, tokensPerDay: 1_000_000 },
+      scopes: ['chat', 'models'],
       key: 'pxk_secret_value_123456',
     });
     const result = await run([
@@ -297,7 +223,7 @@ describe('proxima admin against a stand-in for the edge admin API (HTTP round tr
       },
     });
     expect(result.stdout).toBe(
-      'Created API key key_00000000000a (tenant acme, name ci; limits: rpm=60 tokens-per-day=1,000,000).\n' +
+      'Created API key key_00000000000a (tenant acme, name ci; scopes chat,models; expires never; limits: rpm=60 tokens-per-day=1,000,000).\n' +
         'pxk_secret_value_123456\n',
     );
     expect(result.stdout.split('pxk_secret_value_123456')).toHaveLength(2);
@@ -310,7 +236,9 @@ describe('proxima admin against a stand-in for the edge admin API (HTTP round tr
       tenant: 't',
       name: 'key',
       createdAt: HOUR,
+      expiresAt: null,
       limits: {},
+      scopes: ['chat', 'models'],
       key: 'pxk_other_secret_0001',
     });
     const result = await run(['admin', 'keys', 'create', '--tenant', 't', '--json']);
@@ -321,30 +249,74 @@ describe('proxima admin against a stand-in for the edge admin API (HTTP round tr
     expect(result.stderr).toContain('shown only this once');
   });
 
-  it('keys list: filters by tenant and prints limits in flag names', async () => {
+  it('keys list: filters by tenant; prints scopes, expiry (marking the past) and limits in flag names', async () => {
+    const FAR = Date.UTC(2999, 0, 1);
     edge.reply('GET /admin/api-keys', 200, {
       keys: [
-        { id: 'key_00000000000a', tenant: 'acme', name: 'ci', createdAt: HOUR, limits: {} },
+        {
+          id: 'key_00000000000a',
+          tenant: 'acme',
+          name: 'ci',
+          createdAt: HOUR,
+          expiresAt: null,
+          limits: {},
+          scopes: ['chat', 'models'],
+        },
         {
           id: 'key_00000000000b',
           tenant: 'acme',
           name: 'batch',
           createdAt: HOUR,
+          expiresAt: HOUR + 3_600_000,
           limits: { concurrentRequests: 2, tokensPerMonth: 5_000_000 },
+          scopes: ['chat'],
+        },
+        {
+          id: 'key_00000000000c',
+          tenant: 'acme',
+          name: 'lister',
+          createdAt: HOUR,
+          expiresAt: FAR,
+          limits: {},
+          scopes: ['models'],
         },
       ],
     });
     const result = await run(['admin', 'keys', 'list', '--tenant', 'acme']);
     expect(result.code).toBe(0);
     expect(edge.requests[0]?.query).toEqual({ tenant: 'acme' });
-    expect(result.stdout).toBe(
+    expect(result.stdout.split('\n').map((l) => l.split(/\s{2,}/))).toEqual([
+      ['ID', 'TENANT', 'NAME', 'SCOPES', 'CREATED', 'EXPIRES', 'LIMITS'],
+      ['key_00000000000a', 'acme', 'ci', 'chat,models', '2025-01-31 09:00:00Z', 'never', 'none'],
       [
-        'ID                TENANT  NAME   CREATED               LIMITS',
-        'key_00000000000a  acme    ci     2025-01-31 09:00:00Z  none',
-        'key_00000000000b  acme    batch  2025-01-31 09:00:00Z  concurrency=2 tokens-per-month=5,000,000',
-        '',
-      ].join('\n'),
-    );
+        'key_00000000000b',
+        'acme',
+        'batch',
+        'chat',
+        '2025-01-31 09:00:00Z',
+        '2025-01-31 10:00:00Z (expired)',
+        'concurrency=2 tokens-per-month=5,000,000',
+      ],
+      [
+        'key_00000000000c',
+        'acme',
+        'lister',
+        'models',
+        '2025-01-31 09:00:00Z',
+        '2999-01-01 00:00:00Z',
+        'none',
+      ],
+      [''],
+    ]);
+  });
+
+  it('keys list: an answer without scopes or expiresAt (an edge from before the registry moved) is refused', async () => {
+    edge.reply('GET /admin/api-keys', 200, {
+      keys: [{ id: 'key_00000000000a', tenant: 'acme', name: 'ci', createdAt: HOUR, limits: {} }],
+    });
+    const result = await run(['admin', 'keys', 'list']);
+    expect(result).toMatchObject({ code: 1, stdout: '' });
+    expect(result.stderr).toContain('is not a list of API keys');
   });
 
   it('keys limits: a number sets a limit, none sends null', async () => {
@@ -368,7 +340,7 @@ describe('proxima admin against a stand-in for the edge admin API (HTTP round tr
       body: { limits: { requestsPerMinute: null, tokensPerMinute: 20_000 } },
     });
     expect(result.stdout).toBe(
-      'API key key_00000000000a limits: tpm=20,000 (in effect within 10 s).\n',
+      'API key key_00000000000a limits: tpm=20,000 (in effect within 1 s).\n',
     );
   });
 
@@ -384,7 +356,9 @@ describe('proxima admin against a stand-in for the edge admin API (HTTP round tr
     );
     const ok = await run(['admin', 'keys', 'revoke', 'key_00000000000a']);
     expect(ok.code).toBe(0);
-    expect(ok.stdout).toContain('Revoked API key key_00000000000a.');
+    expect(ok.stdout).toBe(
+      'Revoked API key key_00000000000a; every edge isolate refuses it within 1 s.\n',
+    );
     const missing = await run(['admin', 'keys', 'revoke', 'key_00000000000f']);
     expect(missing).toEqual({
       code: 1,
@@ -429,8 +403,14 @@ describe('proxima admin against a stand-in for the edge admin API (HTTP round tr
   it('tenants list and tenants limits', async () => {
     edge.reply('GET /admin/tenants', 200, {
       tenants: [
-        { tenant: 'acme', limits: { requestsPerMinute: 600 }, keys: 3 },
-        { tenant: 'labs', limits: {}, keys: 12 },
+        {
+          tenant: 'acme',
+          limits: { requestsPerMinute: 600 },
+          keys: 3,
+          createdAt: HOUR,
+          updatedAt: HOUR,
+        },
+        { tenant: 'labs', limits: {}, keys: 12, createdAt: HOUR, updatedAt: HOUR },
       ],
     });
     edge.reply('PATCH /admin/tenants/acme', 200, {
@@ -457,7 +437,7 @@ describe('proxima admin against a stand-in for the edge admin API (HTTP round tr
       path: '/admin/tenants/acme',
       body: { limits: { requestsPerMinute: null, concurrentRequests: 8 } },
     });
-    expect(set.stdout).toBe('Tenant acme limits: concurrency=8 (in effect within 10 s).\n');
+    expect(set.stdout).toBe('Tenant acme limits: concurrency=8 (in effect within 1 s).\n');
   });
 
   it('node-tokens create, list and revoke (which says the node was disconnected)', async () => {
@@ -466,7 +446,7 @@ describe('proxima admin against a stand-in for the edge admin API (HTTP round tr
       name: 'rack-1',
       nodeId: 'gpu-1',
       createdAt: HOUR,
-      lastUsedAt: null,
+      boundAt: HOUR,
       token: 'pxn_node_secret_00000001',
     });
     edge.reply('GET /admin/node-tokens', 200, {
@@ -476,9 +456,9 @@ describe('proxima admin against a stand-in for the edge admin API (HTTP round tr
           name: 'rack-1',
           nodeId: 'gpu-1',
           createdAt: HOUR,
-          lastUsedAt: HOUR + 60_000,
+          boundAt: HOUR + 60_000,
         },
-        { id: 'ntk_00000000000d', name: 'node', nodeId: null, createdAt: HOUR, lastUsedAt: null },
+        { id: 'ntk_00000000000d', name: 'node', nodeId: null, createdAt: HOUR, boundAt: null },
       ],
     });
     edge.reply('DELETE /admin/node-tokens/ntk_00000000000c', 200, {
@@ -506,7 +486,7 @@ describe('proxima admin against a stand-in for the edge admin API (HTTP round tr
 
     const list = await run(['admin', 'node-tokens', 'list']);
     expect(list.stdout.split('\n').map((l) => l.split(/\s{2,}/))).toEqual([
-      ['ID', 'NAME', 'NODE', 'CREATED', 'LAST_USED'],
+      ['ID', 'NAME', 'NODE', 'CREATED', 'BOUND'],
       ['ntk_00000000000c', 'rack-1', 'gpu-1', '2025-01-31 09:00:00Z', '2025-01-31 09:01:00Z'],
       ['ntk_00000000000d', 'node', '(unbound)', '2025-01-31 09:00:00Z', '-'],
       [''],
@@ -529,7 +509,7 @@ describe('proxima admin against a stand-in for the edge admin API (HTTP round tr
       name: 'node',
       nodeId: null,
       createdAt: HOUR,
-      lastUsedAt: null,
+      boundAt: null,
       token: 'pxn_node_secret_00000002',
     });
     const result = await run(['admin', 'node-tokens', 'create']);

@@ -1,5 +1,6 @@
 import { ADMIN_TOKEN_MIN_CHARS, ProximaError } from '@proxima/core/protocol';
 import { parseUsageParams, type UsageGroup } from '@proxima/core/limits';
+import type { Scope } from '@proxima/core/registry';
 import { Option, type Command } from 'commander';
 import {
   adminClient,
@@ -15,10 +16,22 @@ import {
   LIMIT_FLAGS,
   limitsPatch,
   limitValue,
+  scopes,
   time,
   type LimitOptions,
 } from './admin/flags.ts';
 import * as format from './admin/format.ts';
+import { addRegistryHandOver } from './admin/hand-over-command.ts';
+import {
+  addKeyRotate,
+  expiresAt,
+  withExpiryOptions,
+  type ExpiryOptions,
+} from './admin/key-commands.ts';
+import { addNodes } from './admin/nodes-command.ts';
+import { addRaftCommands } from './admin/raft-commands.ts';
+import { addTenantRemove } from './admin/tenant-commands.ts';
+import type { AdminAnswer, AdminTools } from './admin/tools.ts';
 import { read, UnexpectedAnswerError } from './admin/views.ts';
 import { httpUrl, nodeId } from './parse.ts';
 
@@ -37,15 +50,7 @@ interface UsageOptions extends EdgeOptions {
   readonly groupBy?: UsageGroup[];
 }
 
-/** What an admin command did: the text to print (unless --json) and the edge's JSON answer. */
-interface Answer {
-  readonly body: unknown;
-  readonly text: string;
-  /** Goes to stderr in both modes: the key shown once, what a revocation did. */
-  readonly warning?: string;
-}
-
-type Run = (client: AdminClient) => Promise<Answer>;
+type Run = (client: AdminClient) => Promise<AdminAnswer>;
 
 const out = (text: string) => void process.stdout.write(text);
 const err = (text: string) => void process.stderr.write(text);
@@ -152,7 +157,9 @@ function requireSomeLimit(options: LimitOptions, command: Command): void {
  */
 export function addAdminCommands(admin: Command, done: (code: number) => void): void {
   admin
-    .description("Manage the edge: usage, API keys and their limits, tenants' limits, node tokens.")
+    .description(
+      "Manage the edge: usage, API keys and their limits, tenants, node tokens, connected nodes, the registry's Raft group and hand-over.",
+    )
     .addHelpText(
       'after',
       '\nEvery command takes --edge <url> (or PROXIMA_EDGE) and --json. The admin token is read from\n' +
@@ -190,7 +197,10 @@ export function addAdminCommands(admin: Command, done: (code: number) => void): 
     );
   });
 
-  const keys = admin.command('keys').description('API keys: list, create, revoke, set limits.');
+  const tools: AdminTools = { withEdgeOptions, execute, done };
+  const keys = admin
+    .command('keys')
+    .description('API keys: list, create, rotate, revoke, set limits.');
   withEdgeOptions(
     keys
       .command('list')
@@ -202,25 +212,37 @@ export function addAdminCommands(admin: Command, done: (code: number) => void): 
         const body = await client.request('GET', '/admin/api-keys', {
           query: { tenant: options.tenant },
         });
-        return { body, text: format.keys(read.keys(body)) };
+        return { body, text: format.keys(read.keys(body), Date.now()) };
       }),
     );
   });
 
   withEdgeOptions(
-    withLimitOptions(
-      keys
-        .command('create')
-        .description('Create an API key; it is printed once, and only its hash is kept.')
-        .requiredOption('--tenant <tenant>', 'the tenant the key bills to', label)
-        .option('--name <name>', 'a label for the key (default: key)', label),
-      false,
+    withExpiryOptions(
+      withLimitOptions(
+        keys
+          .command('create')
+          .description('Create an API key; it is printed once, and only its hash is kept.')
+          .requiredOption('--tenant <tenant>', 'the tenant the key bills to', label)
+          .option('--name <name>', 'a label for the key (default: key)', label)
+          .option(
+            '--scopes <scopes>',
+            'what the key may call, comma-separated: chat, models (default: both)',
+            scopes,
+          ),
+        false,
+      ),
+      'never',
     ),
   ).action(
     async (
-      options: EdgeOptions & LimitOptions & { tenant: string; name?: string },
+      options: EdgeOptions &
+        LimitOptions &
+        ExpiryOptions & { tenant: string; name?: string; scopes?: Scope[] },
       command: Command,
     ) => {
+      const now = Date.now();
+      const until = expiresAt(options, command, now);
       done(
         await execute(options, command, async (client) => {
           const patch = limitsPatch(options);
@@ -229,14 +251,14 @@ export function addAdminCommands(admin: Command, done: (code: number) => void): 
               tenant: options.tenant,
               ...(options.name === undefined ? {} : { name: options.name }),
               ...(Object.keys(patch).length === 0 ? {} : { limits: patch }),
+              ...(options.scopes === undefined ? {} : { scopes: options.scopes }),
+              ...(until === undefined ? {} : { expiresAt: until }),
             },
           });
           const key = read.createdKey(body);
           return {
             body,
-            text:
-              `Created API key ${key.id} (tenant ${key.tenant}, name ${key.name}; limits: ${format.limits(key.limits)}).\n` +
-              `${key.key}\n`,
+            text: `Created API key ${key.id} (${format.keySummary(key, now)}).\n${key.key}\n`,
             warning:
               'proxima: the key is shown only this once; store it now (the edge keeps only its hash).\n',
           };
@@ -256,7 +278,7 @@ export function addAdminCommands(admin: Command, done: (code: number) => void): 
         const body = await client.request('DELETE', `/admin/api-keys/${id}`);
         return {
           body,
-          text: `Revoked API key ${id}. Edge isolates that cached it may accept it for up to 10 s more.\n`,
+          text: `Revoked API key ${id}; every edge isolate refuses it within 1 s.\n`,
         };
       }),
     );
@@ -279,15 +301,19 @@ export function addAdminCommands(admin: Command, done: (code: number) => void): 
         });
         return {
           body,
-          text: `API key ${id} limits: ${format.limits(read.limits(body).limits)} (in effect within 10 s).\n`,
+          text: `API key ${id} limits: ${format.limits(read.limits(body).limits)} (in effect within 1 s).\n`,
         };
       }),
     );
   });
 
-  const tenants = admin.command('tenants').description('Tenants and their limits.');
+  addKeyRotate(keys, tools);
+
+  const tenants = admin.command('tenants').description('Tenants: list, set limits, remove.');
   withEdgeOptions(
-    tenants.command('list').description('List tenants: those with keys or limits.'),
+    tenants
+      .command('list')
+      .description('List tenants: each appears with its first key or when its limits are set.'),
   ).action(async (options: EdgeOptions, command: Command) => {
     done(
       await execute(options, command, async (client) => {
@@ -316,11 +342,13 @@ export function addAdminCommands(admin: Command, done: (code: number) => void): 
         });
         return {
           body,
-          text: `Tenant ${tenant} limits: ${format.limits(read.limits(body).limits)} (in effect within 10 s).\n`,
+          text: `Tenant ${tenant} limits: ${format.limits(read.limits(body).limits)} (in effect within 1 s).\n`,
         };
       }),
     );
   });
+
+  addTenantRemove(tenants, tools);
 
   const tokens = admin
     .command('node-tokens')
@@ -397,4 +425,8 @@ export function addAdminCommands(admin: Command, done: (code: number) => void): 
       }),
     );
   });
+
+  addNodes(admin, tools);
+  addRegistryHandOver(admin, tools);
+  addRaftCommands(admin, tools);
 }

@@ -1,26 +1,57 @@
+import { isPeerId } from '@proxima/core/membership';
 import { ProximaError } from '@proxima/core/protocol';
 import type { NodeId } from '@proxima/core/raft';
-import { encodeCommand, type ApplyResult, type RegistryCommandInput } from '@proxima/core/registry';
+import {
+  encodeCommand,
+  type AnswerOf,
+  type ApplyResult,
+  type CommandValue,
+  type RegistryCommandInput,
+  type RegistryQuery,
+} from '@proxima/core/registry';
 import type { Env } from '../../env.ts';
-import { groupSize, peerStub } from '../peer/peers.ts';
-import type { PeerStatus } from '../peer/raft-peer.ts';
+import { peerStub } from '../peer/peers.ts';
+import { knownPeers, nextPeer } from './members.ts';
+import type { RaftPeer } from '../peer/raft-peer.ts';
 
-/** The leader this isolate last heard of: where the next proposal goes first. */
+/** The leader this isolate last heard of: where the next proposal or read goes first. */
 let leaderHint: NodeId = 0;
 
 export interface ClientOptions {
-  /** How long one peer may take to apply a proposal. */
+  /** How long one peer may take to apply a proposal or answer a read. */
   readonly timeoutMs: number;
-  /** Peers tried before giving up (a retry reuses the proposal id, so it applies once). */
-  readonly attempts: number;
+  /** How long a call may keep trying peers (an election under way) before it answers 503. */
+  readonly budgetMs: number;
 }
 
-export const DEFAULT_CLIENT: ClientOptions = { timeoutMs: 3000, attempts: 4 };
+/**
+ * The budget covers a cold start (peers campaign when they boot) and most failovers at the default
+ * 0.5 s tick; a longer outage is a 503 with Retry-After, not a request parked for ever.
+ */
+export const DEFAULT_CLIENT: ClientOptions = { timeoutMs: 3000, budgetMs: 8000 };
+
+/** What a proposal came to: its result, or `duplicate` when only a retry's answer arrived. */
+export type Proposal<V> = ApplyResult<V> | { readonly ok: true; readonly duplicate: true };
+
+/** One try at one peer: an answer, or where to go next (0: no leader known there). */
+type Attempt<T> =
+  { readonly ok: true; readonly value: T } | { readonly ok: false; readonly leader: NodeId };
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+function noLeader(): ProximaError {
+  return new ProximaError(
+    'no_capacity',
+    'The registry has no leader right now (an election is under way or a majority is unreachable); retry shortly.',
+    { retryAfter: 2 },
+  );
+}
 
 /**
- * The Worker's way into the registry group: proposals go to the leader it knows of (any peer
- * would forward them, one hop later), a refusal's leader hint redirects the retry, and the retry
- * budget is bounded so an outage costs a clear 503, not a pile-up.
+ * The Worker's way into the registry group: calls go to the leader it knows of (any peer would
+ * forward a proposal or a read, one hop later), a refusal's leader hint redirects the retry, a
+ * group without a leader is retried with backoff, and the whole call is bounded by a time budget
+ * so an outage costs a clear 503, not a pile-up.
  */
 export class RegistryClient {
   private readonly env: Env;
@@ -31,46 +62,67 @@ export class RegistryClient {
     this.options = options;
   }
 
-  async propose(command: RegistryCommandInput): Promise<ApplyResult<unknown>> {
+  /**
+   * Proposes a command; a retry reuses the proposal id, so it applies once. A retry that finds its
+   * id applied already (the first try's answer was lost) has no result of its own: `duplicate`.
+   */
+  async propose<C extends RegistryCommandInput>(
+    command: C,
+  ): Promise<Proposal<CommandValue<C['type']>>> {
     const bytes = encodeCommand(command);
     const id = crypto.randomUUID();
-    const size = groupSize(this.env);
-    let target = leaderHint >= 1 && leaderHint <= size ? leaderHint : 1;
-    for (let attempt = 0; attempt < this.options.attempts; attempt++) {
-      const outcome = await peerStub(this.env, target)
-        .propose(target, id, bytes, this.options.timeoutMs)
-        .catch(() => null);
-      if (outcome?.ok) {
-        leaderHint = target;
-        // A retry that finds its id applied already has no result of its own: the write stands.
-        // RPC typing widens the applied result to unknown; the peer returns an ApplyResult.
-        return 'result' in outcome
-          ? (outcome.result as ApplyResult<unknown>)
-          : { ok: true, value: null };
-      }
-      const hint = outcome?.leader ?? 0;
-      target = hint >= 1 && hint <= size && hint !== target ? hint : (target % size) + 1;
-      leaderHint = hint;
-    }
-    throw new ProximaError(
-      'no_capacity',
-      'The registry has no leader right now (an election is under way or a majority is unreachable); retry shortly.',
-      { retryAfter: 2 },
-    );
+    return this.withLeader(async (stub, peer) => {
+      const outcome = await stub.propose(peer, id, bytes, this.options.timeoutMs);
+      if (!outcome.ok) return { ok: false, leader: outcome.leader };
+      // RPC typing widens the applied result to unknown; the peer applied this very command.
+      const value =
+        'result' in outcome
+          ? (outcome.result as ApplyResult<CommandValue<C['type']>>)
+          : ({ ok: true, duplicate: true } as const);
+      return { ok: true, value };
+    });
   }
 
-  /** Every peer's own view, without consensus: what an operator looks at first. */
-  async status(): Promise<Array<PeerStatus | { readonly self: NodeId; readonly error: string }>> {
-    const size = groupSize(this.env);
-    return Promise.all(
-      Array.from({ length: size }, async (_, i) => {
-        const self = i + 1;
-        try {
-          return await peerStub(this.env, self).status(self);
-        } catch (err) {
-          return { self, error: err instanceof Error ? err.message.slice(0, 200) : 'unreachable' };
-        }
-      }),
-    );
+  /** A linearizable read (ReadIndex at the peer that answers). */
+  async read<Q extends RegistryQuery>(query: Q): Promise<AnswerOf<Q>> {
+    return this.withLeader(async (stub, peer) => {
+      const outcome = await stub.query(peer, query, this.options.timeoutMs);
+      if (outcome.ok) return { ok: true, value: outcome.value as AnswerOf<Q> };
+      if (outcome.reason === 'invalid') throw new ProximaError('invalid_request', outcome.message);
+      return { ok: false, leader: outcome.leader };
+    });
+  }
+
+  private async withLeader<T>(
+    attempt: (stub: DurableObjectStub<RaftPeer>, peer: NodeId) => Promise<Attempt<T>>,
+  ): Promise<T> {
+    const deadline = Date.now() + this.options.budgetMs;
+    let target = isPeerId(leaderHint) ? leaderHint : (knownPeers(this.env)[0] ?? 1);
+    let backoffMs = 25;
+    for (let tried = 0; ; tried++) {
+      let outcome: Attempt<T>;
+      try {
+        outcome = await attempt(peerStub(this.env, target), target);
+      } catch (err) {
+        if (err instanceof ProximaError) throw err;
+        outcome = { ok: false, leader: 0 }; // the peer is unreachable or was reset: try another
+      }
+      if (outcome.ok) {
+        leaderHint = target;
+        return outcome.value;
+      }
+      const hint = outcome.leader;
+      leaderHint = hint;
+      if (Date.now() >= deadline) throw noLeader();
+      const next = nextPeer(this.env, target, hint);
+      const followedHint = next === hint;
+      target = next;
+      if (followedHint) continue;
+      // A full round without a leader: an election is under way, so wait a little.
+      if ((tried + 1) % knownPeers(this.env).length === 0) {
+        await sleep(Math.min(backoffMs, Math.max(0, deadline - Date.now())));
+        backoffMs = Math.min(backoffMs * 2, 500);
+      }
+    }
   }
 }

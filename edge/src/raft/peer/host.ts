@@ -7,6 +7,7 @@ import {
   type StateMachine,
 } from '@proxima/core/replica';
 import type { NodeId, Rand } from '@proxima/core/raft';
+import { Coalescer, type Coalesce } from './coalesce.ts';
 import { PeerTransport, type PeerEndpoint, type TransportFaults } from './transport.ts';
 
 export interface RaftTiming {
@@ -39,7 +40,13 @@ export type Proposed<R> =
 
 export type Read<T> =
   | { readonly ok: true; readonly value: T; readonly applied: number }
-  | { readonly ok: false; readonly reason: 'timeout'; readonly leader: NodeId };
+  | {
+      readonly ok: false;
+      /** `no_leader`: refused at once, this peer knows no leader; `timeout`: no read point in time. */
+      readonly reason: 'no_leader' | 'timeout';
+      /** The leader this peer knows of, 0 for none: the caller's retry hint. */
+      readonly leader: NodeId;
+    };
 
 export interface HostOptions<S, R> {
   readonly self: NodeId;
@@ -53,6 +60,12 @@ export interface HostOptions<S, R> {
   readonly now: () => number;
   /** Test builds only: transport faults, consulted for every batch sent and received. */
   readonly faults?: TransportFaults;
+  /**
+   * When proposals and reads reach Raft (./coalesce.ts; default 0: a lone call at once, calls that
+   * follow within a turn of the event loop in one shared Ready). Peer batches and ticks are
+   * processed at once: they carry Raft's own progress.
+   */
+  readonly coalesce?: Coalesce;
 }
 
 interface Waiter<T> {
@@ -80,6 +93,8 @@ export class ReplicaHost<S, R> {
    */
   private readonly readPrefix: string;
   private readCounter = 0;
+  /** Proposals and reads wait here for one shared Ready: one SQLite transaction, one send per peer. */
+  private readonly batch: Coalescer;
 
   constructor(options: HostOptions<S, R>) {
     this.options = options;
@@ -105,6 +120,15 @@ export class ReplicaHost<S, R> {
     this.lastTickAt = options.now();
     const incarnation = `${this.lastTickAt.toString(36)}.${options.rand.intn(0x7fffffff).toString(36)}`;
     this.readPrefix = `r${options.self}.${incarnation}.`;
+    this.batch = new Coalescer(
+      () => this.pump(),
+      options.coalesce ?? 0,
+      (err) => {
+        console.error(
+          JSON.stringify({ event: 'raft.pump_failed', peer: options.self, error: String(err) }),
+        );
+      },
+    );
     this.pump();
     options.scheduleAlarm(this.lastTickAt + options.timing.tickMs);
   }
@@ -134,7 +158,10 @@ export class ReplicaHost<S, R> {
     this.options.scheduleAlarm(due.nextAt);
   }
 
-  /** Proposes a command and waits until this peer applied it (or refuses at once, with a hint). */
+  /**
+   * Proposes a command and waits until this peer applied it (or refuses at once, with a hint).
+   * Proposals that arrive close together share a Ready; a follower's go to the leader in one batch.
+   */
   propose(id: string, command: Uint8Array, timeoutMs: number): Promise<Proposed<R>> {
     const outcome = this.replica.propose(id, command);
     if (!outcome.ok) return Promise.resolve(outcome);
@@ -154,12 +181,17 @@ export class ReplicaHost<S, R> {
       };
       waiters.add(waiter);
     });
-    this.pump();
+    this.batch.request();
     return waiting;
   }
 
-  /** A linearizable read: waits for a ReadIndex point applied here, then runs `query`. */
+  /**
+   * A linearizable read: waits for a ReadIndex point applied here, then runs `query`. Refused at
+   * once when this peer knows no leader.
+   */
   async read<T>(query: (state: S) => T, timeoutMs: number): Promise<Read<T>> {
+    // Raft would drop the request unanswered: say so now rather than after the whole timeout.
+    if (this.replica.leader === 0) return { ok: false, reason: 'no_leader', leader: 0 };
     const id = `${this.readPrefix}${++this.readCounter}`;
     const applied = await new Promise<number | null>((resolve) => {
       const timer = setTimeout(() => {
@@ -168,10 +200,21 @@ export class ReplicaHost<S, R> {
       }, timeoutMs);
       this.reads.set(id, { resolve, timer });
       this.replica.read(id);
-      this.pump();
+      this.batch.request();
     });
     if (applied === null) return { ok: false, reason: 'timeout', leader: this.replica.leader };
     return { ok: true, value: query(this.replica.state), applied };
+  }
+
+  /**
+   * Starts an election now instead of after a silent election timeout: a peer that boots with no
+   * leader in sight (a cold group, a restarted fleet) need not wait seconds. Pre-vote makes it
+   * harmless when a leader is alive: the others refuse while they hear from it.
+   */
+  campaignNow(): void {
+    if (this.replica.leader !== 0) return;
+    this.replica.campaign();
+    this.pump();
   }
 
   /**
@@ -181,6 +224,14 @@ export class ReplicaHost<S, R> {
    */
   readLocal<T>(query: (state: S) => T): Read<T> {
     return { ok: true, value: query(this.replica.state), applied: this.replica.applied };
+  }
+
+  /**
+   * Membership (./membership.ts) acts on `replica` directly (a conf change, a leadership
+   * transfer) and then sends the result at once: these are rare, so they skip any batching.
+   */
+  flush(): void {
+    this.pump();
   }
 
   private pump(): void {

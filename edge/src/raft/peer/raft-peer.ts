@@ -1,6 +1,13 @@
 import { DurableObject } from 'cloudflare:workers';
 import { bootstrap, type NodeId } from '@proxima/core/raft';
-import { listTenants, resolveRoute, type TenantView } from '@proxima/core/registry';
+import {
+  listTenants,
+  parseQuery,
+  resolveRoute,
+  runQuery,
+  type RegistryQuery,
+  type TenantView,
+} from '@proxima/core/registry';
 import { MAX_PEER_ID, type PeerBatch } from '@proxima/core/replica';
 import { intVar, type Env } from '../../env.ts';
 import { SqlRaftStorage } from '../storage/sql-storage.ts';
@@ -10,10 +17,19 @@ import {
   requireFaultInjection,
   type FaultSpec,
 } from './faults.ts';
+import { parseCoalesce } from './coalesce.ts';
 import { DEFAULT_TIMING, ReplicaHost, type Proposed, type RaftTiming, type Read } from './host.ts';
 import { groupSize, peerStub } from './peers.ts';
 import { registryMachine, type RegistryApplied, type RegistryState } from './registry-machine.ts';
 import { PeerIdentity } from './identity.ts';
+import {
+  MembershipDesk,
+  type MembershipOutcome,
+  type MembershipRefusal,
+  type RemovalOutcome,
+} from './membership.ts';
+import { locationHint, peerName } from './peers.ts';
+import { Retirement } from './retirement.ts';
 
 /** Randomness for election timeouts: Raft needs spread, not secrecy. */
 const rand = { intn: (n: number) => Math.floor(Math.random() * n) };
@@ -23,6 +39,9 @@ const rand = { intn: (n: number) => Math.floor(Math.random() * n) };
  * peer's applied state as it stands, the deliberately broken path the checker must catch.
  */
 export type ReadMode = 'linearizable' | 'local';
+
+/** Any query's answer, loosely typed for RPC; the client narrows it to the query's own type. */
+export type QueryAnswer = object | string | number | boolean | null;
 
 /** A status a caller (the admin API, a test) can read without consensus. */
 export interface PeerStatus {
@@ -56,7 +75,8 @@ export class RaftPeer extends DurableObject<Env> {
   deliver(batch: PeerBatch): { ok: true } | { ok: false; reason: string } {
     const to = destinationOf(batch);
     if (to === null) return { ok: false, reason: 'a batch without a valid destination peer' };
-    const host = this.boot(to);
+    // Booted by a peer's message: that peer is campaigning or leading, so do not compete with it.
+    const host = this.boot(to, false);
     if (!host) return { ok: false, reason: `this peer is not peer ${to}` };
     return host.deliver(batch);
   }
@@ -77,6 +97,31 @@ export class RaftPeer extends DurableObject<Env> {
   async readTenants(self: NodeId, timeoutMs: number): Promise<Read<TenantView[]>> {
     const host = this.bootOrThrow(self);
     return host.read((state) => listTenants(state), clampTimeout(timeoutMs));
+  }
+
+  /**
+   * A linearizable read of the registry: the query is validated here (a bad one is refused as a
+   * value, the peer keeps serving) and answered on this peer's state once a ReadIndex point is
+   * applied, so a follower serves reads too.
+   */
+  async query(
+    self: NodeId,
+    query: unknown,
+    timeoutMs: number,
+    // The answer's type is the query's (AnswerOf); RPC typing of that deep union is too costly.
+  ): Promise<Read<QueryAnswer> | { ok: false; reason: 'invalid'; message: string }> {
+    const host = this.bootOrThrow(self);
+    let parsed: RegistryQuery;
+    try {
+      parsed = parseQuery(query);
+    } catch (err) {
+      return {
+        ok: false,
+        reason: 'invalid',
+        message: err instanceof Error ? err.message : 'invalid',
+      };
+    }
+    return host.read((state) => runQuery(state, parsed), clampTimeout(timeoutMs));
   }
 
   /** The target alias routes to, null for none: the register the linearizability check reads. */
@@ -123,23 +168,132 @@ export class RaftPeer extends DurableObject<Env> {
     };
   }
 
+  // Membership (docs/design/0012, "Membership"): changes are made at the leader, one at a time,
+  // and a removed peer is told to retire. Refusals come back as values, never as a thrown RPC.
+
+  private readonly membership = new MembershipDesk({
+    joinable: (id, hint) => {
+      // A hint places an object only when it is created: this call is the new peer's first.
+      const placed = hint ?? locationHint(this.env, id);
+      const name = this.env.RAFT_PEER.idFromName(peerName(id));
+      return this.env.RAFT_PEER.get(name, placed ? { locationHint: placed } : {}).joinable(id);
+    },
+    retire: async (id) => (await peerStub(this.env, id).retire(id)).ok,
+  });
+  private retirementRecord: Retirement | undefined;
+
+  /** Adds peer `id` as a voter: a learner first, promoted once it has caught up. Leader only. */
+  async addPeer(
+    self: NodeId,
+    id: NodeId,
+    hint: string | null,
+    timeoutMs: number,
+  ): Promise<MembershipOutcome> {
+    const host = this.memberHost(self);
+    if ('ok' in host) return host;
+    return this.membership.add(host, id, hint, clampTimeout(timeoutMs));
+  }
+
+  /** Removes peer `id` (a voter or a learner) and tells it to retire. Leader only. */
+  async removePeer(self: NodeId, id: NodeId, timeoutMs: number): Promise<RemovalOutcome> {
+    const host = this.memberHost(self);
+    if ('ok' in host) return host;
+    return this.membership.remove(host, id, clampTimeout(timeoutMs));
+  }
+
+  /** Hands leadership to voter `to` and waits until this peer sees it lead. Leader only. */
+  async transferLeadership(
+    self: NodeId,
+    to: NodeId,
+    timeoutMs: number,
+  ): Promise<MembershipOutcome> {
+    const host = this.memberHost(self);
+    if ('ok' in host) return host;
+    return this.membership.transfer(host, to, clampTimeout(timeoutMs));
+  }
+
+  /**
+   * Asked by a leader before it adds `id`: whether this object was never a peer. Ids are never
+   * reused, since an old peer's log and vote would come back with it. Binds nothing.
+   */
+  joinable(id: NodeId): { ok: true } | { ok: false; message: string } {
+    if (!isPeerNumber(id))
+      return { ok: false, message: `invalid peer number ${JSON.stringify(id)}` };
+    const retired = this.retirement().read();
+    if (retired !== null)
+      return {
+        ok: false,
+        message: `Peer ${id} was removed from the group at ${new Date(retired.at).toISOString()}; a removed id is never reused: add the replacement under a new id.`,
+      };
+    if (this.identity.read() !== null)
+      return {
+        ok: false,
+        message: `Peer ${id} holds Raft state from an earlier membership; ids are never reused: add the replacement under a new id.`,
+      };
+    return { ok: true };
+  }
+
+  /**
+   * Told by the leader once this peer's removal applied: it records that, stops its alarm (it
+   * never ticks again, so it never times out into an election) and drops its replica from
+   * memory. Its storage stays.
+   */
+  async retire(self: NodeId): Promise<{ ok: true } | { ok: false; reason: string }> {
+    if (!isPeerNumber(self))
+      return { ok: false, reason: `invalid peer number ${JSON.stringify(self)}` };
+    const bound = this.identity.read();
+    if (bound !== null && bound !== self)
+      return { ok: false, reason: `this Durable Object is raft peer ${bound}, not ${self}` };
+    this.retirement().record(self, Date.now());
+    await this.ctx.storage.deleteAlarm();
+    this.host = undefined;
+    return { ok: true };
+  }
+
+  /** This peer's replica for a membership call, or why there is none (as a refusal). */
+  private memberHost(
+    self: NodeId,
+  ): ReplicaHost<RegistryState, RegistryApplied> | MembershipRefusal {
+    const refuse = (message: string): MembershipRefusal => ({
+      ok: false,
+      reason: 'invalid',
+      message,
+      leader: 0,
+    });
+    if (!isPeerNumber(self)) return refuse(`Invalid peer number ${JSON.stringify(self)}.`);
+    if (this.retirement().read() !== null)
+      return { ...refuse(`Peer ${self} was removed from the group.`), reason: 'not_leader' };
+    const host = this.boot(self);
+    return host ?? refuse(`This Durable Object is not raft peer ${self}.`);
+  }
+
+  private retirement(): Retirement {
+    this.retirementRecord ??= new Retirement(this.ctx.storage);
+    return this.retirementRecord;
+  }
+
   override alarm(): void {
     const self = this.identity.read();
     if (self === null) return; // never booted: nothing to tick
+    if (this.retirement().read() !== null) return; // removed from the group: never ticks again
     this.boot(self)?.alarm();
   }
 
   private bootOrThrow(self: NodeId): ReplicaHost<RegistryState, RegistryApplied> {
     if (!isPeerNumber(self)) throw new Error(`invalid peer number ${JSON.stringify(self)}`);
     const host = this.boot(self);
-    if (!host) throw new Error(`this Durable Object is not raft peer ${self}`);
-    return host;
+    if (host) return host;
+    if (this.retirement().read() !== null)
+      throw new Error(`raft peer ${self} was removed from the group`);
+    throw new Error(`this Durable Object is not raft peer ${self}`);
   }
 
   /** Binds this object to its peer id on first use and starts the replica; null on a mismatch. */
-  private boot(self: NodeId): ReplicaHost<RegistryState, RegistryApplied> | null {
+  private boot(self: NodeId, campaign = true): ReplicaHost<RegistryState, RegistryApplied> | null {
     const bound = this.identity.bind(self); // touches storage: a stale instance fails here
     if (bound !== self) return null;
+    // A removed peer stays down: its stale configuration must not campaign or answer.
+    if (this.retirement().read() !== null) return null;
     if (this.host) return this.host;
     const storage = new SqlRaftStorage(this.ctx.storage);
     if (storage.lastIndex() === 0 && storage.initialState().hardState.term === 0) {
@@ -157,7 +311,10 @@ export class RaftPeer extends DurableObject<Env> {
       track: (sending) => this.ctx.waitUntil(sending),
       now: () => Date.now(),
       ...(faultInjectionEnabled(this.env) ? { faults: this.faults } : {}),
+      coalesce: parseCoalesce(this.env.RAFT_BATCH_MS),
     });
+    // A cold start elects at once rather than after seconds of silence; learners never campaign.
+    if (campaign && this.host.replica.confState.voters.includes(self)) this.host.campaignNow();
     return this.host;
   }
 }

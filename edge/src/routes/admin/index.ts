@@ -6,7 +6,8 @@ import { raft } from './raft.ts';
 import { requireAdmin } from './require-admin.ts';
 import { tenants } from './tenants.ts';
 import { usage } from './usage.ts';
-import { registryStub } from '../../env.ts';
+import { presenceStub } from '../../env.ts';
+import { registryHandOver } from './hand-over.ts';
 
 /** The operator's API: keys, node tokens, tenants' limits, usage, nodes. Every route needs ADMIN_TOKEN. */
 export const admin = new Hono<{ Bindings: Env }>();
@@ -17,4 +18,5 @@ admin.route('/admin/node-tokens', nodeTokens);
 admin.route('/admin/tenants', tenants);
 admin.route('/admin/usage', usage);
 admin.route('/admin/raft', raft);
-admin.get('/admin/nodes', async (c) => c.json({ nodes: await registryStub(c.env).listNodes() }));
+admin.route('/admin/registry/hand-over', registryHandOver);
+admin.get('/admin/nodes', async (c) => c.json({ nodes: await presenceStub(c.env).listNodes() }));

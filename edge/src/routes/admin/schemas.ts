@@ -7,10 +7,16 @@ import {
   SECRET_PATTERN,
   SECRET_RULE,
 } from '@proxima/core/protocol';
+import { KEY_ID_PATTERN, SCOPES, TOKEN_ID_PATTERN } from '@proxima/core/registry';
 import * as z from 'zod';
 
 const label = z.string().regex(LABEL_PATTERN, `must be ${LABEL_RULE}`);
 const secret = z.string().regex(SECRET_PATTERN, `must be ${SECRET_RULE}`);
+const expiresAt = z
+  .number('must be a time in ms since the epoch')
+  .int('must be an integer number of ms since the epoch')
+  .min(0)
+  .max(Number.MAX_SAFE_INTEGER);
 
 export const newApiKey = z
   .object({
@@ -18,7 +24,18 @@ export const newApiKey = z
     name: label.default('key'),
     key: secret.optional(),
     limits: rateLimitsPatchSchema.optional(),
+    /** What the key may call; default chat and models. */
+    scopes: z
+      .array(z.enum(SCOPES, { error: `must be one of ${SCOPES.join(', ')}` }))
+      .min(1)
+      .optional(),
+    /** The key stops authenticating at this time (ms since the epoch); default never. */
+    expiresAt: expiresAt.optional(),
   })
+  .strict();
+
+export const keyRotation = z
+  .object({ key: secret.optional(), expiresAt: expiresAt.optional() })
   .strict();
 
 export const newNodeToken = z
@@ -33,6 +50,7 @@ export const newNodeToken = z
 export const limitsUpdate = z.object({ limits: rateLimitsPatchSchema }).strict();
 
 export const tenantName = label;
-export const credentialId = z
+export const keyId = z.string().regex(KEY_ID_PATTERN, 'is not a key id (key_ and 12 hex digits)');
+export const tokenId = z
   .string()
-  .regex(/^(key|ntk)_[0-9a-f]{12}$/, 'is not a key or token id');
+  .regex(TOKEN_ID_PATTERN, 'is not a node token id (ntk_ and 12 hex digits)');

@@ -1,7 +1,8 @@
 import { parseUsageParams, type UsageRow } from '@proxima/core/limits';
 import { parseOrThrow } from '@proxima/core/protocol';
 import { Hono } from 'hono';
-import { limiterStub, registryStub, type Env } from '../../env.ts';
+import { limiterStub, type Env } from '../../env.ts';
+import { registryClient } from '../../raft/client/registry.ts';
 import { tenantName } from './schemas.ts';
 
 export const usage = new Hono<{ Bindings: Env }>();
@@ -23,7 +24,7 @@ usage.get('/', async (c) => {
   const only = c.req.query('tenant');
   const tenants =
     only === undefined
-      ? (await registryStub(c.env).listTenants()).map((t) => t.tenant)
+      ? (await (await registryClient(c.env)).read({ type: 'tenants' })).map((t) => t.tenant)
       : [parseOrThrow(tenantName, only, "'tenant'")];
   const rows: UsageRow[] = [];
   for (const tenant of tenants)

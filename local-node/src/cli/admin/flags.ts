@@ -1,5 +1,6 @@
 import { LIMIT_MAXIMUMS, type LimitName, type UsageGroup } from '@proxima/core/limits';
 import { LABEL_PATTERN, LABEL_RULE } from '@proxima/core/protocol';
+import { SCOPES, type Scope } from '@proxima/core/registry';
 import { InvalidArgumentError } from 'commander';
 import { intInRange } from '../parse.ts';
 
@@ -23,23 +24,55 @@ export function credentialId(prefix: 'key' | 'ntk'): (value: string) => string {
   };
 }
 
-/** "30m", "24h", "7d": the durations the edge's `since` takes. */
-export function duration(value: string): string {
-  if (!/^\d{1,4}[mhd]$/.test(value))
+const DURATION = /^(\d{1,4})([mhd])$/;
+const UNIT_MS: Readonly<Record<string, number>> = { m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** "30m", "24h", "7d" (the durations the edge's `since` takes), in milliseconds. */
+export function durationMs(value: string): number {
+  const [, count, unit = ''] = DURATION.exec(value) ?? [];
+  const unitMs = UNIT_MS[unit];
+  if (count === undefined || unitMs === undefined)
     throw new InvalidArgumentError(
       `expected a duration such as 30m, 24h or 7d (up to 4 digits), got '${value}'.`,
     );
+  return Number(count) * unitMs;
+}
+
+/** A duration as given, once checked: the edge's `since` takes it as is. */
+export function duration(value: string): string {
+  durationMs(value);
   return value;
 }
 
-/** An ISO 8601 time or milliseconds since the epoch, as the edge parses them. */
-export function time(value: string): string {
-  const ms = /^\d{1,15}$/.test(value) ? Number(value) : Date.parse(value);
-  if (!Number.isFinite(ms) || value.length > 40)
+/** An ISO 8601 time or milliseconds since the epoch, as the edge parses them, in milliseconds. */
+export function timeMs(value: string): number {
+  const ms = value.length > 40 ? NaN : /^\d{1,15}$/.test(value) ? Number(value) : Date.parse(value);
+  if (!Number.isFinite(ms))
     throw new InvalidArgumentError(
       `expected an ISO 8601 time such as 2025-01-31T00:00:00Z or milliseconds since the epoch, got '${value}'.`,
     );
+  return ms;
+}
+
+/** A time as given, once checked: the edge's `from`/`to` take it as is. */
+export function time(value: string): string {
+  timeMs(value);
   return value;
+}
+
+/** "chat,models": what an API key may call. In SCOPES order, as the edge stores them. */
+export function scopes(value: string): Scope[] {
+  const given = value.split(',').map((part) => part.trim());
+  if (!given.every((part) => (SCOPES as readonly string[]).includes(part)))
+    throw new InvalidArgumentError(
+      `expected a comma-separated list of ${SCOPES.join(', ')} (at least one), got '${value}'.`,
+    );
+  const twice = given.find((part, i) => given.indexOf(part) !== i);
+  if (twice !== undefined)
+    throw new InvalidArgumentError(
+      `'${twice}' is named twice in '${value}'; name each scope once.`,
+    );
+  return SCOPES.filter((scope) => given.includes(scope));
 }
 
 export const USAGE_GROUPS = ['key', 'model', 'backend', 'hour'] as const satisfies UsageGroup[];

@@ -1,6 +1,6 @@
 import type { RateLimits, UsageGroup, UsageRow } from '@proxima/core/limits';
 import { LIMIT_FLAGS } from './flags.ts';
-import type { ApiKeyView, NodeTokenView, TenantView, UsageReport } from './views.ts';
+import type { ApiKeyView, NodeTokenView, NodeView, TenantView, UsageReport } from './views.ts';
 
 /** Readable output of `proxima admin`: aligned tables and one-line summaries. Pure: strings in, string out. */
 
@@ -76,14 +76,33 @@ export function usage(report: UsageReport): string {
   return `Usage ${range} (UTC):\n${table(columns, report.rows)}`;
 }
 
-export function keys(list: readonly ApiKeyView[]): string {
+/** "never", or the time, marked when it has passed (an expired key is listed until revoked). */
+export function expiry(expiresAt: number | null, now: number): string {
+  if (expiresAt === null) return 'never';
+  return now >= expiresAt ? `${time(expiresAt)} (expired)` : time(expiresAt);
+}
+
+/** In the flags' own syntax, as --scopes takes it: "chat,models". */
+export const scopes = (value: readonly string[]) => value.join(',');
+
+/** "tenant acme, name ci; scopes chat,models; expires never; limits: rpm=60" */
+export function keySummary(key: ApiKeyView, now: number): string {
+  return (
+    `tenant ${key.tenant}, name ${key.name}; scopes ${scopes(key.scopes)}; ` +
+    `expires ${expiry(key.expiresAt, now)}; limits: ${limits(key.limits)}`
+  );
+}
+
+export function keys(list: readonly ApiKeyView[], now: number): string {
   if (list.length === 0) return 'No API keys.\n';
   return table<ApiKeyView>(
     [
       { header: 'ID', value: (k) => k.id },
       { header: 'TENANT', value: (k) => k.tenant },
       { header: 'NAME', value: (k) => k.name },
+      { header: 'SCOPES', value: (k) => scopes(k.scopes) },
       { header: 'CREATED', value: (k) => time(k.createdAt) },
+      { header: 'EXPIRES', value: (k) => expiry(k.expiresAt, now) },
       { header: 'LIMITS', value: (k) => limits(k.limits) },
     ],
     list,
@@ -110,7 +129,27 @@ export function nodeTokens(list: readonly NodeTokenView[]): string {
       { header: 'NAME', value: (t) => t.name },
       { header: 'NODE', value: (t) => t.nodeId ?? '(unbound)' },
       { header: 'CREATED', value: (t) => time(t.createdAt) },
-      { header: 'LAST_USED', value: (t) => time(t.lastUsedAt) },
+      { header: 'BOUND', value: (t) => time(t.boundAt) },
+    ],
+    list,
+  );
+}
+
+const yesNo = (value: boolean) => (value ? 'yes' : 'no');
+
+export function nodes(list: readonly NodeView[]): string {
+  if (list.length === 0)
+    return 'No nodes: none has connected yet (a node connects with a token from node-tokens create).\n';
+  return table<NodeView>(
+    [
+      { header: 'NODE', value: (n) => n.nodeId },
+      { header: 'CONNECTED', value: (n) => yesNo(n.connected) },
+      { header: 'DRAINING', value: (n) => yesNo(n.draining) },
+      { header: 'MODELS', value: (n) => (n.models.length === 0 ? '-' : n.models.join(',')) },
+      { header: 'ENGINE', value: (n) => n.engine || '-' },
+      { header: 'GPU', value: (n) => n.gpu || '-' },
+      { header: 'SLOTS', value: (n) => count(n.slots), right: true },
+      { header: 'UPDATED', value: (n) => time(n.updatedAt) },
     ],
     list,
   );

@@ -2,8 +2,8 @@ import type { RateLimits, UsageGroup, UsageRow } from '@proxima/core/limits';
 import { USAGE_GROUPS } from './flags.ts';
 
 /**
- * What the edge's admin routes answer (edge/src/routes/admin/, edge/src/registry/credentials.ts).
- * The edge is the contract; these checks only make sure an answer has the expected outline, so
+ * What the edge's admin routes answer (edge/src/routes/admin/; the records' views are in
+ * core/registry/views.ts, the nodes' in edge/src/presence/presence.ts). The edge is the contract; these checks only make sure an answer has the expected outline, so
  * that a wrong --edge (some other server) fails with a message instead of a broken table.
  */
 
@@ -12,11 +12,25 @@ export interface ApiKeyView {
   readonly tenant: string;
   readonly name: string;
   readonly createdAt: number;
+  /** ms since the epoch; null never expires. */
+  readonly expiresAt: number | null;
   readonly limits: RateLimits;
+  /** What the key may call: 'chat', 'models' (shown as given, so a newer edge's scope still prints). */
+  readonly scopes: readonly string[];
 }
 
 export interface CreatedApiKey extends ApiKeyView {
   readonly key: string;
+}
+
+/** A rotation's answer: the new key, and the id of the one it replaced (now revoked). */
+export interface RotatedApiKey extends CreatedApiKey {
+  readonly revoked: string;
+}
+
+export interface RemovedTenant {
+  readonly tenant: string;
+  readonly removed: boolean;
 }
 
 export interface TenantView {
@@ -30,7 +44,8 @@ export interface NodeTokenView {
   readonly name: string;
   readonly nodeId: string | null;
   readonly createdAt: number;
-  readonly lastUsedAt: number | null;
+  /** When the token was bound to its node id; null while unbound. */
+  readonly boundAt: number | null;
 }
 
 export interface CreatedNodeToken extends NodeTokenView {
@@ -55,6 +70,19 @@ export interface LimitsSet {
   readonly limits: RateLimits;
 }
 
+/** A node as Presence knows it: connected now or not, and what it announced in its hello. */
+export interface NodeView {
+  readonly nodeId: string;
+  readonly session: number;
+  readonly models: readonly string[];
+  readonly engine: string;
+  readonly gpu: string;
+  readonly slots: number;
+  readonly connected: boolean;
+  readonly draining: boolean;
+  readonly updatedAt: number;
+}
+
 /** The edge answered 2xx, but not what the admin API answers. */
 export class UnexpectedAnswerError extends Error {
   constructor(what: string) {
@@ -67,12 +95,14 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** `body` has each of `fields` with the given typeof (or `array`/`object`/`limits`). */
-function hasFields(body: unknown, fields: Readonly<Record<string, string>>): boolean {
+/** `body` has each of `fields` with the given typeof (or `array`, `string[]`, `object`, `T|null`). */
+export function hasFields(body: unknown, fields: Readonly<Record<string, string>>): boolean {
   if (!isRecord(body)) return false;
   return Object.entries(fields).every(([name, kind]) => {
     const value = body[name];
     if (kind === 'array') return Array.isArray(value);
+    if (kind === 'string[]')
+      return Array.isArray(value) && value.every((v) => typeof v === 'string');
     if (kind === 'object') return isRecord(value);
     if (kind === 'string|null') return value === null || typeof value === 'string';
     if (kind === 'number|null') return value === null || typeof value === 'number';
@@ -80,7 +110,7 @@ function hasFields(body: unknown, fields: Readonly<Record<string, string>>): boo
   });
 }
 
-function expectList<T>(
+export function expectList<T>(
   body: unknown,
   field: string,
   item: Readonly<Record<string, string>>,
@@ -93,7 +123,11 @@ function expectList<T>(
   return list as T[];
 }
 
-function expectObject<T>(body: unknown, fields: Readonly<Record<string, string>>, what: string): T {
+export function expectObject<T>(
+  body: unknown,
+  fields: Readonly<Record<string, string>>,
+  what: string,
+): T {
   if (!hasFields(body, fields)) throw new UnexpectedAnswerError(what);
   return body as T;
 }
@@ -103,14 +137,27 @@ const KEY = {
   tenant: 'string',
   name: 'string',
   createdAt: 'number',
+  expiresAt: 'number|null',
   limits: 'object',
+  scopes: 'string[]',
 };
 const TOKEN = {
   id: 'string',
   name: 'string',
   nodeId: 'string|null',
   createdAt: 'number',
-  lastUsedAt: 'number|null',
+  boundAt: 'number|null',
+};
+const NODE = {
+  nodeId: 'string',
+  session: 'number',
+  models: 'string[]',
+  engine: 'string',
+  gpu: 'string',
+  slots: 'number',
+  connected: 'boolean',
+  draining: 'boolean',
+  updatedAt: 'number',
 };
 const USAGE_ROW = {
   tenant: 'string',
@@ -127,6 +174,12 @@ export const read = {
   keys: (body: unknown) => expectList<ApiKeyView>(body, 'keys', KEY, 'a list of API keys'),
   createdKey: (body: unknown) =>
     expectObject<CreatedApiKey>(body, { ...KEY, key: 'string' }, 'a created API key'),
+  rotatedKey: (body: unknown) =>
+    expectObject<RotatedApiKey>(
+      body,
+      { ...KEY, key: 'string', revoked: 'string' },
+      'a rotated API key',
+    ),
   tenants: (body: unknown) =>
     expectList<TenantView>(
       body,
@@ -134,6 +187,8 @@ export const read = {
       { tenant: 'string', limits: 'object', keys: 'number' },
       'a list of tenants',
     ),
+  removedTenant: (body: unknown) =>
+    expectObject<RemovedTenant>(body, { tenant: 'string', removed: 'boolean' }, 'a removed tenant'),
   tokens: (body: unknown) =>
     expectList<NodeTokenView>(body, 'tokens', TOKEN, 'a list of node tokens'),
   createdToken: (body: unknown) =>
@@ -145,6 +200,7 @@ export const read = {
       'a revoked node token',
     ),
   limits: (body: unknown) => expectObject<LimitsSet>(body, { limits: 'object' }, 'a set of limits'),
+  nodes: (body: unknown) => expectList<NodeView>(body, 'nodes', NODE, 'a list of nodes'),
   usage: (body: unknown) => {
     const report = expectObject<UsageReport>(
       body,

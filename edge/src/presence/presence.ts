@@ -1,0 +1,155 @@
+import { DurableObject } from 'cloudflare:workers';
+import type { NodeCandidate } from '@proxima/core/routing';
+import type { Env } from '../env.ts';
+import { pruneCatalogue, PRUNE_EVERY_MS } from './catalogue.ts';
+
+export interface NodeAnnouncement {
+  readonly nodeId: string;
+  readonly session: number;
+  readonly models: readonly string[];
+  readonly engine: string;
+  readonly gpu: string;
+  readonly slots: number;
+}
+
+export interface NodeView extends NodeAnnouncement {
+  readonly connected: boolean;
+  readonly draining: boolean;
+  readonly updatedAt: number;
+}
+
+interface NodeRow extends Record<string, SqlStorageValue> {
+  node_id: string;
+  models_json: string;
+  engine: string;
+  gpu: string;
+  slots: number;
+  session: number;
+  connected: number;
+  draining: number;
+  updated_at: number;
+}
+
+/**
+ * Which nodes are connected now, what they serve and whether they drain: hot, ephemeral facts,
+ * deliberately outside the replicated registry, so liveness never waits for consensus. One
+ * instance ("global"). NodeSession objects report here; a node's reconnect rebuilds its entry,
+ * so losing this object's state costs a reconnect, not a fact. Connected nodes are mirrored in
+ * memory so routing does no SQL.
+ */
+export class Presence extends DurableObject<Env> {
+  private readonly sql: SqlStorage;
+  private readonly live = new Map<string, NodeView>();
+  /** In memory: a restarted object prunes on its first connect, which is harmless. */
+  private lastPruneAt = Number.NEGATIVE_INFINITY;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.sql = ctx.storage.sql;
+    this.sql.exec(
+      `CREATE TABLE IF NOT EXISTS nodes (
+         node_id TEXT PRIMARY KEY, models_json TEXT NOT NULL, engine TEXT NOT NULL,
+         gpu TEXT NOT NULL, slots INTEGER NOT NULL, session INTEGER NOT NULL,
+         connected INTEGER NOT NULL, draining INTEGER NOT NULL, updated_at INTEGER NOT NULL)`,
+    );
+    for (const row of this.sql.exec<NodeRow>('SELECT * FROM nodes WHERE connected = 1')) {
+      const view = rowToNode(row);
+      this.live.set(view.nodeId, view);
+    }
+  }
+
+  nodeConnected(node: NodeAnnouncement, now: number): void {
+    this.sql.exec(
+      `INSERT INTO nodes (node_id, models_json, engine, gpu, slots, session, connected, draining, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, 1, 0, ?)
+       ON CONFLICT (node_id) DO UPDATE SET models_json = excluded.models_json, engine = excluded.engine,
+         gpu = excluded.gpu, slots = excluded.slots, session = excluded.session, connected = 1,
+         draining = 0, updated_at = excluded.updated_at`,
+      node.nodeId,
+      JSON.stringify(node.models),
+      node.engine,
+      node.gpu,
+      node.slots,
+      node.session,
+      now,
+    );
+    this.live.set(node.nodeId, {
+      ...node,
+      models: [...node.models],
+      connected: true,
+      draining: false,
+      updatedAt: now,
+    });
+    if (now - this.lastPruneAt >= PRUNE_EVERY_MS) {
+      this.lastPruneAt = now;
+      this.ctx.waitUntil(pruneCatalogue(this.env, now));
+    }
+  }
+
+  /** Ignored when `session` is older than the node's current one (a late close of a replaced socket). */
+  nodeDraining(nodeId: string, session: number, now: number): void {
+    const view = this.live.get(nodeId);
+    if (!view || view.session !== session) return;
+    this.sql.exec('UPDATE nodes SET draining = 1, updated_at = ? WHERE node_id = ?', now, nodeId);
+    this.live.set(nodeId, { ...view, draining: true, updatedAt: now });
+  }
+
+  /**
+   * `session` undefined: the node's session says it holds no socket at all (found during routing).
+   * Returns the models the node served, so the caller can record when they were last served.
+   */
+  nodeDisconnected(nodeId: string, session: number | undefined, now: number): string[] {
+    const view = this.live.get(nodeId);
+    if (!view || (session !== undefined && view.session !== session)) return [];
+    this.sql.exec('UPDATE nodes SET connected = 0, updated_at = ? WHERE node_id = ?', now, nodeId);
+    this.live.delete(nodeId);
+    return [...view.models];
+  }
+
+  /** A revoked node is forgotten: it no longer lists. */
+  forgetNode(nodeId: string): void {
+    this.live.delete(nodeId);
+    this.sql.exec('DELETE FROM nodes WHERE node_id = ?', nodeId);
+  }
+
+  /** Connected nodes that serve `model`. */
+  candidates(model: string): NodeCandidate[] {
+    const nodes: NodeCandidate[] = [];
+    for (const view of this.live.values()) {
+      if (view.models.includes(model))
+        nodes.push({ nodeId: view.nodeId, models: [model], draining: view.draining });
+    }
+    return nodes;
+  }
+
+  /** Models some connected node serves now, sorted. */
+  servedModels(): string[] {
+    const served = new Set<string>();
+    for (const view of this.live.values()) for (const m of view.models) served.add(m);
+    return [...served].sort();
+  }
+
+  listNodes(): NodeView[] {
+    return this.sql.exec<NodeRow>('SELECT * FROM nodes ORDER BY node_id').toArray().map(rowToNode);
+  }
+}
+
+function rowToNode(row: NodeRow): NodeView {
+  let models: unknown = [];
+  try {
+    models = JSON.parse(row.models_json);
+  } catch {
+    // A row that no longer parses lists no models; the node's next hello rewrites it.
+  }
+  return {
+    nodeId: row.node_id,
+    session: row.session,
+    models: Array.isArray(models) ? models.filter((m): m is string => typeof m === 'string') : [],
+    engine: row.engine,
+    gpu: row.gpu,
+    slots: row.slots,
+    connected: row.connected === 1,
+    draining: row.draining === 1,
+    updatedAt: row.updated_at,
+  };
+}
