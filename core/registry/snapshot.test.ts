@@ -9,7 +9,13 @@ function rich(): RegistryState {
   return build([
     { v: 1, type: 'tenant.upsert', tenant: 'zeta', limits: { tokensPerDay: 10 }, at: 1 },
     SAMPLES['key.create'],
-    { ...SAMPLES['key.create'], hash: hashOf(7), tenant: 'beta', scopes: ['models'], expiresAt: 99 },
+    {
+      ...SAMPLES['key.create'],
+      hash: hashOf(7),
+      tenant: 'beta',
+      scopes: ['models'],
+      expiresAt: 99,
+    },
     SAMPLES['node.enroll'],
     SAMPLES['node.bind'],
     { v: 1, type: 'node.enroll', hash: hashOf(4), name: 'spare', at: 2 },
