@@ -94,3 +94,10 @@ export async function readRoute(peer: NodeId, alias: string, ms = 8000): Promise
   }
   throw new Error(`peer ${peer} answered no linearizable read of ${alias} within ${ms} ms`);
 }
+
+/** The tenants' names, read linearizably at `at`; null when the read did not complete. */
+export async function tenantNames(at: NodeId, timeoutMs = 5000): Promise<string[] | null> {
+  const read = await stub(at).query(at, { type: 'tenants' }, timeoutMs);
+  if (!read.ok) return null;
+  return (read.value as Array<{ tenant: string }>).map((t) => t.tenant);
+}

@@ -5,7 +5,8 @@ import type { Env } from '../../env.ts';
 import type { MembershipDone, MembershipRefusal } from '../peer/membership.ts';
 import { peerStub } from '../peer/peers.ts';
 import type { PeerStatus, RaftPeer } from '../peer/raft-peer.ts';
-import { knownPeers, learnMembers, nextPeer } from './members.ts';
+import { atLeader } from './at-leader.ts';
+import { knownPeers, learnMembers } from './members.ts';
 
 /** A peer that did not answer its status. */
 export interface PeerUnreachable {
@@ -39,8 +40,6 @@ export const DEFAULT_MEMBERSHIP: MembershipClientOptions = {
   timeoutMs: 15_000,
   findLeaderMs: 5000,
 };
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
  * The admin API's way into the group's membership: status from every member, and changes sent to
@@ -84,19 +83,17 @@ export class MembershipClient {
 
   /** Adds peer `id` as a voter, placed by `hint` if it is new. */
   add(id: NodeId, hint: LocationHint | null): Promise<MembershipDone> {
-    return this.atLeader((stub, peer) => stub.addPeer(peer, id, hint, this.options.timeoutMs));
+    return this.change((stub, peer) => stub.addPeer(peer, id, hint, this.options.timeoutMs));
   }
 
   /** Removes peer `id`; `retired` says whether it acknowledged that it must stop. */
   remove(id: NodeId): Promise<Removed> {
-    return this.atLeader<Removed>((stub, peer) =>
-      stub.removePeer(peer, id, this.options.timeoutMs),
-    );
+    return this.change<Removed>((stub, peer) => stub.removePeer(peer, id, this.options.timeoutMs));
   }
 
   /** Hands leadership to voter `to`. */
   transfer(to: NodeId): Promise<MembershipDone> {
-    return this.atLeader((stub, peer) => stub.transferLeadership(peer, to, this.options.timeoutMs));
+    return this.change((stub, peer) => stub.transferLeadership(peer, to, this.options.timeoutMs));
   }
 
   private async collect(ids: readonly NodeId[], into: Map<NodeId, PeerView>): Promise<void> {
@@ -113,38 +110,29 @@ export class MembershipClient {
     for (const view of views) into.set(view.self, view);
   }
 
-  /**
-   * Sends a change to the leader: a refusal's hint redirects it, an unreachable peer or one that
-   * knows no leader passes it on, and a full round without a leader waits a little.
-   */
-  private async atLeader<T extends MembershipDone>(
+  /** Sends a change to the leader; a refusal other than "not the leader" is the answer. */
+  private change<T extends MembershipDone>(
     call: (stub: DurableObjectStub<RaftPeer>, peer: NodeId) => Promise<T | MembershipRefusal>,
   ): Promise<T> {
-    const deadline = Date.now() + this.options.findLeaderMs;
-    let target = knownPeers(this.env)[0] ?? 1;
-    for (let tried = 1; ; tried++) {
-      let outcome: T | MembershipRefusal;
-      try {
-        outcome = await call(peerStub(this.env, target), target);
-      } catch (err) {
-        const message = err instanceof Error ? err.message.slice(0, 200) : 'unreachable';
-        outcome = { ok: false, reason: 'not_leader', message, leader: 0 };
-      }
-      if (outcome.ok) {
-        learnMembers([...outcome.voters, ...outcome.learners]);
-        return outcome;
-      }
-      if (outcome.reason !== 'not_leader') throw refusalError(outcome);
-      if (Date.now() >= deadline)
-        throw new ProximaError(
+    return atLeader(
+      this.env,
+      this.options.findLeaderMs,
+      async (stub, peer) => {
+        const outcome = await call(stub, peer);
+        if (outcome.ok) {
+          learnMembers([...outcome.voters, ...outcome.learners]);
+          return { ok: true, value: outcome };
+        }
+        if (outcome.reason !== 'not_leader') throw refusalError(outcome);
+        return { ok: false, leader: outcome.leader, message: outcome.message };
+      },
+      (last) =>
+        new ProximaError(
           'no_capacity',
-          `The registry group has no leader right now (an election is under way or a majority is unreachable; last answer: ${outcome.message}); retry shortly.`,
+          `The registry group has no leader right now (an election is under way or a majority is unreachable; last answer: ${last ?? 'none'}); retry shortly.`,
           { retryAfter: 2 },
-        );
-      const hinted = outcome.leader !== 0 && outcome.leader !== target;
-      target = nextPeer(this.env, target, outcome.leader);
-      if (!hinted && tried % knownPeers(this.env).length === 0) await sleep(100);
-    }
+        ),
+    );
   }
 }
 

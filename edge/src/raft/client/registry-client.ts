@@ -1,4 +1,3 @@
-import { isPeerId } from '@proxima/core/membership';
 import { ProximaError } from '@proxima/core/protocol';
 import type { NodeId } from '@proxima/core/raft';
 import {
@@ -10,12 +9,8 @@ import {
   type RegistryQuery,
 } from '@proxima/core/registry';
 import type { Env } from '../../env.ts';
-import { peerStub } from '../peer/peers.ts';
-import { knownPeers, nextPeer } from './members.ts';
+import { atLeader, type Attempt } from './at-leader.ts';
 import type { RaftPeer } from '../peer/raft-peer.ts';
-
-/** The leader this isolate last heard of: where the next proposal or read goes first. */
-let leaderHint: NodeId = 0;
 
 export interface ClientOptions {
   /** How long one peer may take to apply a proposal or answer a read. */
@@ -32,12 +27,6 @@ export const DEFAULT_CLIENT: ClientOptions = { timeoutMs: 3000, budgetMs: 8000 }
 
 /** What a proposal came to: its result, or `duplicate` when only a retry's answer arrived. */
 export type Proposal<V> = ApplyResult<V> | { readonly ok: true; readonly duplicate: true };
-
-/** One try at one peer: an answer, or where to go next (0: no leader known there). */
-type Attempt<T> =
-  { readonly ok: true; readonly value: T } | { readonly ok: false; readonly leader: NodeId };
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 function noLeader(): ProximaError {
   return new ProximaError(
@@ -93,36 +82,9 @@ export class RegistryClient {
     });
   }
 
-  private async withLeader<T>(
+  private withLeader<T>(
     attempt: (stub: DurableObjectStub<RaftPeer>, peer: NodeId) => Promise<Attempt<T>>,
   ): Promise<T> {
-    const deadline = Date.now() + this.options.budgetMs;
-    let target = isPeerId(leaderHint) ? leaderHint : (knownPeers(this.env)[0] ?? 1);
-    let backoffMs = 25;
-    for (let tried = 0; ; tried++) {
-      let outcome: Attempt<T>;
-      try {
-        outcome = await attempt(peerStub(this.env, target), target);
-      } catch (err) {
-        if (err instanceof ProximaError) throw err;
-        outcome = { ok: false, leader: 0 }; // the peer is unreachable or was reset: try another
-      }
-      if (outcome.ok) {
-        leaderHint = target;
-        return outcome.value;
-      }
-      const hint = outcome.leader;
-      leaderHint = hint;
-      if (Date.now() >= deadline) throw noLeader();
-      const next = nextPeer(this.env, target, hint);
-      const followedHint = next === hint;
-      target = next;
-      if (followedHint) continue;
-      // A full round without a leader: an election is under way, so wait a little.
-      if ((tried + 1) % knownPeers(this.env).length === 0) {
-        await sleep(Math.min(backoffMs, Math.max(0, deadline - Date.now())));
-        backoffMs = Math.min(backoffMs * 2, 500);
-      }
-    }
+    return atLeader(this.env, this.options.budgetMs, attempt, noLeader);
   }
 }

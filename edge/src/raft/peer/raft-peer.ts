@@ -1,13 +1,6 @@
 import { DurableObject } from 'cloudflare:workers';
 import { bootstrap, type NodeId } from '@proxima/core/raft';
-import {
-  listTenants,
-  parseQuery,
-  resolveRoute,
-  runQuery,
-  type RegistryQuery,
-  type TenantView,
-} from '@proxima/core/registry';
+import { parseQuery, resolveRoute, runQuery, type RegistryQuery } from '@proxima/core/registry';
 import { MAX_PEER_ID, type PeerBatch } from '@proxima/core/replica';
 import { intVar, type Env } from '../../env.ts';
 import { SqlRaftStorage } from '../storage/sql-storage.ts';
@@ -88,15 +81,10 @@ export class RaftPeer extends DurableObject<Env> {
     command: Uint8Array,
     timeoutMs: number,
   ): Promise<Proposed<RegistryApplied>> {
+    if (this.retirement().read() !== null) return { ok: false, reason: 'no_leader', leader: 0 };
     const host = this.bootOrThrow(self);
     if (!(command instanceof Uint8Array)) throw new Error('propose: command must be bytes');
     return host.propose(id, command, clampTimeout(timeoutMs));
-  }
-
-  /** A linearizable read of the tenants (the registry's full query surface comes with the switch-over). */
-  async readTenants(self: NodeId, timeoutMs: number): Promise<Read<TenantView[]>> {
-    const host = this.bootOrThrow(self);
-    return host.read((state) => listTenants(state), clampTimeout(timeoutMs));
   }
 
   /**
@@ -110,6 +98,8 @@ export class RaftPeer extends DurableObject<Env> {
     timeoutMs: number,
     // The answer's type is the query's (AnswerOf); RPC typing of that deep union is too costly.
   ): Promise<Read<QueryAnswer> | { ok: false; reason: 'invalid'; message: string }> {
+    // A removed peer answers like one that knows no leader: the client moves on to a member.
+    if (this.retirement().read() !== null) return { ok: false, reason: 'no_leader', leader: 0 };
     const host = this.bootOrThrow(self);
     let parsed: RegistryQuery;
     try {
