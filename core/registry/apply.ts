@@ -7,6 +7,7 @@ import { bindNode, enrollNode, revokeNode } from './apply-nodes.ts';
 import { modelsSeen, pruneModels } from './apply-models.ts';
 import { removeRoute, setConfig, setRoute } from './apply-routing.ts';
 import { bumpCacheEpoch, setShards } from './apply-epochs.ts';
+import { setClusterVersion } from './apply-cluster.ts';
 import { decodeCommand } from './codec.ts';
 import {
   parseCommand,
@@ -37,6 +38,7 @@ const HANDLERS = {
   'route.remove': removeRoute,
   'cacheEpoch.bump': bumpCacheEpoch,
   'shards.set': setShards,
+  'cluster.setVersion': setClusterVersion,
 } as const;
 
 /** The same table, typed so that a command's type picks its handler (a correlated lookup). */

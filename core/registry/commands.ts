@@ -22,6 +22,7 @@ import {
   tokenIdField,
 } from './fields.ts';
 
+/** The newest command version this build applies (the group may be gated lower). */
 export const COMMAND_VERSION = 1;
 /** Shards one namespace's map may list. */
 export const MAX_SHARDS = 1024;
@@ -95,6 +96,11 @@ const shardsSet = command('shards.set', {
   shards: distinct(idField, MAX_SHARDS),
 });
 
+/** Raises the command version the whole group applies (never lowers it). */
+const clusterSetVersion = command('cluster.setVersion', {
+  version: z.number().int().min(1).max(1_000_000),
+});
+
 const commandUnion = z.discriminatedUnion('type', [
   tenantUpsert,
   tenantRemove,
@@ -112,6 +118,7 @@ const commandUnion = z.discriminatedUnion('type', [
   routeRemove,
   cacheEpochBump,
   shardsSet,
+  clusterSetVersion,
 ]);
 
 /** A validated command, defaults filled in: what apply works on and the log holds. */

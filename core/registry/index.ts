@@ -7,6 +7,7 @@ export * from './ids.ts';
 export * from './state.ts';
 export * from './result.ts';
 export * from './apply.ts';
+export { raiseProblem, versionGate, type MemberVersion } from './apply-cluster.ts';
 export * from './auth.ts';
 export * from './lookups.ts';
 export * from './views.ts';

@@ -39,6 +39,7 @@ const querySchema = z.discriminatedUnion('type', [
   query('knownModel', { id: modelIdField, at: timeField }),
   query('route', { model: modelIdField }),
   query('setting', { key: z.enum(CONFIG_KEYS) }),
+  query('clusterVersion', {}),
 ]);
 
 export type RegistryQuery = z.output<typeof querySchema>;
@@ -61,6 +62,7 @@ export interface QueryAnswers {
   readonly route: string;
   /** A setting's value in force (the one set, else its default). */
   readonly setting: JsonValue;
+  readonly clusterVersion: number;
 }
 
 export type QueryOf<T extends QueryType> = Extract<RegistryQuery, { readonly type: T }>;
@@ -91,6 +93,7 @@ const ANSWER: { readonly [T in QueryType]: (s: RegistryState, q: QueryOf<T>) => 
     knownModel: (s, q) => knownModel(s, q.id, q.at, configValue(s, 'models.memoryMs')),
     route: (s, q) => resolveRoute(s, q.model),
     setting: (s, q) => configValue(s, q.key),
+    clusterVersion: (s) => s.clusterVersion,
   };
 
 /** Answers a validated query on a state. */

@@ -70,6 +70,7 @@ const tables = z.strictObject({
     z.strictObject({ namespace: idField, version: counter, shards: distinct(idField, MAX_SHARDS) }),
   ),
   authVersion: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+  clusterVersion: z.number().int().min(1).max(1_000_000),
 });
 
 export type SnapshotTables = z.output<typeof tables>;

@@ -43,7 +43,8 @@ function edited(edit: (json: SnapshotJson) => void): Uint8Array {
 describe('encodeSnapshot / decodeSnapshot', () => {
   it('writes the empty state as one known text', () => {
     expect(decodeUtf8(encodeSnapshot(emptyState()))).toBe(
-      '{"authVersion":0,"cacheEpochs":[],"config":[],"format":"proxima.registry","keys":[],"models":[],' +
+      '{"authVersion":0,"cacheEpochs":[],"clusterVersion":1,"config":[],"format":"proxima.registry",' +
+        '"keys":[],"models":[],' +
         '"nodeTokens":[],"routes":[],"shardMaps":[],"tenants":[],"v":1}',
     );
   });

@@ -40,6 +40,7 @@ export function encodeSnapshot(state: RegistryState): Uint8Array {
       shards: [...m.shards],
     })),
     authVersion: state.authVersion,
+    clusterVersion: state.clusterVersion,
   };
   return encodeUtf8(canonicalJson(tables));
 }
@@ -122,6 +123,7 @@ export function decodeSnapshot(bytes: Uint8Array): RegistryState {
       }),
     ),
     authVersion: t.authVersion,
+    clusterVersion: t.clusterVersion,
   };
   const violation = invariantViolation(state);
   if (violation !== null) throw corrupt(`${violation}.`);

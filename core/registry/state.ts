@@ -81,6 +81,8 @@ export interface RegistryState {
    * when to drop what they hold; a new key changes nothing cached, so it does not count.
    */
   readonly authVersion: number;
+  /** The newest command version every voter applies: proposals of a newer one are refused. */
+  readonly clusterVersion: number;
 }
 
 export function emptyState(): RegistryState {
@@ -95,6 +97,7 @@ export function emptyState(): RegistryState {
     cacheEpochs: new Map(),
     shardMaps: new Map(),
     authVersion: 0,
+    clusterVersion: 1,
   };
 }
 

@@ -54,4 +54,5 @@ export const SAMPLES: { readonly [T in CommandType]: Extract<RegistryCommandInpu
     'route.remove': { v: 1, type: 'route.remove', alias: 'gpt-4o' },
     'cacheEpoch.bump': { v: 1, type: 'cacheEpoch.bump', scope: '*' },
     'shards.set': { v: 1, type: 'shards.set', namespace: 'docs', version: 1, shards: ['s0', 's1'] },
+    'cluster.setVersion': { v: 1, type: 'cluster.setVersion', version: 1 },
   };

@@ -90,6 +90,43 @@ describe('RaftPeer: the registry group in workerd', () => {
     expect(proposed).toMatchObject({ ok: true });
   });
 
+  it('refuses bytes that are no command, or a command version this build does not apply, before Raft', async () => {
+    await agreedLeader();
+    const peer = peerStub(testEnv, 1);
+    const before = (await peer.status(1)).commit;
+    const garbage = await peer.propose(1, 'p-garbage', new Uint8Array([0xff, 0x00, 0x7b]), 1000);
+    expect(garbage).toMatchObject({ ok: false, reason: 'invalid' });
+    const v2 = new TextEncoder().encode(
+      JSON.stringify({ v: 2, type: 'tenant.upsert', tenant: 'future', limits: {}, at: 1 }),
+    );
+    const newer = await peer.propose(1, 'p-v2', v2, 1000);
+    expect(newer).toMatchObject({ ok: false, reason: 'invalid' });
+    if (!newer.ok && 'message' in newer) expect(newer.message).toMatch(/not a version this build/);
+    expect((await peer.status(1)).commit).toBe(before);
+    expect(await peer.propose(1, 'p-after-bad', upsert('after-bad'), 5000)).toMatchObject({
+      ok: true,
+    });
+  });
+
+  it('raises the cluster version only to one every member applies', async () => {
+    await agreedLeader();
+    for (const s of await statuses())
+      expect(s).toMatchObject({ commandVersion: 1, clusterVersion: 1 });
+    const raise = (version: unknown) =>
+      SELF.fetch(`${BASE}/admin/raft/version`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ version }),
+      });
+    const tooNew = await raise(2);
+    expect(tooNew.status).toBe(409);
+    expect(await tooNew.text()).toMatch(/peer 1 applies up to version 1/);
+    expect((await raise(0)).status).toBe(400);
+    const same = await raise(1);
+    expect(same.status).toBe(200);
+    expect(await same.json()).toEqual({ clusterVersion: 1, previous: 1 });
+  });
+
   it('the client finds the leader, applies a command once, and says when a command is refused', async () => {
     await agreedLeader();
     const client = new RegistryClient(testEnv);

@@ -1,9 +1,6 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { startEdgeRuntime, type EdgeRuntime } from '../dev/edge-runtime.ts';
+import { describe, expect, it } from 'vitest';
 import { time } from './admin/format.ts';
+import { useRealEdge } from './admin/real-edge.testing.ts';
 import { runCli } from './run-cli.testing.ts';
 
 /**
@@ -17,30 +14,13 @@ const ADMIN_TOKEN = 'edge-admin-token-for-the-cli-test-0123456789';
 const run = runCli;
 
 describe('proxima admin against the real edge in workerd', () => {
-  let dir = '';
-  let edge: EdgeRuntime | undefined;
   const lines: string[] = [];
-
-  beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'proxima-admin-cli-'));
-    edge = await startEdgeRuntime({
-      port: 0,
-      persistDir: dir,
-      adminToken: ADMIN_TOKEN,
-      onLine: (line) => lines.push(line),
-    });
-  }, 30_000);
-
-  afterAll(async () => {
-    vi.unstubAllEnvs();
-    await edge?.stop();
-    if (dir !== '') await rm(dir, { recursive: true, force: true });
+  const realEdge = useRealEdge('proxima-admin-cli-', ADMIN_TOKEN, {
+    onLine: (line) => lines.push(line),
   });
 
   it('creates a key with limits, lists it, sets tenant limits, revokes it and reads usage', async () => {
-    if (!edge) throw new Error('the edge did not start');
-    vi.stubEnv('PROXIMA_EDGE', edge.url);
-    vi.stubEnv('PROXIMA_ADMIN_TOKEN', ADMIN_TOKEN);
+    const edge = realEdge.useFromCli();
 
     const created = await run([
       'admin',
@@ -154,9 +134,7 @@ describe('proxima admin against the real edge in workerd', () => {
   }, 15_000);
 
   it('node tokens: create bound to a node id, list, revoke; a taken node id is the edge 409', async () => {
-    if (!edge) throw new Error('the edge did not start');
-    vi.stubEnv('PROXIMA_EDGE', edge.url);
-    vi.stubEnv('PROXIMA_ADMIN_TOKEN', ADMIN_TOKEN);
+    realEdge.useFromCli();
 
     const created = await run(['admin', 'node-tokens', 'create', '--node-id', 'gpu-1', '--json']);
     expect(created.code, created.stderr).toBe(0);
@@ -192,10 +170,7 @@ describe('proxima admin against the real edge in workerd', () => {
   }, 15_000);
 
   it('keys: scopes and expiry are enforced; rotate retires the old key; tenants remove waits for the keys to go', async () => {
-    if (!edge) throw new Error('the edge did not start');
-    const url = edge.url;
-    vi.stubEnv('PROXIMA_EDGE', url);
-    vi.stubEnv('PROXIMA_ADMIN_TOKEN', ADMIN_TOKEN);
+    const url = realEdge.useFromCli().url;
     const get = (key: string) =>
       fetch(`${url}/v1/models`, { headers: { authorization: `Bearer ${key}` } }).then(
         (r) => r.status,
@@ -279,10 +254,7 @@ describe('proxima admin against the real edge in workerd', () => {
   }, 15_000);
 
   it('a key made with --expires-at stops working at that time and is listed as expired', async () => {
-    if (!edge) throw new Error('the edge did not start');
-    const url = edge.url;
-    vi.stubEnv('PROXIMA_EDGE', url);
-    vi.stubEnv('PROXIMA_ADMIN_TOKEN', ADMIN_TOKEN);
+    const url = realEdge.useFromCli().url;
     const at = Date.now() + 1500;
     const created = await run([
       'admin',
@@ -309,9 +281,7 @@ describe('proxima admin against the real edge in workerd', () => {
   }, 15_000);
 
   it('registry hand-over: a fresh edge has no old rows, so the hand-over is complete', async () => {
-    if (!edge) throw new Error('the edge did not start');
-    vi.stubEnv('PROXIMA_EDGE', edge.url);
-    vi.stubEnv('PROXIMA_ADMIN_TOKEN', ADMIN_TOKEN);
+    realEdge.useFromCli();
     const report = await run(['admin', 'registry', 'hand-over']);
     expect(report.code, report.stderr).toBe(0);
     expect(report.stderr).toBe('');

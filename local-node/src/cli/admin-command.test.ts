@@ -1,21 +1,12 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { openAiError, StandInEdge } from './admin/stand-in-edge.testing.ts';
+import { describe, expect, it, vi } from 'vitest';
+import { openAiError, TOKEN, useAdminEnv, useStandInEdge } from './admin/stand-in-edge.testing.ts';
 import { runCli } from './run-cli.testing.ts';
-
-const TOKEN = 'test-admin-token-0123456789abcdef0123';
 
 const run = runCli;
 
-beforeEach(() => {
-  // The CLI reads these; the tests decide them, not the shell that runs vitest.
-  vi.stubEnv('PROXIMA_EDGE', undefined);
-  vi.stubEnv('PROXIMA_ADMIN_TOKEN', TOKEN);
-});
-afterEach(() => {
-  vi.unstubAllEnvs();
-});
+useAdminEnv();
 
 describe('proxima admin: flag validation (nothing is sent)', () => {
   const edge = ['--edge', 'http://127.0.0.1:9'];
@@ -98,13 +89,7 @@ describe('proxima admin: flag validation (nothing is sent)', () => {
 const HOUR = Date.UTC(2025, 0, 31, 9);
 
 describe('proxima admin against a stand-in for the edge admin API (HTTP round trip)', () => {
-  const edge = new StandInEdge(TOKEN);
-  beforeAll(() => edge.start());
-  afterAll(() => edge.stop());
-  beforeEach(() => {
-    edge.reset();
-    vi.stubEnv('PROXIMA_EDGE', edge.url);
-  });
+  const edge = useStandInEdge();
 
   it('usage: sends the range, tenant and grouping; prints a table with mean and max latency', async () => {
     edge.reply('GET /admin/usage', 200, {

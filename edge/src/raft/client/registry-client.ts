@@ -62,7 +62,12 @@ export class RegistryClient {
     const id = crypto.randomUUID();
     return this.withLeader(async (stub, peer) => {
       const outcome = await stub.propose(peer, id, bytes, this.options.timeoutMs);
-      if (!outcome.ok) return { ok: false, leader: outcome.leader };
+      if (!outcome.ok) {
+        if (outcome.reason === 'invalid')
+          throw new ProximaError('invalid_request', outcome.message);
+        if (outcome.reason === 'gated') throw new ProximaError('conflict', outcome.message);
+        return { ok: false, leader: outcome.leader };
+      }
       // RPC typing widens the applied result to unknown; the peer applied this very command.
       const value =
         'result' in outcome

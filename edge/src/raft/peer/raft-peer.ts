@@ -1,6 +1,14 @@
 import { DurableObject } from 'cloudflare:workers';
 import { bootstrap, type NodeId } from '@proxima/core/raft';
-import { parseQuery, resolveRoute, runQuery, type RegistryQuery } from '@proxima/core/registry';
+import {
+  COMMAND_VERSION,
+  decodeCommand,
+  parseQuery,
+  resolveRoute,
+  runQuery,
+  versionGate,
+  type RegistryQuery,
+} from '@proxima/core/registry';
 import { MAX_PEER_ID, type PeerBatch } from '@proxima/core/replica';
 import { intVar, type Env } from '../../env.ts';
 import { SqlRaftStorage } from '../storage/sql-storage.ts';
@@ -45,6 +53,18 @@ export interface PeerStatus {
   readonly applied: number;
   readonly voters: readonly NodeId[];
   readonly learners: readonly NodeId[];
+  /** The newest command version this peer's build applies. */
+  readonly commandVersion: number;
+  /** The command version the group is gated at, as this peer has applied it. */
+  readonly clusterVersion: number;
+}
+
+/** A proposal refused before it reached Raft: bytes that are no command, or a gated version. */
+export interface ProposalRefused {
+  readonly ok: false;
+  readonly reason: 'invalid' | 'gated';
+  readonly message: string;
+  readonly leader: NodeId;
 }
 
 /**
@@ -80,10 +100,25 @@ export class RaftPeer extends DurableObject<Env> {
     id: string,
     command: Uint8Array,
     timeoutMs: number,
-  ): Promise<Proposed<RegistryApplied>> {
+  ): Promise<Proposed<RegistryApplied> | ProposalRefused> {
     if (this.retirement().read() !== null) return { ok: false, reason: 'no_leader', leader: 0 };
     const host = this.bootOrThrow(self);
     if (!(command instanceof Uint8Array)) throw new Error('propose: command must be bytes');
+    const refuse = (reason: ProposalRefused['reason'], message: string): ProposalRefused => ({
+      ok: false,
+      reason,
+      message,
+      leader: host.replica.leader,
+    });
+    let v: number;
+    try {
+      v = decodeCommand(command).v;
+    } catch (err) {
+      return refuse('invalid', err instanceof Error ? err.message : 'not a registry command');
+    }
+    // This peer's applied version can only lag the leader's: the gate errs on the strict side.
+    const gated = versionGate(host.replica.state, v);
+    if (gated !== null) return refuse('gated', gated);
     return host.propose(id, command, clampTimeout(timeoutMs));
   }
 
@@ -155,6 +190,8 @@ export class RaftPeer extends DurableObject<Env> {
       applied: host.replica.applied,
       voters: host.replica.confState.voters,
       learners: host.replica.confState.learners,
+      commandVersion: COMMAND_VERSION,
+      clusterVersion: host.replica.state.clusterVersion,
     };
   }
 

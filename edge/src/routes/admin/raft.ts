@@ -5,11 +5,13 @@ import {
   PEER_ID_RULE,
 } from '@proxima/core/membership';
 import { parseOrThrow, ProximaError, quote } from '@proxima/core/protocol';
+import { raiseProblem, refusalError } from '@proxima/core/registry';
 import { MAX_PEER_ID } from '@proxima/core/replica';
 import { Hono } from 'hono';
 import * as z from 'zod';
 import type { Env } from '../../env.ts';
 import { MembershipClient } from '../../raft/client/membership-client.ts';
+import { registryClient } from '../../raft/client/registry.ts';
 import { optionalJson } from './optional-json.ts';
 
 /** The registry's Raft group: its status, and membership changes made at its leader. */
@@ -60,4 +62,33 @@ raft.delete('/peers/:id', async (c) => {
 raft.post('/transfer', async (c) => {
   const body = parseOrThrow(transfer, await optionalJson(c.req.raw, c.env), 'request body');
   return c.json(await new MembershipClient(c.env).transfer(body.to));
+});
+
+const newVersion = z
+  .object({
+    version: z.number('must be an integer').int('must be an integer').min(1).max(1_000_000),
+  })
+  .strict();
+
+/**
+ * Raises the command version the group applies, once every member's build applies it: the gate
+ * that keeps a newer command from being applied by some peers and refused by others.
+ */
+raft.post('/version', async (c) => {
+  const body = parseOrThrow(newVersion, await optionalJson(c.req.raw, c.env), 'request body');
+  const group = await new MembershipClient(c.env).status();
+  const registry = await registryClient(c.env);
+  const current = await registry.read({ type: 'clusterVersion' });
+  const members = group.peers.map((p) =>
+    'error' in p ? p : { self: p.self, commandVersion: p.commandVersion },
+  );
+  const problem = raiseProblem(members, current, body.version);
+  if (problem !== null) throw new ProximaError('conflict', problem);
+  const raised = await registry.propose({
+    v: 1,
+    type: 'cluster.setVersion',
+    version: body.version,
+  });
+  if (!raised.ok) throw refusalError(raised);
+  return c.json({ clusterVersion: body.version, previous: current });
 });

@@ -1,26 +1,17 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runCli } from '../run-cli.testing.ts';
-import { openAiError, StandInEdge } from './stand-in-edge.testing.ts';
+import { openAiError, useAdminEnv, useStandInEdge } from './stand-in-edge.testing.ts';
 
-const TOKEN = 'test-admin-token-0123456789abcdef0123';
 const HOUR = Date.UTC(2025, 0, 31, 9);
 const NOT_MIGRATED =
   'The model catalogue (models) and node liveness (nodes) are not handed over: the catalogue rebuilds as nodes reconnect.';
 
 const counts = (rows: number, refused = 0) => ({ rows, handedOver: rows - refused, refused });
 
+useAdminEnv();
+
 describe('proxima admin registry hand-over against a stand-in for the edge admin API', () => {
-  const edge = new StandInEdge(TOKEN);
-  beforeAll(() => edge.start());
-  afterAll(() => edge.stop());
-  beforeEach(() => {
-    edge.reset();
-    vi.stubEnv('PROXIMA_EDGE', edge.url);
-    vi.stubEnv('PROXIMA_ADMIN_TOKEN', TOKEN);
-  });
-  afterEach(() => {
-    vi.unstubAllEnvs();
-  });
+  const edge = useStandInEdge();
 
   it('complete: when, the counts per table, what is not handed over; no warning', async () => {
     edge.reply('GET /admin/registry/hand-over', 200, {

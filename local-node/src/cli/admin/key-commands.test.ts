@@ -1,18 +1,11 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runCli } from '../run-cli.testing.ts';
-import { openAiError, StandInEdge } from './stand-in-edge.testing.ts';
+import { openAiError, useAdminEnv, useStandInEdge } from './stand-in-edge.testing.ts';
 
-const TOKEN = 'test-admin-token-0123456789abcdef0123';
 const HOUR = Date.UTC(2025, 0, 31, 9);
 const DAY = 86_400_000;
 
-beforeEach(() => {
-  vi.stubEnv('PROXIMA_EDGE', undefined);
-  vi.stubEnv('PROXIMA_ADMIN_TOKEN', TOKEN);
-});
-afterEach(() => {
-  vi.unstubAllEnvs();
-});
+useAdminEnv();
 
 describe('keys create --scopes/--expires-*, keys rotate: validation (nothing is sent)', () => {
   const edge = ['--edge', 'http://127.0.0.1:9'];
@@ -45,13 +38,7 @@ describe('keys create --scopes/--expires-*, keys rotate: validation (nothing is 
 });
 
 describe('keys create and rotate against a stand-in for the edge admin API', () => {
-  const edge = new StandInEdge(TOKEN);
-  beforeAll(() => edge.start());
-  afterAll(() => edge.stop());
-  beforeEach(() => {
-    edge.reset();
-    vi.stubEnv('PROXIMA_EDGE', edge.url);
-  });
+  const edge = useStandInEdge();
 
   const created = (expiresAt: number | null, scopes: string[]) => ({
     id: 'key_00000000000a',

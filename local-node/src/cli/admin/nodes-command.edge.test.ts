@@ -1,12 +1,9 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { FatalAgentError, NodeAgent } from '../../agent/agent.ts';
 import { silentLogger } from '../../agent/log.ts';
-import { startEdgeRuntime, type EdgeRuntime } from '../../dev/edge-runtime.ts';
 import type { Engine, GenerateEvent } from '../../engine/engine.ts';
 import { runCli, type CliRun } from '../run-cli.testing.ts';
+import { useRealEdge } from './real-edge.testing.ts';
 
 /**
  * `proxima admin nodes` against the REAL edge in local workerd (Miniflare), with a real node
@@ -37,26 +34,16 @@ async function until(argv: string[], ready: (run: CliRun) => boolean): Promise<C
 }
 
 describe('proxima admin nodes against the real edge in workerd', () => {
-  let dir = '';
-  let edge: EdgeRuntime | undefined;
+  const realEdge = useRealEdge('proxima-nodes-cli-', ADMIN_TOKEN);
   let agent: NodeAgent | undefined;
 
-  beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'proxima-nodes-cli-'));
-    edge = await startEdgeRuntime({ port: 0, persistDir: dir, adminToken: ADMIN_TOKEN });
-  }, 30_000);
-
-  afterAll(async () => {
-    vi.unstubAllEnvs();
+  // Registered after useRealEdge, so it runs first: the agent stops before the edge does.
+  afterAll(() => {
     agent?.stop();
-    await edge?.stop();
-    if (dir !== '') await rm(dir, { recursive: true, force: true });
   });
 
   it('no node yet; a connected node is listed with what it serves; revoking its token drops it', async () => {
-    if (!edge) throw new Error('the edge did not start');
-    vi.stubEnv('PROXIMA_EDGE', edge.url);
-    vi.stubEnv('PROXIMA_ADMIN_TOKEN', ADMIN_TOKEN);
+    const edge = realEdge.useFromCli();
 
     const none = await runCli(['admin', 'nodes']);
     expect(none).toMatchObject({ code: 0, stdout: expect.stringMatching(/^No nodes: /) as string });

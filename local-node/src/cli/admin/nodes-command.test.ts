@@ -1,8 +1,7 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runCli } from '../run-cli.testing.ts';
-import { StandInEdge } from './stand-in-edge.testing.ts';
+import { useAdminEnv, useStandInEdge } from './stand-in-edge.testing.ts';
 
-const TOKEN = 'test-admin-token-0123456789abcdef0123';
 const HOUR = Date.UTC(2025, 0, 31, 9);
 
 const node = (nodeId: string, fields: Record<string, unknown> = {}) => ({
@@ -18,18 +17,10 @@ const node = (nodeId: string, fields: Record<string, unknown> = {}) => ({
   ...fields,
 });
 
+useAdminEnv();
+
 describe('proxima admin nodes against a stand-in for the edge admin API', () => {
-  const edge = new StandInEdge(TOKEN);
-  beforeAll(() => edge.start());
-  afterAll(() => edge.stop());
-  beforeEach(() => {
-    edge.reset();
-    vi.stubEnv('PROXIMA_EDGE', edge.url);
-    vi.stubEnv('PROXIMA_ADMIN_TOKEN', TOKEN);
-  });
-  afterEach(() => {
-    vi.unstubAllEnvs();
-  });
+  const edge = useStandInEdge();
 
   it('prints one row per node: connected, draining, models, engine, gpu, slots, updated', async () => {
     edge.reply('GET /admin/nodes', 200, {

@@ -1,9 +1,6 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { startEdgeRuntime, type EdgeRuntime } from '../../dev/edge-runtime.ts';
+import { describe, expect, it } from 'vitest';
 import { runCli, type CliRun } from '../run-cli.testing.ts';
+import { useRealEdge } from './real-edge.testing.ts';
 
 /**
  * `proxima admin raft` against the REAL edge: the Worker bundled and run in local workerd
@@ -13,29 +10,12 @@ import { runCli, type CliRun } from '../run-cli.testing.ts';
 const ADMIN_TOKEN = 'edge-admin-token-for-the-raft-cli-test-0123';
 
 describe('proxima admin raft against the real edge in workerd', () => {
-  let dir = '';
-  let edge: EdgeRuntime | undefined;
-
-  beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'proxima-raft-cli-'));
-    edge = await startEdgeRuntime({
-      port: 0,
-      persistDir: dir,
-      adminToken: ADMIN_TOKEN,
-      bindings: { RAFT_TICK_MS: '50' },
-    });
-  }, 30_000);
-
-  afterAll(async () => {
-    vi.unstubAllEnvs();
-    await edge?.stop();
-    if (dir !== '') await rm(dir, { recursive: true, force: true });
+  const realEdge = useRealEdge('proxima-raft-cli-', ADMIN_TOKEN, {
+    bindings: { RAFT_TICK_MS: '50' },
   });
 
   it('status, add 4, transfer to 4, remove 2; refuses reusing 2 and shrinking below 3 voters', async () => {
-    if (!edge) throw new Error('the edge did not start');
-    vi.stubEnv('PROXIMA_EDGE', edge.url);
-    vi.stubEnv('PROXIMA_ADMIN_TOKEN', ADMIN_TOKEN);
+    realEdge.useFromCli();
 
     // The first status boots the peers; they elect a leader within a second or two.
     let status: CliRun = { code: -1, stdout: '', stderr: '' };

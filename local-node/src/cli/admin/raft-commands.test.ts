@@ -1,16 +1,8 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runCli } from '../run-cli.testing.ts';
-import { openAiError, StandInEdge } from './stand-in-edge.testing.ts';
+import { openAiError, useAdminEnv, useStandInEdge } from './stand-in-edge.testing.ts';
 
-const TOKEN = 'test-admin-token-0123456789abcdef0123';
-
-beforeEach(() => {
-  vi.stubEnv('PROXIMA_EDGE', undefined);
-  vi.stubEnv('PROXIMA_ADMIN_TOKEN', TOKEN);
-});
-afterEach(() => {
-  vi.unstubAllEnvs();
-});
+useAdminEnv();
 
 describe('proxima admin raft: argument validation (nothing is sent)', () => {
   const edge = ['--edge', 'http://127.0.0.1:9'];
@@ -36,13 +28,7 @@ describe('proxima admin raft: argument validation (nothing is sent)', () => {
 });
 
 describe('proxima admin raft against a stand-in for the edge admin API', () => {
-  const edge = new StandInEdge(TOKEN);
-  beforeAll(() => edge.start());
-  afterAll(() => edge.stop());
-  beforeEach(() => {
-    edge.reset();
-    vi.stubEnv('PROXIMA_EDGE', edge.url);
-  });
+  const edge = useStandInEdge();
 
   const peer = (self: number, leader: number, applied = 42) => ({
     self,

@@ -1,5 +1,9 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { afterAll, afterEach, beforeAll, beforeEach, vi } from 'vitest';
+
+/** The admin token the CLI tests send and the stand-in edge accepts. */
+export const TOKEN = 'test-admin-token-0123456789abcdef0123';
 
 export interface Recorded {
   readonly method: string;
@@ -81,4 +85,35 @@ export class StandInEdge {
     res.writeHead(reply.status, { 'content-type': 'application/json' });
     res.end(JSON.stringify(reply.body));
   }
+}
+
+/**
+ * Registers hooks (in the enclosing describe, or the file) that decide the environment the CLI
+ * reads, not the shell that runs vitest: before each test no PROXIMA_EDGE and `token` as
+ * PROXIMA_ADMIN_TOKEN; after it every stubbed variable is restored.
+ */
+export function useAdminEnv(token: string = TOKEN): void {
+  beforeEach(() => {
+    vi.stubEnv('PROXIMA_EDGE', undefined);
+    vi.stubEnv('PROXIMA_ADMIN_TOKEN', token);
+  });
+  afterEach(() => {
+    vi.unstubAllEnvs();
+  });
+}
+
+/**
+ * A stand-in edge accepting `token` for the enclosing describe: started before its tests and
+ * stopped after them; before each test it forgets the requests and replies of the last, and
+ * PROXIMA_EDGE points at it (useAdminEnv restores the variable after the test).
+ */
+export function useStandInEdge(token: string = TOKEN): StandInEdge {
+  const edge = new StandInEdge(token);
+  beforeAll(() => edge.start());
+  afterAll(() => edge.stop());
+  beforeEach(() => {
+    edge.reset();
+    vi.stubEnv('PROXIMA_EDGE', edge.url);
+  });
+  return edge;
 }

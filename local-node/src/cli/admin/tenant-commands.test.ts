@@ -1,16 +1,8 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runCli } from '../run-cli.testing.ts';
-import { openAiError, StandInEdge } from './stand-in-edge.testing.ts';
+import { openAiError, useAdminEnv, useStandInEdge } from './stand-in-edge.testing.ts';
 
-const TOKEN = 'test-admin-token-0123456789abcdef0123';
-
-beforeEach(() => {
-  vi.stubEnv('PROXIMA_EDGE', undefined);
-  vi.stubEnv('PROXIMA_ADMIN_TOKEN', TOKEN);
-});
-afterEach(() => {
-  vi.unstubAllEnvs();
-});
+useAdminEnv();
 
 describe('tenants remove: validation (nothing is sent)', () => {
   const edge = ['--edge', 'http://127.0.0.1:9'];
@@ -26,13 +18,7 @@ describe('tenants remove: validation (nothing is sent)', () => {
 });
 
 describe('tenants remove against a stand-in for the edge admin API', () => {
-  const edge = new StandInEdge(TOKEN);
-  beforeAll(() => edge.start());
-  afterAll(() => edge.stop());
-  beforeEach(() => {
-    edge.reset();
-    vi.stubEnv('PROXIMA_EDGE', edge.url);
-  });
+  const edge = useStandInEdge();
 
   it('DELETEs the tenant and says so', async () => {
     edge.reply('DELETE /admin/tenants/labs', 200, { tenant: 'labs', removed: true });
