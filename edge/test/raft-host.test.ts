@@ -1,6 +1,6 @@
 // ReplicaHost's batching and prompt refusals, on in-memory storage and an in-memory network (no
-// Durable Object): proposals and reads made within one turn share a Ready, one persist and one
-// batch per peer; a follower forwards its proposals to the leader in one batch.
+// Durable Object): a lone call goes at once; calls made while others wait share a Ready, one
+// persist and one batch per peer; a follower forwards them to the leader in one batch.
 import { bootstrap, MessageType, SeededRand, type NodeId } from '@proxima/core/raft';
 import { MemoryReplicaStorage, type PeerBatch } from '@proxima/core/replica';
 import { describe, expect, it } from 'vitest';
@@ -74,7 +74,7 @@ function group(ids: readonly NodeId[], coalesce: Coalesce, reachable = true) {
 }
 
 describe('ReplicaHost batching', () => {
-  it('a lone proposal goes at once; those that follow within a turn share the next Ready', async () => {
+  it('a lone proposal goes at once; those made while it waits share the next Ready', async () => {
     const g = group([1], 0);
     await g.elect();
     const before = g.storage(1).persists;

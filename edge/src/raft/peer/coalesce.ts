@@ -1,10 +1,10 @@
 /**
  * When a host hands proposals and reads to Raft: `sync`, at once, one Ready per call (the
  * behaviour before batching, kept as the benchmark's reference); or a window in ms (0: one turn of
- * the event loop, about 1.3 ms in workerd). The first call in a quiet period goes at once, so a
- * lone write waits for no timer; calls that arrive while its window is open share the next Ready,
- * and the window stays open while calls keep coming. A microtask would batch nothing: each RPC is
- * its own event, and its microtasks run before the next one is delivered.
+ * the event loop, about 1.3 ms in workerd). A call made while no other is outstanding goes at once,
+ * so a lone write waits for no timer and costs no timer event; calls made while others are
+ * outstanding (concurrent callers) wait for the window and share one Ready. A microtask would batch
+ * nothing: each RPC is its own event, and its microtasks run before the next one is delivered.
  */
 export type Coalesce = 'sync' | number;
 
@@ -12,15 +12,15 @@ export type Coalesce = 'sync' | number;
 const MAX_BATCH_MS = 100;
 
 /**
- * Runs `flush` for the first request, then once per window for the requests made during it. A
- * flush from the timer that throws is reported to `failed`: a timer has no caller to throw to.
+ * Runs `flush` at once for a lone request, and once per window for requests that come while
+ * others are outstanding. A flush from the timer that throws is reported to `failed`: a timer has
+ * no caller to throw to.
  */
 export class Coalescer {
   private readonly flush: () => void;
   private readonly schedule: Coalesce;
   private readonly failed: (err: unknown) => void;
-  private open = false;
-  private queued = false;
+  private waiting = false;
 
   constructor(flush: () => void, schedule: Coalesce, failed: (err: unknown) => void) {
     this.flush = flush;
@@ -28,34 +28,22 @@ export class Coalescer {
     this.failed = failed;
   }
 
-  request(): void {
-    if (this.schedule === 'sync') {
+  /** `alone`: no other call of the caller's is outstanding, so nothing would join this one. */
+  request(alone: boolean): void {
+    if (this.schedule === 'sync' || (alone && !this.waiting)) {
       this.flush();
       return;
     }
-    if (this.open) {
-      this.queued = true;
-      return;
-    }
-    this.flush();
-    this.openWindow(this.schedule);
-  }
-
-  private openWindow(ms: number): void {
-    this.open = true;
+    if (this.waiting) return;
+    this.waiting = true;
     setTimeout(() => {
-      if (!this.queued) {
-        this.open = false;
-        return;
-      }
-      this.queued = false;
-      this.openWindow(ms);
+      this.waiting = false;
       try {
         this.flush();
       } catch (err) {
         this.failed(err);
       }
-    }, ms);
+    }, this.schedule);
   }
 }
 

@@ -61,9 +61,9 @@ export interface HostOptions<S, R> {
   /** Test builds only: transport faults, consulted for every batch sent and received. */
   readonly faults?: TransportFaults;
   /**
-   * When proposals and reads reach Raft (./coalesce.ts; default 0: a lone call at once, calls that
-   * follow within a turn of the event loop in one shared Ready). Peer batches and ticks are
-   * processed at once: they carry Raft's own progress.
+   * When proposals and reads reach Raft (./coalesce.ts; default 0: a lone call at once, calls made
+   * while others wait here in one shared Ready a turn of the event loop later). Peer batches and
+   * ticks are processed at once: they carry Raft's own progress.
    */
   readonly coalesce?: Coalesce;
 }
@@ -160,9 +160,10 @@ export class ReplicaHost<S, R> {
 
   /**
    * Proposes a command and waits until this peer applied it (or refuses at once, with a hint).
-   * Proposals that arrive close together share a Ready; a follower's go to the leader in one batch.
+   * Concurrent proposals share a Ready; a follower's go to the leader in one batch.
    */
   propose(id: string, command: Uint8Array, timeoutMs: number): Promise<Proposed<R>> {
+    const alone = this.idle();
     const outcome = this.replica.propose(id, command);
     if (!outcome.ok) return Promise.resolve(outcome);
     const waiting = new Promise<Proposed<R>>((resolve) => {
@@ -181,7 +182,7 @@ export class ReplicaHost<S, R> {
       };
       waiters.add(waiter);
     });
-    this.batch.request();
+    this.batch.request(alone);
     return waiting;
   }
 
@@ -192,6 +193,7 @@ export class ReplicaHost<S, R> {
   async read<T>(query: (state: S) => T, timeoutMs: number): Promise<Read<T>> {
     // Raft would drop the request unanswered: say so now rather than after the whole timeout.
     if (this.replica.leader === 0) return { ok: false, reason: 'no_leader', leader: 0 };
+    const alone = this.idle();
     const id = `${this.readPrefix}${++this.readCounter}`;
     const applied = await new Promise<number | null>((resolve) => {
       const timer = setTimeout(() => {
@@ -200,7 +202,7 @@ export class ReplicaHost<S, R> {
       }, timeoutMs);
       this.reads.set(id, { resolve, timer });
       this.replica.read(id);
-      this.batch.request();
+      this.batch.request(alone);
     });
     if (applied === null) return { ok: false, reason: 'timeout', leader: this.replica.leader };
     return { ok: true, value: query(this.replica.state), applied };
@@ -232,6 +234,11 @@ export class ReplicaHost<S, R> {
    */
   flush(): void {
     this.pump();
+  }
+
+  /** No caller waits here: a new call has nothing to share a Ready with, so it goes at once. */
+  private idle(): boolean {
+    return this.proposals.size === 0 && this.reads.size === 0;
   }
 
   private pump(): void {
