@@ -7,7 +7,9 @@
  *    under each RAFT_BATCH_MS schedule (`off`: one Ready per call, as before batching, beside the
  *    batched default), workerd restarted for each, the schedules taking turns by round;
  * 3. linearizable (ReadIndex) read latency at the leader and at a follower;
- * 4. failover: the leader is cut off while writes flow; the time until a write commits again.
+ * 4. failover: the leader is cut off while writes flow; the time until a write commits again;
+ * and auth through the Worker: a cached key against a route with no key lookup, and a key's first
+ * use (a ReadIndex read), to show that a known key costs no registry round trip (bench/raft-do/auth.ts).
  * A reference is measured beside 1 and 3: a plain RPC round trip (`status`) from Node to a peer,
  * what every call here costs before Raft does anything. 1 and 3 take turns in rounds, so all see
  * the same drift of a shared machine; 2 carries its own reference, the unbatched schedule.
@@ -19,6 +21,7 @@
  * default). Prints progress, then one JSON line.
  */
 import { availableParallelism, loadavg } from 'node:os';
+import { measureAuth } from './auth.ts';
 import { performance } from 'node:perf_hooks';
 import type { NodeId } from '@proxima/core/raft';
 import { percentile, round } from '../gateway/stats.ts';
@@ -47,6 +50,8 @@ const N = env('BENCH_RAFT_N', 300);
 const ROUNDS = 10;
 /** The headline load (writes_per_s, batched_commit_*), and the sweep's other points. */
 const CONCURRENCY = env('BENCH_RAFT_CONCURRENCY', 16);
+/** Requests of each kind in the auth measurement (each first-use key is created beforehand). */
+const AUTH_ROUNDS = env('BENCH_RAFT_AUTH_ROUNDS', 200);
 const SWEEP = [...new Set([1, CONCURRENCY, env('BENCH_RAFT_CONCURRENCY_HIGH', 64)])];
 const SWEEP_ROUNDS = env('BENCH_RAFT_SWEEP_ROUNDS', 2);
 const SWEEP_POINT_MS = env('BENCH_RAFT_SWEEP_POINT_MS', 3000);
@@ -221,6 +226,14 @@ try {
       `note: the leader changed during 1 and 3: raft-${steady.leader}, term ${steady.term}`,
     );
 
+  // --- auth through the Worker: does a known key cost a registry round trip? ------------------
+  const authAt = performance.now();
+  const { url, adminToken } = raft.edge();
+  const auth = await measureAuth(url, adminToken, AUTH_ROUNDS);
+  console.log(
+    `auth (GET /v1/models, ${AUTH_ROUNDS} each, interleaved): cached key p50 ${auth.hotP50Ms} / p99 ${auth.hotP99Ms} ms; reference without key lookup (GET /admin/nodes) p50 ${auth.referenceP50Ms} / p99 ${auth.referenceP99Ms} ms; first use of a key (a ReadIndex read) p50 ${auth.missP50Ms} / p99 ${auth.missP99Ms} ms; cached/reference p50 ${auth.hotOverReference}x; took ${ms(authAt)} ms`,
+  );
+
   // --- 2: batching: the schedules compared at several concurrencies ---------------------------
   const sweepAt = performance.now();
   console.log(
@@ -317,6 +330,13 @@ try {
     ),
     batch_schedules: { batched: BATCHED, unbatched: UNBATCHED },
     sweep: points,
+    auth_cached_p50_ms: auth.hotP50Ms,
+    auth_cached_p99_ms: auth.hotP99Ms,
+    auth_reference_p50_ms: auth.referenceP50Ms,
+    auth_reference_p99_ms: auth.referenceP99Ms,
+    auth_first_use_p50_ms: auth.missP50Ms,
+    auth_first_use_p99_ms: auth.missP99Ms,
+    auth_cached_over_reference_p50: auth.hotOverReference,
     rpc_p50_ms: p(rpcS, 50),
     rpc_p99_ms: p(rpcS, 99),
     commit_over_rpc_p50_ms: round(p(commitL, 50) - p(rpcS, 50)),

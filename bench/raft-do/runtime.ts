@@ -29,6 +29,8 @@ export interface RaftRuntime {
    * RAFT_BATCH_MS (unset: the peers' default).
    */
   configure(options: ConfigureOptions): Promise<Peers>;
+  /** The running edge's base URL and admin token, for calls through the Worker itself. */
+  edge(): { readonly url: string; readonly adminToken: string };
   stop(): Promise<void>;
 }
 
@@ -77,5 +79,9 @@ export async function startRaftRuntime(timing: RaftTimingVars): Promise<RaftRunt
     const namespace = (await mf.getDurableObjectNamespace('RAFT_PEER')) as PeerNamespace;
     return new Peers(namespace);
   };
-  return { configure, stop };
+  const current = () => {
+    if (!edge) throw new Error('the edge is not configured yet');
+    return { url: edge.url, adminToken };
+  };
+  return { configure, edge: current, stop };
 }
