@@ -64,7 +64,8 @@ chat.post('/v1/chat/completions', requireApiKey('chat'), async (c) => {
         const result = await session.dispatch(job);
         return result.ok ? { ok: true, value: new JobEventReader(result.events) } : result;
       });
-      // A client that goes away cancels the response stream, and with it the job on the node.
+      // A client that goes away cancels the response stream (workerd finds out on its next write),
+      // and with it the job on the node; the signal covers a platform that says so sooner.
       signal.addEventListener('abort', () => void value.cancel());
       const backend = `node:${nodeId}`;
       return new Response(
@@ -88,6 +89,8 @@ chat.post('/v1/chat/completions', requireApiKey('chat'), async (c) => {
     }
     const { nodeId, value } = await routeJob(c.env, req, async (session) => {
       // The job id is ours, so a client that goes away can cancel the job while we wait for it.
+      // On Cloudflare the signal fires then; local workerd never fires it for a handler that has
+      // not responded yet (tests/cancel.e2e.test.ts pins that), so locally the job runs on.
       const jobId = crypto.randomUUID();
       // The aborted request's own I/O is cancelled with it; waitUntil lets the cancel go out.
       const onAbort = () => c.executionCtx.waitUntil(session.cancel(jobId, 'client went away'));

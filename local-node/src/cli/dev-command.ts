@@ -12,6 +12,8 @@ export interface DevCommandOptions {
 /** `proxima dev`: the whole fleet on this machine until Ctrl-C. */
 export async function runDevCommand(options: DevCommandOptions): Promise<number> {
   process.stdout.write('Starting the Proxima dev fleet: edge in workerd + local node(s)…\n');
+  // Listening before the fleet starts: a Ctrl-C during startup then also stops it in order.
+  const signalled = waitForStopSignal();
   const fleet = await startFleet({
     stateDir: options.state,
     port: options.port,
@@ -56,18 +58,35 @@ export async function runDevCommand(options: DevCommandOptions): Promise<number>
       );
     });
   }
-  await new Promise<void>((resolve) => {
-    const onSignal = () => {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-      resolve();
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
-  });
+  await signalled;
   stopping = true;
   process.stdout.write('Stopping: draining nodes, then the edge…\n');
   await fleet.stop();
   process.stdout.write('Stopped.\n');
   return 0;
+}
+
+/** `npm start` forwards the terminal's Ctrl-C, so the runner sees it twice within milliseconds. */
+const DUPLICATE_SIGNAL_MS = 1000;
+
+/**
+ * Resolves on the first SIGINT/SIGTERM. A later one (not npm's echo of the first) exits at once:
+ * the exit handlers SIGKILL the children, for a user who will not wait for the drain.
+ */
+function waitForStopSignal(): Promise<void> {
+  let first = 0;
+  return new Promise<void>((resolve) => {
+    const onSignal = (signal: NodeJS.Signals) => {
+      if (first === 0) {
+        first = Date.now();
+        resolve();
+        return;
+      }
+      if (Date.now() - first < DUPLICATE_SIGNAL_MS) return;
+      process.stdout.write(`${signal} again: stopping without draining.\n`);
+      process.exit(signal === 'SIGINT' ? 130 : 143);
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
 }

@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { DEMO_MODEL_FILE_NAME, writeDemoModel } from '../model/demo-gguf.ts';
 import type { Child } from './child.ts';
 import { spawnChild } from './child.ts';
-import { startEdgeRuntime } from './edge-runtime.ts';
+import { startEdgeProcess } from './edge-process.ts';
 import { REPO_ROOT } from './paths.ts';
 import { assertPortFree } from './ports.ts';
 import { ensureNodeToken } from './node-tokens.ts';
@@ -113,7 +113,7 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
   if (!existsSync(modelPath)) throw new Error(`model file not found: ${modelPath}`);
 
   const startEdge = (port: number) =>
-    startEdgeRuntime({
+    startEdgeProcess({
       port,
       persistDir: join(stateDir, 'edge'),
       adminToken: secrets.adminToken,
