@@ -130,6 +130,24 @@ describe('chooseBackend', () => {
     expect(chosenId(chooseBackend(loaded, { model: 'm1' }, state, T0, () => 0))).toBe('slow');
   });
 
+  it('queues on the least-loaded healthy node when asked to and nothing has room', () => {
+    const busy = backend('busy', { capacity: { ...full, queued: 5 } });
+    const calm = backend('calm', { capacity: full });
+    const gone = backend('gone', { capacity: full, suspect: true });
+    const queue = { ...DEFAULT_CHOOSE, queueOnFullNodes: true };
+    expect(chooseBackend([busy, calm], { model: 'm1' }, EMPTY, T0, () => 0).kind).toBe(
+      'no_capacity',
+    );
+    for (const r of [0, 0.5, 0.99]) {
+      const choice = chooseBackend([busy, calm, gone], { model: 'm1' }, EMPTY, T0, () => r, queue);
+      expect(choice).toMatchObject({ kind: 'backend', reason: 'queue' });
+      expect(chosenId(choice)).toBe('calm');
+    }
+    expect(chooseBackend([gone], { model: 'm1' }, EMPTY, T0, () => 0, queue).kind).toBe(
+      'no_capacity',
+    );
+  });
+
   it('orders upstreams by cost, then priority', () => {
     const up = (id: string, costPer1kTokens: number, priority: number) =>
       backend(id, { tier: 'upstream', costPer1kTokens, priority });

@@ -14,7 +14,9 @@
  *  5. Nodes: among those with the model warm (else all), power of two choices by peak-EWMA cost
  *     (latency × work outstanding).
  *  6. Upstreams: the cheapest, then the lowest priority value, then the lowest peak-EWMA cost.
- *  7. No room anywhere → no_capacity, with Retry-After from the soonest breaker to half-open.
+ *  7. No room anywhere: with `queueOnFullNodes`, the healthy node with the least work by power of
+ *     two choices queues it (a node's engine queues jobs; waiting there beats a 503 under a burst).
+ *  8. Otherwise no_capacity, with Retry-After from the soonest breaker to half-open.
  *
  * The chosen backend's breaker is admitted here (taking a half-open probe), and its new state
  * returned, so the caller stores it and hands `probe` back to breakerRecord with the outcome.
@@ -59,6 +61,8 @@ export interface ChooseOptions {
   readonly breaker: BreakerOptions;
   /** Retry-After when nothing has room and no breaker says when it will. */
   readonly retryAfterSeconds: number;
+  /** Rule 7: queue on the least-loaded healthy node rather than answer no_capacity. */
+  readonly queueOnFullNodes?: boolean;
 }
 
 export const DEFAULT_CHOOSE: ChooseOptions = {
@@ -67,7 +71,7 @@ export const DEFAULT_CHOOSE: ChooseOptions = {
   retryAfterSeconds: NODE_RETRY_AFTER_SECONDS,
 };
 
-export type ChoiceReason = 'affinity' | 'p2c' | 'cheapest';
+export type ChoiceReason = 'affinity' | 'p2c' | 'cheapest' | 'queue';
 
 export type Choice =
   | {
@@ -143,6 +147,13 @@ export function chooseBackend(
   }
 
   // Rule 7.
+  if (options.queueOnFullNodes) {
+    const healthy = candidates.filter((b) => b.tier === 'node' && !b.suspect);
+    const pick = powerOfTwoChoices(healthy, cost, random);
+    if (pick) return admit(pick.chosen, 'queue', state, now, options);
+  }
+
+  // Rule 8.
   return {
     kind: 'no_capacity',
     retryAfterSeconds: retryAfter(serving, request, state, now, options),

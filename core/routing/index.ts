@@ -1,4 +1,3 @@
-export * from './pick-node.ts';
 export * from './backend.ts';
 export * from './peak-ewma.ts';
 export * from './breaker.ts';
@@ -6,3 +5,5 @@ export * from './retry-budget.ts';
 export * from './classify.ts';
 export * from './p2c.ts';
 export * from './choose.ts';
+export * from './liveness.ts';
+export * from './router.ts';

@@ -34,7 +34,7 @@ export interface Env {
   readonly RAFT_BATCH_MS?: string;
   /** "on" only in test builds (edge/wrangler.test.jsonc): enables RaftPeer.setFaults and local reads. */
   readonly RAFT_FAULT_INJECTION?: string;
-  /** How often nodes send heartbeats, in ms (default 5000). */
+  /** How often nodes send heartbeats, in ms (default 2000: a silent node is suspect after 1.5 intervals). */
   readonly HEARTBEAT_MS?: string;
   /** A job whose node sends nothing for this long fails with 504/`upstream_timeout` (default 120000). */
   readonly JOB_IDLE_TIMEOUT_MS?: string;
@@ -76,4 +76,9 @@ export function intVar(
     );
   }
   return n;
+}
+
+/** How often nodes heartbeat: NodeSession tells nodes, Presence judges liveness by it. */
+export function heartbeatIntervalMs(env: Env): number {
+  return intVar(env.HEARTBEAT_MS, 2000, 100, 600_000);
 }

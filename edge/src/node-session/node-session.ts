@@ -15,7 +15,7 @@ import {
   type NodeToEdge,
   type TokenUsage,
 } from '@proxima/core/protocol';
-import { intVar, presenceStub, type Env } from '../env.ts';
+import { heartbeatIntervalMs, intVar, presenceStub, type Env } from '../env.ts';
 import { recordServed } from '../presence/catalogue.ts';
 import { SocketStates, type SocketState } from './attachment.ts';
 import { encodeJobEvent, type JobEvent } from './job-events.ts';
@@ -76,7 +76,7 @@ export class NodeSession extends DurableObject<Env> {
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    this.heartbeatMs = intVar(env.HEARTBEAT_MS, 5000, 100, 600_000);
+    this.heartbeatMs = heartbeatIntervalMs(env);
     this.helloTimeoutMs = intVar(env.HELLO_TIMEOUT_MS, 10_000, 100, 600_000);
     this.jobIdleMs = intVar(env.JOB_IDLE_TIMEOUT_MS, 120_000, 100, 3_600_000);
   }
@@ -260,6 +260,17 @@ export class NodeSession extends DurableObject<Env> {
         return this.onHello(ws, state, message);
       case 'heartbeat':
         this.states.write(ws, state);
+        // Load and liveness for routing; presence judges a late heartbeat (the sentinel's rule).
+        await presenceStub(this.env).nodeHeartbeat(
+          state.nodeId,
+          state.session,
+          {
+            inFlight: message.inFlight,
+            queued: message.queued,
+            vramFreeBytes: message.vramFreeBytes,
+          },
+          Date.now(),
+        );
         return;
       case 'drain':
         state.draining = true;

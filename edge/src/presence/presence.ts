@@ -1,6 +1,12 @@
 import { DurableObject } from 'cloudflare:workers';
-import type { NodeCandidate } from '@proxima/core/routing';
-import type { Env } from '../env.ts';
+import {
+  freshLiveness,
+  livenessAt,
+  onHeartbeat,
+  type Backend,
+  type Liveness,
+} from '@proxima/core/routing';
+import { heartbeatIntervalMs, type Env } from '../env.ts';
 import { pruneCatalogue, PRUNE_EVERY_MS } from './catalogue.ts';
 
 export interface NodeAnnouncement {
@@ -16,6 +22,20 @@ export interface NodeView extends NodeAnnouncement {
   readonly connected: boolean;
   readonly draining: boolean;
   readonly updatedAt: number;
+}
+
+/** What a heartbeat says of a node's load. */
+export interface NodeLoad {
+  readonly inFlight: number;
+  readonly queued: number;
+  readonly vramFreeBytes: number;
+}
+
+/** A connected node as routing sees it: its announcement, its load, and the sentinel's verdict. */
+interface LiveNode {
+  readonly view: NodeView;
+  readonly load: NodeLoad;
+  readonly liveness: Liveness;
 }
 
 interface NodeRow extends Record<string, SqlStorageValue> {
@@ -39,22 +59,27 @@ interface NodeRow extends Record<string, SqlStorageValue> {
  */
 export class Presence extends DurableObject<Env> {
   private readonly sql: SqlStorage;
-  private readonly live = new Map<string, NodeView>();
+  private readonly live = new Map<string, LiveNode>();
+  private readonly heartbeatMs: number;
   /** In memory: a restarted object prunes on its first connect, which is harmless. */
   private lastPruneAt = Number.NEGATIVE_INFINITY;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
+    this.heartbeatMs = heartbeatIntervalMs(env);
     this.sql.exec(
       `CREATE TABLE IF NOT EXISTS nodes (
          node_id TEXT PRIMARY KEY, models_json TEXT NOT NULL, engine TEXT NOT NULL,
          gpu TEXT NOT NULL, slots INTEGER NOT NULL, session INTEGER NOT NULL,
          connected INTEGER NOT NULL, draining INTEGER NOT NULL, updated_at INTEGER NOT NULL)`,
     );
+    // After a restart every connected node gets a fresh grace period: its next heartbeat or its
+    // silence decides.
+    const now = Date.now();
     for (const row of this.sql.exec<NodeRow>('SELECT * FROM nodes WHERE connected = 1')) {
       const view = rowToNode(row);
-      this.live.set(view.nodeId, view);
+      this.live.set(view.nodeId, { view, load: IDLE, liveness: freshLiveness(now) });
     }
   }
 
@@ -74,11 +99,9 @@ export class Presence extends DurableObject<Env> {
       now,
     );
     this.live.set(node.nodeId, {
-      ...node,
-      models: [...node.models],
-      connected: true,
-      draining: false,
-      updatedAt: now,
+      view: { ...node, models: [...node.models], connected: true, draining: false, updatedAt: now },
+      load: IDLE,
+      liveness: freshLiveness(now),
     });
     if (now - this.lastPruneAt >= PRUNE_EVERY_MS) {
       this.lastPruneAt = now;
@@ -88,10 +111,21 @@ export class Presence extends DurableObject<Env> {
 
   /** Ignored when `session` is older than the node's current one (a late close of a replaced socket). */
   nodeDraining(nodeId: string, session: number, now: number): void {
-    const view = this.live.get(nodeId);
-    if (!view || view.session !== session) return;
+    const node = this.live.get(nodeId);
+    if (!node || node.view.session !== session) return;
     this.sql.exec('UPDATE nodes SET draining = 1, updated_at = ? WHERE node_id = ?', now, nodeId);
-    this.live.set(nodeId, { ...view, draining: true, updatedAt: now });
+    this.live.set(nodeId, { ...node, view: { ...node.view, draining: true, updatedAt: now } });
+  }
+
+  /** A heartbeat: the node's load, and its liveness by the sentinel's rule. Memory only. */
+  nodeHeartbeat(nodeId: string, session: number, load: NodeLoad, now: number): void {
+    const node = this.live.get(nodeId);
+    if (!node || node.view.session !== session) return;
+    this.live.set(nodeId, {
+      ...node,
+      load,
+      liveness: onHeartbeat(node.liveness, now, this.heartbeatMs),
+    });
   }
 
   /**
@@ -99,11 +133,11 @@ export class Presence extends DurableObject<Env> {
    * Returns the models the node served, so the caller can record when they were last served.
    */
   nodeDisconnected(nodeId: string, session: number | undefined, now: number): string[] {
-    const view = this.live.get(nodeId);
-    if (!view || (session !== undefined && view.session !== session)) return [];
+    const node = this.live.get(nodeId);
+    if (!node || (session !== undefined && node.view.session !== session)) return [];
     this.sql.exec('UPDATE nodes SET connected = 0, updated_at = ? WHERE node_id = ?', now, nodeId);
     this.live.delete(nodeId);
-    return [...view.models];
+    return [...node.view.models];
   }
 
   /** A revoked node is forgotten: it no longer lists. */
@@ -112,27 +146,66 @@ export class Presence extends DurableObject<Env> {
     this.sql.exec('DELETE FROM nodes WHERE node_id = ?', nodeId);
   }
 
-  /** Connected nodes that serve `model`. */
-  candidates(model: string): NodeCandidate[] {
-    const nodes: NodeCandidate[] = [];
-    for (const view of this.live.values()) {
-      if (view.models.includes(model))
-        nodes.push({ nodeId: view.nodeId, models: [model], draining: view.draining });
+  /**
+   * Connected nodes that serve `model`, as routing's backends. A node silent for three heartbeat
+   * intervals is gone: its session died without a close (an evicted object, a lost host), so it
+   * is dropped here rather than left to linger.
+   */
+  backends(model: string, now: number): Backend[] {
+    const out: Backend[] = [];
+    for (const node of this.current(now)) {
+      const { view, load, liveness } = node;
+      if (!view.models.includes(model)) continue;
+      out.push({
+        id: view.nodeId,
+        tier: 'node',
+        models: view.models,
+        // A node loads what it announces before it says hello.
+        warmModels: view.models,
+        costPer1kTokens: 0,
+        priority: 0,
+        capacity: {
+          slots: view.slots,
+          inFlight: load.inFlight,
+          queued: load.queued,
+          vramFreeBytes: load.vramFreeBytes > 0 ? load.vramFreeBytes : null,
+        },
+        draining: view.draining,
+        suspect: livenessAt(liveness, now, this.heartbeatMs) === 'suspect',
+      });
     }
-    return nodes;
+    return out;
   }
 
-  /** Models some connected node serves now, sorted. */
-  servedModels(): string[] {
+  /** Models some connected, not gone, node serves now, sorted. */
+  servedModels(now: number): string[] {
     const served = new Set<string>();
-    for (const view of this.live.values()) for (const m of view.models) served.add(m);
+    for (const node of this.current(now)) for (const m of node.view.models) served.add(m);
     return [...served].sort();
+  }
+
+  /** The live nodes, after dropping those the sentinel finds gone. */
+  private current(now: number): LiveNode[] {
+    const out: LiveNode[] = [];
+    for (const node of [...this.live.values()]) {
+      if (livenessAt(node.liveness, now, this.heartbeatMs) === 'gone') {
+        this.nodeDisconnected(node.view.nodeId, node.view.session, now);
+        console.warn(
+          JSON.stringify({ event: 'presence.node_gone', nodeId: node.view.nodeId, at: now }),
+        );
+        continue;
+      }
+      out.push(node);
+    }
+    return out;
   }
 
   listNodes(): NodeView[] {
     return this.sql.exec<NodeRow>('SELECT * FROM nodes ORDER BY node_id').toArray().map(rowToNode);
   }
 }
+
+const IDLE: NodeLoad = { inFlight: 0, queued: 0, vramFreeBytes: 0 };
 
 function rowToNode(row: NodeRow): NodeView {
   let models: unknown = [];

@@ -5,7 +5,7 @@ import {
   type ChatRequest,
   type JobRequest,
 } from '@proxima/core/protocol';
-import { pickNode, type NodeCandidate } from '@proxima/core/routing';
+import { Router, type Backend } from '@proxima/core/routing';
 import { nodeSessionStub, presenceStub, type Env } from '../env.ts';
 import type { NodeSession, Unavailable } from '../node-session/node-session.ts';
 import { recordServed } from '../presence/catalogue.ts';
@@ -40,34 +40,47 @@ export function toJobRequest(req: ChatRequest): JobRequest {
 export interface RouteCandidates {
   /** Served recently (503 and retry when no node has it now), not unknown (404). */
   readonly known: boolean;
-  readonly nodes: NodeCandidate[];
+  readonly backends: Backend[];
 }
 
 /**
- * Connected nodes from presence; only when none serves the model does the replicated catalogue
- * say whether it is known (a cold path: the answer is an error either way).
+ * Connected nodes, with load and liveness, from presence; only when none serves the model does
+ * the replicated catalogue say whether it is known (a cold path: the answer is an error either way).
  */
 async function candidates(env: Env, model: string): Promise<RouteCandidates> {
-  const nodes = await presenceStub(env).candidates(model);
-  if (nodes.length > 0 || !MODEL_ID_PATTERN.test(model)) return { known: nodes.length > 0, nodes };
+  const backends = await presenceStub(env).backends(model, Date.now());
+  if (backends.length > 0 || !MODEL_ID_PATTERN.test(model)) {
+    return { known: backends.length > 0, backends };
+  }
   const registry = await registryClient(env);
-  return { known: await registry.read({ type: 'knownModel', id: model, at: Date.now() }), nodes };
+  return {
+    known: await registry.read({ type: 'knownModel', id: model, at: Date.now() }),
+    backends,
+  };
 }
 
-/** Candidate lists per model, per isolate: routing usually needs no presence round trip. */
-const ROUTE_CACHE_TTL_MS = 2000;
+/**
+ * Candidate lists per model, per isolate, for a second: load figures move with every heartbeat,
+ * and a stale entry costs a retry, never an error.
+ */
+const ROUTE_CACHE_TTL_MS = 1000;
 const routeCache = new TtlCache<RouteCandidates>({
   ttlMs: ROUTE_CACHE_TTL_MS,
   maxEntries: 1000,
   maxBytes: 2 * 1024 * 1024,
-  sizeOf: (model, entry) => model.length * 2 + 128 + entry.nodes.length * 160,
+  sizeOf: (model, entry) => model.length * 2 + 128 + entry.backends.length * 320,
 });
 
+/** This isolate's routing memory: peak-EWMA latencies, breakers, the retry budget. */
+const router = new Router();
+
 /**
- * Picks a node for the model and hands the job to its session. A node that turns out to be gone,
- * draining or failing is skipped and the next one tried, with fresh candidates from presence, so
- * a stale cache or presence entry costs a retry, not an error. A 404 or 503 is only answered from
- * fresh data.
+ * Picks a backend for the model (core/routing: load, liveness, peak-EWMA, breakers) and hands
+ * the job to its session. A node that turns out to be gone, draining or failing is skipped and
+ * another tried, while the retry budget allows, with fresh candidates from presence; so a stale
+ * cache or presence entry costs a retry, not an error. A 404 or 503 is only answered from fresh
+ * data. Latency fed back is the attempt's whole time: for a non-streamed job that includes its
+ * generation, a crude but honest load signal.
  */
 export async function routeJob<T>(
   env: Env,
@@ -78,6 +91,8 @@ export async function routeJob<T>(
   let fresh = false;
   /** The largest context among nodes that refused the prompt as certainly too long. */
   let tooLongFor = 0;
+  let retryAfter = RETRY_AFTER_SECONDS;
+  router.request(Date.now());
   for (let attempt = 0; attempt < MAX_ATTEMPTS;) {
     let entry = fresh ? undefined : routeCache.get(req.model, Date.now());
     if (!entry) {
@@ -85,34 +100,52 @@ export async function routeJob<T>(
       routeCache.set(req.model, entry, Date.now());
       fresh = true;
     }
-    const pick = pickNode(entry.nodes, req.model, entry.known, Math.random, tried);
-    if (pick.kind !== 'node') {
+    const choice = router.choose(
+      entry.backends,
+      { model: req.model, exclude: tried, knownModel: entry.known },
+      Date.now(),
+      Math.random,
+    );
+    if (choice.kind !== 'backend') {
       if (!fresh) {
         fresh = true;
         continue;
       }
-      if (pick.kind === 'unknown_model') {
+      if (choice.kind === 'unknown_model') {
         throw new ProximaError(
           'model_not_found',
           `The model ${quote(req.model)} does not exist or no node serves it.`,
           { param: 'model' },
         );
       }
+      retryAfter = choice.retryAfterSeconds;
       break;
     }
+    if (attempt > 0 && !router.mayRetry(Date.now())) break; // retries must not amplify an outage
     attempt++;
-    tried.add(pick.nodeId);
-    const result = await attemptOn(nodeSessionStub(env, pick.nodeId)).catch((err: unknown) => {
-      console.error('dispatch to node failed', pick.nodeId, err);
+    const nodeId = choice.backend.id;
+    tried.add(nodeId);
+    const started = Date.now();
+    const result = await attemptOn(nodeSessionStub(env, nodeId)).catch((err: unknown) => {
+      console.error('dispatch to node failed', nodeId, err);
       return null;
     });
-    if (result?.ok) return { nodeId: pick.nodeId, value: result.value };
+    if (result?.ok) {
+      router.succeeded(nodeId, Date.now() - started, Date.now(), choice.probe);
+      return { nodeId, value: result.value };
+    }
+    router.failed(
+      nodeId,
+      result ? { kind: 'unavailable', reason: result.reason } : { kind: 'dispatch_threw' },
+      Date.now(),
+      choice.probe,
+    );
     routeCache.delete(req.model);
     fresh = false;
     if (result?.reason === 'not_connected') {
       const now = Date.now();
-      const models = await presenceStub(env).nodeDisconnected(pick.nodeId, undefined, now);
-      await recordServed(env, pick.nodeId, models, now);
+      const models = await presenceStub(env).nodeDisconnected(nodeId, undefined, now);
+      await recordServed(env, nodeId, models, now);
     }
     if (result?.reason === 'context_exceeded')
       tooLongFor = Math.max(tooLongFor, result.contextSize);
@@ -127,8 +160,6 @@ export async function routeJob<T>(
   throw new ProximaError(
     'no_capacity',
     `No node can serve ${quote(req.model)} right now; retry shortly.`,
-    {
-      retryAfter: RETRY_AFTER_SECONDS,
-    },
+    { retryAfter },
   );
 }

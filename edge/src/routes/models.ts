@@ -27,7 +27,7 @@ async function dates(env: Env, served: readonly string[]): Promise<void> {
 
 /** Models that a connected node serves now, dated by when the catalogue first saw them. */
 async function servedModels(env: Env): Promise<Array<{ id: string; created: number }>> {
-  const served = await presenceStub(env).servedModels();
+  const served = await presenceStub(env).servedModels(Date.now());
   await dates(env, served);
   // A model announced while the registry had no leader is served but not yet catalogued: now.
   return served.map((id) => ({

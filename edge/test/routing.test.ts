@@ -1,0 +1,98 @@
+// Routing by load and liveness (issue 9): heartbeats feed presence, core/routing chooses.
+import { describe, expect, it } from 'vitest';
+import { chat, FakeNode, newApiKey, newNodeToken, unique } from './helpers.ts';
+
+const hello = [{ role: 'user', content: 'hi' }];
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** A fake node that heartbeats with a given load until stopped; answers each job at once. */
+function runNode(node: FakeNode, load: { inFlight: number }) {
+  const served: string[] = [];
+  let beating = true;
+  const beat = setInterval(() => {
+    if (beating)
+      node.send({ type: 'heartbeat', inFlight: load.inFlight, queued: 0, vramFreeBytes: 0 });
+  }, 250);
+  let answering = true;
+  const answer = (async () => {
+    while (answering) {
+      const job = await node.next('job', 200).catch(() => null);
+      if (!job) continue;
+      served.push(job.jobId);
+      node.send({
+        type: 'done',
+        jobId: job.jobId,
+        seq: 0,
+        finishReason: 'stop',
+        usage: { promptTokens: 1, completionTokens: 0 },
+      });
+    }
+  })();
+  return {
+    served,
+    stopBeating: () => (beating = false),
+    async stop() {
+      clearInterval(beat);
+      answering = false;
+      await answer;
+    },
+  };
+}
+
+async function twoNodes() {
+  const key = await newApiKey();
+  const model = unique('model');
+  const a = await FakeNode.ready(unique('node'), await newNodeToken(), [model]);
+  const b = await FakeNode.ready(unique('node'), await newNodeToken(), [model]);
+  return { key, model, a, b };
+}
+
+describe('routing by load and liveness', () => {
+  it('sends new work to the node with free slots, not to the full one', async () => {
+    const { key, model, a, b } = await twoNodes();
+    const full = runNode(a, { inFlight: 4 }); // helloFrame announces 4 slots
+    const free = runNode(b, { inFlight: 0 });
+    try {
+      await sleep(1300); // heartbeats reach presence; the 1 s route cache turns over
+      for (let i = 0; i < 6; i++)
+        expect((await chat(key, { model, messages: hello })).status).toBe(200);
+      expect(free.served).toHaveLength(6);
+      expect(full.served).toHaveLength(0);
+    } finally {
+      await Promise.all([full.stop(), free.stop()]);
+    }
+  });
+
+  it('a node whose heartbeats stop (a stall) gets no new work once it is 1.5 intervals late', async () => {
+    const { key, model, a, b } = await twoNodes();
+    const stalled = runNode(a, { inFlight: 0 });
+    const healthy = runNode(b, { inFlight: 0 });
+    try {
+      await sleep(600);
+      stalled.stopBeating(); // like SIGSTOP: the socket stays open, nothing more arrives
+      await sleep(1700); // HEARTBEAT_MS is 1000 in tests: suspect after 1.5 s of silence
+      for (let i = 0; i < 6; i++)
+        expect((await chat(key, { model, messages: hello })).status).toBe(200);
+      expect(healthy.served).toHaveLength(6);
+      expect(stalled.served).toHaveLength(0);
+      expect(a.closed).toBeNull(); // still connected: suspect, not dropped
+    } finally {
+      await Promise.all([stalled.stop(), healthy.stop()]);
+    }
+  });
+
+  it('with only a suspect node left, it still serves rather than answering 503', async () => {
+    const key = await newApiKey();
+    const model = unique('model');
+    const node = await FakeNode.ready(unique('node'), await newNodeToken(), [model]);
+    const only = runNode(node, { inFlight: 0 });
+    try {
+      only.stopBeating();
+      await sleep(1700);
+      expect((await chat(key, { model, messages: hello })).status).toBe(200);
+      expect(only.served).toHaveLength(1);
+    } finally {
+      await only.stop();
+    }
+  });
+});
