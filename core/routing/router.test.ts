@@ -1,3 +1,4 @@
+import { SeededRand } from '../raft/rand.ts';
 import { describe, expect, it } from 'vitest';
 import type { Backend } from './backend.ts';
 import { DEFAULT_BREAKER } from './breaker.ts';
@@ -23,16 +24,10 @@ function backend(id: string): Backend {
   };
 }
 
-/** Deterministic random (mulberry32), so a failure reproduces. */
+/** Deterministic random (the core's seeded PRNG), so a failure reproduces. */
 function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const rand = new SeededRand(seed);
+  return () => rand.next();
 }
 
 function picked(c: Choice): Extract<Choice, { kind: 'backend' }> {
