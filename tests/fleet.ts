@@ -15,7 +15,10 @@ export interface TestFleet {
 }
 
 /** A real fleet (wrangler dev + node processes with the demo model) in a temp state dir. */
-export async function startTestFleet(nodes = 1): Promise<TestFleet> {
+export async function startTestFleet(
+  nodes = 1,
+  edgeBindings?: Readonly<Record<string, string>>,
+): Promise<TestFleet> {
   const stateDir = await mkdtemp(join(tmpdir(), 'proxima-e2e-'));
   const lines = new Map<string, string[]>();
   const fleet = await startFleet({
@@ -24,6 +27,7 @@ export async function startTestFleet(nodes = 1): Promise<TestFleet> {
     nodes,
     heartbeatMs: 1000,
     helloTimeoutMs: 2000,
+    ...(edgeBindings === undefined ? {} : { edgeBindings }),
     onLine: (name, line) => {
       const list = lines.get(name) ?? [];
       list.push(line);

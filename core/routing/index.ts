@@ -7,3 +7,4 @@ export * from './p2c.ts';
 export * from './choose.ts';
 export * from './liveness.ts';
 export * from './router.ts';
+export * from './upstreams.ts';

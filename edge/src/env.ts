@@ -38,6 +38,11 @@ export interface Env {
   readonly HEARTBEAT_MS?: string;
   /** A job whose node sends nothing for this long fails with 504/`upstream_timeout` (default 120000). */
   readonly JOB_IDLE_TIMEOUT_MS?: string;
+  /**
+   * OpenAI-compatible upstreams, the fallback tier after local nodes: a JSON array (see README,
+   * "Upstreams"; validated by core/routing/upstreams.ts). Their keys are secrets named by `keyVar`.
+   */
+  readonly UPSTREAMS?: string;
 }
 
 /**

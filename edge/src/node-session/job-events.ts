@@ -6,6 +6,13 @@ export type JobEvent =
   | { readonly t: 'done'; readonly finishReason: FinishReason; readonly usage: TokenUsage }
   | { readonly t: 'error'; readonly code: string; readonly message: string };
 
+/** Where a streamed answer's events come from: a node's session, or an upstream's SSE (upstream/). */
+export interface JobEventSource {
+  /** The next event, or null when the stream ended without one (a failure to callers). */
+  next(): Promise<JobEvent | null>;
+  cancel(): Promise<void>;
+}
+
 const encoder = new TextEncoder();
 
 export function encodeJobEvent(event: JobEvent): Uint8Array {
@@ -13,7 +20,7 @@ export function encodeJobEvent(event: JobEvent): Uint8Array {
 }
 
 /** Reads JobEvents off the NDJSON stream; cancel() reaches the node as a job cancel. */
-export class JobEventReader {
+export class JobEventReader implements JobEventSource {
   private readonly reader: ReadableStreamDefaultReader<string>;
   private buffered = '';
 

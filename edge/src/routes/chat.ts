@@ -18,7 +18,8 @@ import { Hono } from 'hono';
 import { requireApiKey, type AuthVariables } from '../auth/require-api-key.ts';
 import type { Env } from '../env.ts';
 import { admit, settle, type Outcome } from '../metering/meter.ts';
-import { JobEventReader, type JobEvent } from '../node-session/job-events.ts';
+import { JobEventReader, type JobEvent, type JobEventSource } from '../node-session/job-events.ts';
+import { completeFromUpstream, streamFromUpstream } from '../upstream/attempt.ts';
 import { backendHeaders } from './backend-header.ts';
 import { routeJob, toJobRequest } from './dispatch.ts';
 import { readJsonBody } from './read-json.ts';
@@ -60,17 +61,19 @@ chat.post('/v1/chat/completions', requireApiKey('chat'), async (c) => {
   const signal = c.req.raw.signal;
   try {
     if (req.stream) {
-      const { nodeId, value } = await routeJob(c.env, req, async (session) => {
-        const result = await session.dispatch(job);
-        return result.ok ? { ok: true, value: new JobEventReader(result.events) } : result;
+      const { backend, value } = await routeJob<JobEventSource>(c.env, req, {
+        node: async (session) => {
+          const result = await session.dispatch(job);
+          return result.ok ? { ok: true, value: new JobEventReader(result.events) } : result;
+        },
+        upstream: (upstream) => streamFromUpstream(c.env, upstream, req, signal),
       });
       // A client that goes away cancels the response stream (workerd finds out on its next write),
       // and with it the job on the node; the signal covers a platform that says so sooner.
       signal.addEventListener('abort', () => void value.cancel());
-      const backend = `node:${nodeId}`;
       return new Response(
         sseStream(who, req, value, (event) => {
-          if (event?.t !== 'done') logJobFailure(nodeId, event);
+          if (event?.t !== 'done') logJobFailure(backend, event);
           end(
             backend,
             event?.t === 'done' ? event.usage : NO_USAGE,
@@ -80,36 +83,39 @@ chat.post('/v1/chat/completions', requireApiKey('chat'), async (c) => {
         {
           headers: {
             ...admission.headers,
-            ...backendHeaders(c.env, nodeId),
+            ...backendHeaders(c.env, backend),
             'content-type': 'text/event-stream; charset=utf-8',
             'cache-control': 'no-cache',
           },
         },
       );
     }
-    const { nodeId, value } = await routeJob(c.env, req, async (session) => {
-      // The job id is ours, so a client that goes away can cancel the job while we wait for it.
-      // On Cloudflare the signal fires then; local workerd never fires it for a handler that has
-      // not responded yet (tests/cancel.e2e.test.ts pins that), so locally the job runs on.
-      const jobId = crypto.randomUUID();
-      // The aborted request's own I/O is cancelled with it; waitUntil lets the cancel go out.
-      const onAbort = () => c.executionCtx.waitUntil(session.cancel(jobId, 'client went away'));
-      signal.addEventListener('abort', onAbort);
-      try {
-        const result = await session.complete(jobId, job);
-        return result.ok ? { ok: true, value: result.outcome } : result;
-      } finally {
-        signal.removeEventListener('abort', onAbort);
-      }
+    const { backend, value } = await routeJob(c.env, req, {
+      upstream: (upstream) => completeFromUpstream(c.env, upstream, req, signal),
+      node: async (session) => {
+        // The job id is ours, so a client that goes away can cancel the job while we wait for it.
+        // On Cloudflare the signal fires then; local workerd never fires it for a handler that has
+        // not responded yet (tests/cancel.e2e.test.ts pins that), so locally the job runs on.
+        const jobId = crypto.randomUUID();
+        // The aborted request's own I/O is cancelled with it; waitUntil lets the cancel go out.
+        const onAbort = () => c.executionCtx.waitUntil(session.cancel(jobId, 'client went away'));
+        signal.addEventListener('abort', onAbort);
+        try {
+          const result = await session.complete(jobId, job);
+          return result.ok ? { ok: true, value: result.outcome } : result;
+        } finally {
+          signal.removeEventListener('abort', onAbort);
+        }
+      },
     });
     if (value.t === 'error') {
-      logJobFailure(nodeId, value);
-      end(`node:${nodeId}`, NO_USAGE, value.code);
+      logJobFailure(backend, value);
+      end(backend, NO_USAGE, value.code);
       throw jobFailureError(value.code);
     }
-    end(`node:${nodeId}`, value.usage, null);
+    end(backend, value.usage, null);
     return Response.json(completionBody(who, value.text, value.finishReason, value.usage), {
-      headers: { ...admission.headers, ...backendHeaders(c.env, nodeId) },
+      headers: { ...admission.headers, ...backendHeaders(c.env, backend) },
     });
   } catch (err) {
     // Routing found no node (404/503) or the dispatch failed: still counted, still released.
@@ -123,11 +129,11 @@ function errorClass(event: JobEvent | null): string {
 }
 
 /** The node's own words stay in the edge's log; the client gets a classified message. */
-function logJobFailure(nodeId: string, event: JobEvent | null): void {
+function logJobFailure(backend: string, event: JobEvent | null): void {
   console.warn(
     JSON.stringify({
       event: 'job.failed',
-      nodeId,
+      backend,
       code: event?.t === 'error' ? event.code : 'ended_early',
       detail: event?.t === 'error' ? event.message.slice(0, 512) : null,
     }),
@@ -137,7 +143,7 @@ function logJobFailure(nodeId: string, event: JobEvent | null): void {
 function sseStream(
   who: CompletionIdentity,
   req: ChatRequest,
-  events: JobEventReader,
+  events: JobEventSource,
   onEnd: (last: JobEvent | null) => void,
 ): ReadableStream<Uint8Array> {
   const encoder = new TextEncoder();

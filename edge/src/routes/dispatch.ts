@@ -5,25 +5,47 @@ import {
   type ChatRequest,
   type JobRequest,
 } from '@proxima/core/protocol';
-import { Router, type Backend } from '@proxima/core/routing';
+import {
+  Router,
+  UPSTREAM_ID_PREFIX,
+  upstreamBackends,
+  type AttemptFailure,
+  type Backend,
+  type UpstreamConfig,
+} from '@proxima/core/routing';
 import { nodeSessionStub, presenceStub, type Env } from '../env.ts';
-import type { NodeSession, Unavailable } from '../node-session/node-session.ts';
+import type { JobCompletion, NodeSession, Unavailable } from '../node-session/node-session.ts';
 import { recordServed } from '../presence/catalogue.ts';
 import { registryClient } from '../raft/client/registry.ts';
 import { TtlCache } from '../ttl-cache.ts';
+import type { UpstreamResult } from '../upstream/attempt.ts';
+import { upstreamsOf } from '../upstream/config.ts';
+import { inFlight } from '../upstream/in-flight.ts';
 
 const MAX_ATTEMPTS = 3;
 const RETRY_AFTER_SECONDS = 5;
 
 export interface Routed<T> {
-  readonly nodeId: string;
+  /** `node:<id>` or `upstream:<name>`: for logs, metering and x-proxima-backend. */
+  readonly backend: string;
   readonly value: T;
 }
+
+/** A whole (non-streamed) answer, from a node or an upstream. */
+export type WholeOutcome = Extract<JobCompletion, { ok: true }>['outcome'];
 
 /** One try on one node's session: a value, or why that node cannot take the job. */
 export type NodeAttempt<T> = (
   session: DurableObjectStub<NodeSession>,
 ) => Promise<{ readonly ok: true; readonly value: T } | Unavailable>;
+
+/** One try on one upstream: a value of the same type as the node path's, or a failure. */
+export type UpstreamAttempt<T> = (upstream: UpstreamConfig) => Promise<UpstreamResult<T>>;
+
+export interface Attempts<T> {
+  readonly node: NodeAttempt<T>;
+  readonly upstream: UpstreamAttempt<T>;
+}
 
 export function toJobRequest(req: ChatRequest): JobRequest {
   return {
@@ -49,8 +71,9 @@ export interface RouteCandidates {
  */
 async function candidates(env: Env, model: string): Promise<RouteCandidates> {
   const backends = await presenceStub(env).backends(model, Date.now());
-  if (backends.length > 0 || !MODEL_ID_PATTERN.test(model)) {
-    return { known: backends.length > 0, backends };
+  const mapped = upstreamsOf(env).some((u) => Object.hasOwn(u.models, model));
+  if (backends.length > 0 || mapped || !MODEL_ID_PATTERN.test(model)) {
+    return { known: backends.length > 0 || mapped, backends };
   }
   const registry = await registryClient(env);
   return {
@@ -85,8 +108,9 @@ const router = new Router();
 export async function routeJob<T>(
   env: Env,
   req: ChatRequest,
-  attemptOn: NodeAttempt<T>,
+  attempts: Attempts<T>,
 ): Promise<Routed<T>> {
+  const upstreams = upstreamsOf(env);
   const tried = new Set<string>();
   let fresh = false;
   /** The largest context among nodes that refused the prompt as certainly too long. */
@@ -100,8 +124,10 @@ export async function routeJob<T>(
       routeCache.set(req.model, entry, Date.now());
       fresh = true;
     }
+    // Upstreams are added fresh each time: their in-flight counts are this isolate's own, exact.
+    const backends = [...entry.backends, ...upstreamBackends(upstreams, req.model, inFlight)];
     const choice = router.choose(
-      entry.backends,
+      backends,
       { model: req.model, exclude: tried, knownModel: entry.known },
       Date.now(),
       Math.random,
@@ -123,19 +149,40 @@ export async function routeJob<T>(
     }
     if (attempt > 0 && !router.mayRetry(Date.now())) break; // retries must not amplify an outage
     attempt++;
-    const nodeId = choice.backend.id;
-    tried.add(nodeId);
+    const backendId = choice.backend.id;
+    tried.add(backendId);
     const started = Date.now();
-    const result = await attemptOn(nodeSessionStub(env, nodeId)).catch((err: unknown) => {
-      console.error('dispatch to node failed', nodeId, err);
+    if (choice.backend.tier === 'upstream') {
+      const name = backendId.slice(UPSTREAM_ID_PREFIX.length);
+      const upstream = upstreams.find((u) => u.name === name);
+      const result = upstream
+        ? await attempts.upstream(upstream).catch((err: unknown) => {
+            console.error('dispatch to upstream failed', name, err);
+            return { ok: false, reason: 'fault' } as const;
+          })
+        : ({ ok: false, reason: 'refused' } as const);
+      if (result.ok) {
+        router.succeeded(backendId, Date.now() - started, Date.now(), choice.probe);
+        return { backend: backendId, value: result.value };
+      }
+      // A refusal (a 4xx) says nothing about its health; a fault does.
+      const failure: AttemptFailure =
+        result.reason === 'fault'
+          ? { kind: 'dispatch_threw' }
+          : { kind: 'unavailable', reason: 'model_not_served' };
+      router.failed(backendId, failure, Date.now(), choice.probe);
+      continue;
+    }
+    const result = await attempts.node(nodeSessionStub(env, backendId)).catch((err: unknown) => {
+      console.error('dispatch to node failed', backendId, err);
       return null;
     });
     if (result?.ok) {
-      router.succeeded(nodeId, Date.now() - started, Date.now(), choice.probe);
-      return { nodeId, value: result.value };
+      router.succeeded(backendId, Date.now() - started, Date.now(), choice.probe);
+      return { backend: `node:${backendId}`, value: result.value };
     }
     router.failed(
-      nodeId,
+      backendId,
       result ? { kind: 'unavailable', reason: result.reason } : { kind: 'dispatch_threw' },
       Date.now(),
       choice.probe,
@@ -144,8 +191,8 @@ export async function routeJob<T>(
     fresh = false;
     if (result?.reason === 'not_connected') {
       const now = Date.now();
-      const models = await presenceStub(env).nodeDisconnected(nodeId, undefined, now);
-      await recordServed(env, nodeId, models, now);
+      const models = await presenceStub(env).nodeDisconnected(backendId, undefined, now);
+      await recordServed(env, backendId, models, now);
     }
     if (result?.reason === 'context_exceeded')
       tooLongFor = Math.max(tooLongFor, result.contextSize);
@@ -159,7 +206,7 @@ export async function routeJob<T>(
   }
   throw new ProximaError(
     'no_capacity',
-    `No node can serve ${quote(req.model)} right now; retry shortly.`,
+    `No backend can serve ${quote(req.model)} right now; retry shortly.`,
     { retryAfter },
   );
 }

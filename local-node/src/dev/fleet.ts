@@ -24,6 +24,8 @@ export interface FleetOptions {
   /** Every child's output line, prefixed with its name. */
   readonly onLine?: (name: string, line: string) => void;
   readonly readyTimeoutMs?: number;
+  /** More edge vars and secrets (e.g. UPSTREAMS and the keys it names), applied last. */
+  readonly edgeBindings?: Readonly<Record<string, string>>;
 }
 
 export interface DevInfo {
@@ -119,6 +121,7 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
       adminToken: secrets.adminToken,
       ...(options.heartbeatMs === undefined ? {} : { heartbeatMs: options.heartbeatMs }),
       ...(options.helloTimeoutMs === undefined ? {} : { helloTimeoutMs: options.helloTimeoutMs }),
+      ...(options.edgeBindings === undefined ? {} : { bindings: options.edgeBindings }),
       onLine: (line) => onLine('edge', line),
     });
   let edge = await startEdge(options.port);

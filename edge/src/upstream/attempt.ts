@@ -1,0 +1,163 @@
+import type { ChatRequest } from '@proxima/core/protocol';
+import type { UpstreamConfig } from '@proxima/core/routing';
+import type { Env } from '../env.ts';
+import type { JobEvent, JobEventSource } from '../node-session/job-events.ts';
+import type { WholeOutcome } from '../routes/dispatch.ts';
+import { upstreamKey } from './config.ts';
+import { acquire } from './in-flight.ts';
+import { finishReasonOf, UpstreamSseEvents, usageOf } from './sse-events.ts';
+
+/**
+ * Why an upstream attempt failed. `fault`: it is unhealthy (connection error, 5xx, 429, a broken
+ * answer): counts against its breaker. `refused`: it declined this request (another 4xx).
+ * Either way routing tries the next backend; the upstream's text stays in the log.
+ */
+export type UpstreamFailure = { readonly ok: false; readonly reason: 'fault' | 'refused' };
+
+export type UpstreamResult<T> = { readonly ok: true; readonly value: T } | UpstreamFailure;
+
+/** The request in OpenAI's wire shape, with the upstream's name for the model. */
+function wireBody(upstream: UpstreamConfig, req: ChatRequest, stream: boolean): string {
+  return JSON.stringify({
+    model: upstream.models[req.model],
+    messages: req.messages.map((m) => ({ role: m.role, content: m.content })),
+    stream,
+    // Usage is metered whether or not the client asked for it.
+    ...(stream ? { stream_options: { include_usage: true } } : {}),
+    ...(req.maxTokens === undefined ? {} : { max_tokens: req.maxTokens }),
+    temperature: req.temperature,
+    top_p: req.topP,
+    ...(req.stop.length > 0 ? { stop: req.stop } : {}),
+    ...(req.seed === undefined ? {} : { seed: req.seed }),
+  });
+}
+
+function logFailure(upstream: UpstreamConfig, what: string, detail: string): void {
+  console.warn(
+    JSON.stringify({
+      event: 'upstream.failed',
+      upstream: upstream.name,
+      what,
+      detail: detail.slice(0, 512),
+    }),
+  );
+}
+
+/** POSTs the chat request; a response only when it is 2xx, otherwise the classified failure. */
+async function post(
+  env: Env,
+  upstream: UpstreamConfig,
+  req: ChatRequest,
+  stream: boolean,
+  signal: AbortSignal,
+): Promise<{ readonly ok: true; readonly res: Response } | UpstreamFailure> {
+  let res: Response;
+  try {
+    const key = upstreamKey(env, upstream);
+    res = await fetch(`${upstream.baseUrl}/chat/completions`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        accept: stream ? 'text/event-stream' : 'application/json',
+        ...(key === undefined ? {} : { authorization: `Bearer ${key}` }),
+      },
+      body: wireBody(upstream, req, stream),
+      signal,
+    });
+  } catch (err) {
+    logFailure(upstream, 'connect', String(err));
+    return { ok: false, reason: 'fault' };
+  }
+  if (res.ok) return { ok: true, res };
+  logFailure(upstream, `status ${res.status}`, await res.text().catch(() => ''));
+  const fault = res.status >= 500 || res.status === 429 || res.status === 408;
+  return { ok: false, reason: fault ? 'fault' : 'refused' };
+}
+
+/** Replays one event already read before the rest of the source. */
+class Peeked implements JobEventSource {
+  private first: JobEvent | null;
+  private readonly rest: JobEventSource;
+  private used = false;
+
+  constructor(first: JobEvent, rest: JobEventSource) {
+    this.first = first;
+    this.rest = rest;
+  }
+
+  next(): Promise<JobEvent | null> {
+    if (this.used) return this.rest.next();
+    this.used = true;
+    const first = this.first;
+    this.first = null;
+    return Promise.resolve(first);
+  }
+
+  cancel(): Promise<void> {
+    return this.rest.cancel();
+  }
+}
+
+/**
+ * A streamed attempt. Success is decided at the first event: an upstream that answers 200 and
+ * then fails before any output is still a failed attempt, so routing can go elsewhere.
+ */
+export async function streamFromUpstream(
+  env: Env,
+  upstream: UpstreamConfig,
+  req: ChatRequest,
+  signal: AbortSignal,
+): Promise<UpstreamResult<JobEventSource>> {
+  const release = acquire(upstream.name);
+  const posted = await post(env, upstream, req, true, signal);
+  if (!posted.ok || posted.res.body === null) {
+    release();
+    return posted.ok ? { ok: false, reason: 'fault' } : posted;
+  }
+  const events = new UpstreamSseEvents(posted.res.body as ReadableStream<Uint8Array>, release);
+  const first = await events.next();
+  if (first === null || first.t === 'error') {
+    await events.cancel();
+    logFailure(upstream, 'stream', first === null ? 'ended before any output' : first.message);
+    return { ok: false, reason: 'fault' };
+  }
+  return { ok: true, value: new Peeked(first, events) };
+}
+
+/** A non-streamed attempt: the whole answer, or a failure. */
+export async function completeFromUpstream(
+  env: Env,
+  upstream: UpstreamConfig,
+  req: ChatRequest,
+  signal: AbortSignal,
+): Promise<UpstreamResult<WholeOutcome>> {
+  const release = acquire(upstream.name);
+  try {
+    const posted = await post(env, upstream, req, false, signal);
+    if (!posted.ok) return posted;
+    const body = (await posted.res.json().catch(() => null)) as {
+      choices?: Array<{ message?: { content?: unknown }; finish_reason?: unknown }>;
+      usage?: { prompt_tokens?: unknown; completion_tokens?: unknown };
+    } | null;
+    const choice = body?.choices?.[0];
+    const content = choice?.message?.content;
+    if (typeof content !== 'string') {
+      logFailure(upstream, 'body', 'no choices[0].message.content string');
+      return { ok: false, reason: 'fault' };
+    }
+    return {
+      ok: true,
+      value: {
+        t: 'done',
+        text: content,
+        finishReason: finishReasonOf(choice?.finish_reason),
+        usage: usageOf(body?.usage),
+      },
+    };
+  } catch (err) {
+    logFailure(upstream, 'read', String(err));
+    return { ok: false, reason: 'fault' };
+  } finally {
+    release();
+  }
+}

@@ -1,0 +1,39 @@
+import { parseUpstreams, type UpstreamConfig } from '@proxima/core/routing';
+import type { Env } from '../env.ts';
+
+/**
+ * The `UPSTREAMS` var parsed once per isolate (keyed by its text, so a test that changes it
+ * between requests is still honest). A bad value disables the upstream tier and is logged once
+ * per isolate with the field named (`upstreams.invalid`): the nodes keep serving, rather than
+ * every request failing over a fallback's typo.
+ */
+let parsed: {
+  readonly raw: string | undefined;
+  readonly result: readonly UpstreamConfig[] | Error;
+} | null = null;
+
+export function upstreamsOf(env: Env): readonly UpstreamConfig[] {
+  if (parsed === null || parsed.raw !== env.UPSTREAMS) {
+    let result: readonly UpstreamConfig[] | Error;
+    try {
+      result = parseUpstreams(env.UPSTREAMS);
+    } catch (err) {
+      result = err instanceof Error ? err : new Error(String(err));
+      console.error(
+        JSON.stringify({ event: 'upstreams.invalid', error: result.message.slice(0, 500) }),
+      );
+    }
+    parsed = { raw: env.UPSTREAMS, result };
+  }
+  return parsed.result instanceof Error ? [] : parsed.result;
+}
+
+/** The API key from the secret the config names; undefined when it names none. */
+export function upstreamKey(env: Env, upstream: UpstreamConfig): string | undefined {
+  if (upstream.keyVar === undefined) return undefined;
+  const value = (env as unknown as Record<string, unknown>)[upstream.keyVar];
+  if (typeof value !== 'string' || value === '') {
+    throw new Error(`upstream ${upstream.name}: the secret ${upstream.keyVar} is not set`);
+  }
+  return value;
+}

@@ -1,0 +1,109 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/**
+ * Stand-in OpenAI-compatible upstream: a real HTTP server in the test process, standing in for a
+ * cloud provider (which cannot be called from here). It answers `/ok/v1/chat/completions` with a
+ * fixed text, streamed or whole, under its own id and model name (so tests can see Proxima
+ * rewrite both), and `/broken/v1/...` with a 500 whose body must never reach a client.
+ */
+export const STAND_IN_TEXT = ['Hello', ' from', ' the', ' upstream'];
+export const STAND_IN_ID = 'chatcmpl-stand-in-own-id';
+export const STAND_IN_SECRET_ERROR = 'stand-in internal failure: db password hunter2 leaked';
+
+export interface SeenRequest {
+  readonly path: string;
+  readonly authorization: string | undefined;
+  readonly body: {
+    readonly model: string;
+    readonly stream: boolean;
+    readonly messages: unknown[];
+    readonly max_tokens?: number;
+  };
+}
+
+export interface StandInUpstream {
+  /** http://127.0.0.1:<port> */
+  readonly origin: string;
+  readonly seen: SeenRequest[];
+  close(): Promise<void>;
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const parts: Buffer[] = [];
+  for await (const part of req) parts.push(part as Buffer);
+  return Buffer.concat(parts).toString('utf8');
+}
+
+function chunk(model: string, delta: object, finish: string | null, usage?: object): string {
+  const body = {
+    id: STAND_IN_ID,
+    object: 'chat.completion.chunk',
+    created: 1,
+    model,
+    choices: usage ? [] : [{ index: 0, delta, finish_reason: finish }],
+    ...(usage ? { usage } : {}),
+  };
+  return `data: ${JSON.stringify(body)}\n\n`;
+}
+
+const USAGE = { prompt_tokens: 7, completion_tokens: STAND_IN_TEXT.length, total_tokens: 11 };
+
+function answer(res: ServerResponse, body: SeenRequest['body']): void {
+  if (!body.stream) {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(
+      JSON.stringify({
+        id: STAND_IN_ID,
+        object: 'chat.completion',
+        created: 1,
+        model: body.model,
+        choices: [
+          {
+            index: 0,
+            message: { role: 'assistant', content: STAND_IN_TEXT.join('') },
+            finish_reason: 'stop',
+          },
+        ],
+        usage: USAGE,
+      }),
+    );
+    return;
+  }
+  res.writeHead(200, { 'content-type': 'text/event-stream' });
+  res.write(chunk(body.model, { role: 'assistant', content: '' }, null));
+  for (const piece of STAND_IN_TEXT) res.write(chunk(body.model, { content: piece }, null));
+  res.write(chunk(body.model, {}, 'stop'));
+  res.write(chunk(body.model, {}, null, USAGE));
+  res.end('data: [DONE]\n\n');
+}
+
+export async function startStandInUpstream(): Promise<StandInUpstream> {
+  const seen: SeenRequest[] = [];
+  const server = createServer((req, res) => {
+    void (async () => {
+      const path = req.url ?? '';
+      const body = JSON.parse(await readBody(req)) as SeenRequest['body'];
+      seen.push({ path, authorization: req.headers.authorization, body });
+      if (req.method !== 'POST' || !path.endsWith('/v1/chat/completions')) {
+        res.writeHead(404).end();
+      } else if (path.startsWith('/broken/')) {
+        res.writeHead(500, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ error: { message: STAND_IN_SECRET_ERROR } }));
+      } else {
+        answer(res, body);
+      }
+    })().catch(() => res.writeHead(400).end());
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    origin: `http://127.0.0.1:${port}`,
+    seen,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
