@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { testBackend } from './testing.ts';
 import { describe, expect, it } from 'vitest';
 import type { Backend } from './backend.ts';
 import { hasRoom } from './backend.ts';
@@ -10,20 +11,7 @@ const T0 = 1_790_000_000_000;
 const EMPTY: RoutingState = { ewma: new Map(), breakers: new Map() };
 const OPEN: BreakerState = { state: 'open', until: T0 + 30_000, streak: 1 };
 
-function backend(id: string, over: Partial<Backend> = {}): Backend {
-  return {
-    id,
-    tier: 'node',
-    models: ['m1'],
-    warmModels: ['m1'],
-    costPer1kTokens: 0,
-    priority: 0,
-    capacity: { slots: 4, inFlight: 0, queued: 0, vramFreeBytes: null },
-    draining: false,
-    suspect: false,
-    ...over,
-  };
-}
+const backend = testBackend;
 const full = { slots: 2, inFlight: 2, queued: 0, vramFreeBytes: null };
 const chosenId = (c: ReturnType<typeof chooseBackend>) =>
   c.kind === 'backend' ? c.backend.id : c.kind;

@@ -1,6 +1,6 @@
 import { SeededRand } from '../raft/rand.ts';
+import { testBackend } from './testing.ts';
 import { describe, expect, it } from 'vitest';
-import type { Backend } from './backend.ts';
 import { DEFAULT_BREAKER } from './breaker.ts';
 import type { Choice, RouteRequest } from './choose.ts';
 import type { AttemptFailure } from './classify.ts';
@@ -10,19 +10,7 @@ import { DEFAULT_ROUTER, Router, ROUTER_MAX_BACKENDS } from './router.ts';
 const T0 = 1_790_000_000_000;
 const THREW: AttemptFailure = { kind: 'dispatch_threw' };
 
-function backend(id: string): Backend {
-  return {
-    id,
-    tier: 'node',
-    models: ['m1'],
-    warmModels: ['m1'],
-    costPer1kTokens: 0,
-    priority: 0,
-    capacity: { slots: 4, inFlight: 0, queued: 0, vramFreeBytes: null },
-    draining: false,
-    suspect: false,
-  };
-}
+const backend = testBackend;
 
 /** Deterministic random (the core's seeded PRNG), so a failure reproduces. */
 function seeded(seed: number): () => number {
