@@ -8,3 +8,4 @@ export * from './openai/chat-response.ts';
 export * from './node/close-codes.ts';
 export * from './node/messages.ts';
 export * from './utf8.ts';
+export * from './node/continuation.ts';

@@ -4,9 +4,11 @@ import {
   FIELD_LIMITS as L,
   FRAME_MAX_BYTES,
   ID_PATTERN,
+  isWellFormedText,
   ID_RULE,
   MODEL_ID_PATTERN,
   MODEL_ID_RULE,
+  REQUEST_BODY_MAX_BYTES,
   utf8Length,
 } from '../limits.ts';
 import { formatPath } from '../validation.ts';
@@ -17,6 +19,16 @@ import { CLOSE } from './close-codes.ts';
  * The node opens with `hello`; the edge answers `welcome`. Versions are negotiated in hello.
  */
 export const NODE_PROTOCOL_VERSION = 1;
+
+/**
+ * Optional capabilities a node announces in hello, so new fields stay within protocol 1: an old
+ * node strips job fields it does not know (zod objects are not strict), so the edge sends such a
+ * field only to a node that listed the feature. Unknown names are accepted and ignored.
+ * - 'continue': the node honours `assistantPrefix` (continues that text, never repeats it).
+ */
+export const NODE_FEATURES = ['continue'] as const;
+export type NodeFeature = (typeof NODE_FEATURES)[number];
+const FEATURE_PATTERN = /^[a-z][a-z0-9-]{0,31}$/;
 
 const id = z.string().regex(ID_PATTERN, `must be ${ID_RULE}`);
 const modelId = z.string().regex(MODEL_ID_PATTERN, `must be ${MODEL_ID_RULE}`);
@@ -53,6 +65,8 @@ const hello = z.object({
     .refine((models) => new Set(models.map((m) => m.id)).size === models.length, {
       message: 'must not list a model twice',
     }),
+  /** Absent (old nodes) means none. */
+  features: z.array(z.string().regex(FEATURE_PATTERN)).max(32).optional(),
 });
 
 const heartbeat = z.object({
@@ -103,6 +117,19 @@ const jobRequest = z.object({
   topP: z.number().gt(0).max(1),
   stop: z.array(z.string().max(L.stopChars)).max(L.stopSequences),
   seed: z.number().int().nullable(),
+  /**
+   * Text the client already received from an earlier attempt: the node continues this assistant
+   * turn and streams only what comes after it. Bounded like message content (by the body limit),
+   * well-formed so a cut never falls inside a surrogate pair. Only for nodes with 'continue'.
+   */
+  assistantPrefix: z
+    .string()
+    .min(1)
+    .refine(isWellFormedText, 'must not contain unpaired surrogates')
+    .refine((t) => !exceedsUtf8(t, REQUEST_BODY_MAX_BYTES), {
+      message: `must be at most ${REQUEST_BODY_MAX_BYTES} bytes`,
+    })
+    .optional(),
 });
 
 const welcome = z.object({
@@ -164,9 +191,17 @@ export function encode(message: NodeToEdge | EdgeToNode): string {
   return JSON.stringify(message);
 }
 
-/** UTF-8 bytes of a job's prompt text (all messages), the measure the context bound uses. */
+/** Whether a node's hello announced `feature`; old nodes announce none. */
+export function nodeSupports(hello: Pick<Hello, 'features'>, feature: NodeFeature): boolean {
+  return hello.features?.includes(feature) ?? false;
+}
+
+/**
+ * UTF-8 bytes of a job's prompt text (all messages and the assistant prefix, which the node also
+ * evaluates), the measure the context bound uses.
+ */
 export function promptBytes(request: JobRequest): number {
-  let bytes = 0;
+  let bytes = utf8Length(request.assistantPrefix ?? '');
   for (const m of request.messages) bytes += utf8Length(m.content);
   return bytes;
 }

@@ -187,6 +187,7 @@ export class NodeAgent {
       vramTotalBytes: info.vramTotalBytes,
       vramFreeBytes: info.vramFreeBytes,
       slots: this.options.slots,
+      features: this.options.engine.continuesAssistant === true ? ['continue'] : [],
       models: this.options.engine.models.map((m) => ({
         id: m.id,
         contextSize: m.contextSize,

@@ -134,6 +134,34 @@ describe('JobRunner', () => {
     ]);
   });
 
+  it('passes an assistant prefix only to an engine that continues, and refuses it otherwise', async () => {
+    const seen: Array<string | undefined> = [];
+    const recording = (continuesAssistant: boolean): Engine => ({
+      ...gatedEngine().engine,
+      continuesAssistant,
+      async *generate(req: GenerateRequest): AsyncGenerator<GenerateEvent> {
+        await Promise.resolve();
+        seen.push(req.assistantPrefix);
+        yield {
+          type: 'done',
+          finishReason: 'stop',
+          usage: { promptTokens: 1, completionTokens: 0 },
+        };
+      },
+    });
+    const job = { ...request('x'), assistantPrefix: 'Once upon' };
+    for (const continues of [true, false]) {
+      const runner = new JobRunner(recording(continues), 1, silentLogger);
+      const sent: NodeToEdge[] = [];
+      runner.submit('j', job, (m) => sent.push(m) > 0);
+      await runner.idle();
+      expect(sent.at(-1)).toMatchObject(
+        continues ? { type: 'done' } : { type: 'error', code: 'continue_unsupported' },
+      );
+    }
+    expect(seen).toEqual(['Once upon']);
+  });
+
   it('reports an engine failure as an error frame', async () => {
     const engine: Engine = {
       ...gatedEngine().engine,

@@ -51,6 +51,16 @@ export class JobRunner {
       });
       return;
     }
+    if (request.assistantPrefix !== undefined && this.engine.continuesAssistant !== true) {
+      // Generating from scratch would repeat text the client already has.
+      sink({
+        type: 'error',
+        jobId,
+        code: 'continue_unsupported',
+        message: 'this node cannot continue an assistant prefix',
+      });
+      return;
+    }
     this.queue.push({ jobId, request, sink });
     this.pump();
   }
@@ -114,6 +124,9 @@ export class JobRunner {
           topP: request.topP,
           stop: request.stop,
           ...(request.seed === null ? {} : { seed: request.seed }),
+          ...(request.assistantPrefix === undefined
+            ? {}
+            : { assistantPrefix: request.assistantPrefix }),
         },
         signal,
       );

@@ -14,6 +14,8 @@ export interface GenerateRequest {
   readonly topP: number;
   readonly stop: readonly string[];
   readonly seed?: number;
+  /** Continue an assistant turn that already holds this text; deltas are only what follows it. */
+  readonly assistantPrefix?: string;
 }
 
 export type FinishReason = 'stop' | 'length';
@@ -47,6 +49,8 @@ export interface EngineInfo {
 
 export interface Engine {
   readonly models: readonly EngineModel[];
+  /** True when `assistantPrefix` is honoured; the node announces 'continue' only then. */
+  readonly continuesAssistant?: boolean;
   info(): Promise<EngineInfo>;
   /** Streams a completion. Aborting `signal` stops generation promptly and rejects with an AbortError. */
   generate(req: GenerateRequest, signal: AbortSignal): AsyncIterable<GenerateEvent>;

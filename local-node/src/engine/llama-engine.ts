@@ -74,13 +74,16 @@ function chatWrapperFor(model: LlamaModel): ChatWrapper {
   return new GeneralChatWrapper();
 }
 
-function toHistory(messages: readonly EngineMessage[]): ChatHistoryItem[] {
+/** The chat so far; it ends with the model's turn, open, holding `prefix` when continuing. */
+function toHistory(messages: readonly EngineMessage[], prefix = ''): ChatHistoryItem[] {
   const history: ChatHistoryItem[] = messages.map((m): ChatHistoryItem => {
     if (m.role === 'system') return { type: 'system', text: m.content };
     if (m.role === 'user') return { type: 'user', text: m.content };
     return { type: 'model', response: [m.content] };
   });
-  history.push({ type: 'model', response: [] }); // the turn the model now writes
+  // The turn the model now writes. LlamaChat continues a trailing model response and reports
+  // only the text it generates, so a prefix is never streamed again.
+  history.push({ type: 'model', response: prefix === '' ? [] : [prefix] });
   return history;
 }
 
@@ -153,7 +156,7 @@ export async function createLlamaEngine(options: LlamaEngineOptions): Promise<En
     try {
       sequence = context.getSequence();
       chat = new LlamaChat({ contextSequence: sequence, chatWrapper });
-      const history = toHistory(req.messages);
+      const history = toHistory(req.messages, req.assistantPrefix);
       // Leave room for the prompt so generation ends with 'length' instead of shifting context.
       const { contextText } = chatWrapper.generateContextState({ chatHistory: history });
       const promptTokens = contextText.tokenize(model.tokenizer).length;
@@ -223,6 +226,7 @@ export async function createLlamaEngine(options: LlamaEngineOptions): Promise<En
 
   return {
     models,
+    continuesAssistant: true,
     async info(): Promise<EngineInfo> {
       const vram = await llama.getVramState();
       return {
