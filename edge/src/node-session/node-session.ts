@@ -62,8 +62,9 @@ export type JobCompletion =
 
 /**
  * One per node: holds that node's WebSocket (hibernation API), relays jobs to it and streams the
- * node's chunks back in sequence. Heartbeats stay here; only connect/drain/disconnect reach the
- * registry. Jobs live in memory: an object with a job in flight has an open request and stays up.
+ * node's chunks back in sequence. Connect, drain, disconnect and each heartbeat's load go to
+ * Presence (liveness, not replicated); the models a node served go to the replicated catalogue.
+ * Jobs live in memory: an object with a job in flight has an open request and stays up.
  */
 export class NodeSession extends DurableObject<Env> {
   private readonly jobs = new Map<string, Job>();
