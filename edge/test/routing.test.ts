@@ -1,6 +1,7 @@
 // Routing by load and liveness (issue 9): heartbeats feed presence, core/routing chooses.
 import { describe, expect, it } from 'vitest';
-import { chat, FakeNode, newApiKey, newNodeToken, unique } from './helpers.ts';
+import { SELF } from 'cloudflare:test';
+import { ADMIN, BASE, chat, FakeNode, newApiKey, newNodeToken, unique } from './helpers.ts';
 
 const hello = [{ role: 'user', content: 'hi' }];
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -42,9 +43,10 @@ function runNode(node: FakeNode, load: { inFlight: number }) {
 async function twoNodes() {
   const key = await newApiKey();
   const model = unique('model');
-  const a = await FakeNode.ready(unique('node'), await newNodeToken(), [model]);
-  const b = await FakeNode.ready(unique('node'), await newNodeToken(), [model]);
-  return { key, model, a, b };
+  const [aId, bId] = [unique('node'), unique('node')];
+  const a = await FakeNode.ready(aId, await newNodeToken(), [model]);
+  const b = await FakeNode.ready(bId, await newNodeToken(), [model]);
+  return { key, model, a, b, aId, bId };
 }
 
 describe('routing by load and liveness', () => {
@@ -64,7 +66,7 @@ describe('routing by load and liveness', () => {
   });
 
   it('a node whose heartbeats stop (a stall) gets no new work once it is 1.5 intervals late', async () => {
-    const { key, model, a, b } = await twoNodes();
+    const { key, model, a, b, aId, bId } = await twoNodes();
     const stalled = runNode(a, { inFlight: 0 });
     const healthy = runNode(b, { inFlight: 0 });
     try {
@@ -76,6 +78,12 @@ describe('routing by load and liveness', () => {
       expect(healthy.served).toHaveLength(6);
       expect(stalled.served).toHaveLength(0);
       expect(a.closed).toBeNull(); // still connected: suspect, not dropped
+      const listed = await SELF.fetch(`${BASE}/admin/nodes`, {
+        headers: { authorization: `Bearer ${ADMIN}` },
+      });
+      const { nodes } = await listed.json<{ nodes: Array<{ nodeId: string; health: string }> }>();
+      const health = new Map(nodes.map((n) => [n.nodeId, n.health]));
+      expect([health.get(aId), health.get(bId)]).toEqual(['suspect', 'healthy']);
     } finally {
       await Promise.all([stalled.stop(), healthy.stop()]);
     }

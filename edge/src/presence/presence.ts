@@ -5,6 +5,7 @@ import {
   onHeartbeat,
   type Backend,
   type Liveness,
+  type LivenessVerdict,
 } from '@proxima/core/routing';
 import { heartbeatIntervalMs, type Env } from '../env.ts';
 import { pruneCatalogue, PRUNE_EVERY_MS } from './catalogue.ts';
@@ -22,6 +23,12 @@ export interface NodeView extends NodeAnnouncement {
   readonly connected: boolean;
   readonly draining: boolean;
   readonly updatedAt: number;
+}
+
+/** A node for operators: null health and load when it is not connected. */
+export interface NodeStatus extends NodeView {
+  readonly health: LivenessVerdict | null;
+  readonly load: NodeLoad | null;
 }
 
 /** What a heartbeat says of a node's load. */
@@ -200,8 +207,21 @@ export class Presence extends DurableObject<Env> {
     return out;
   }
 
-  listNodes(): NodeView[] {
-    return this.sql.exec<NodeRow>('SELECT * FROM nodes ORDER BY node_id').toArray().map(rowToNode);
+  /** Every node that connected, with the load and the sentinel's verdict of those connected now. */
+  listNodes(now: number): NodeStatus[] {
+    const current = new Map(this.current(now).map((n) => [n.view.nodeId, n]));
+    return this.sql
+      .exec<NodeRow>('SELECT * FROM nodes ORDER BY node_id')
+      .toArray()
+      .map((row): NodeStatus => {
+        const live = current.get(row.node_id);
+        if (!live) return { ...rowToNode(row), connected: false, health: null, load: null };
+        return {
+          ...live.view,
+          health: livenessAt(live.liveness, now, this.heartbeatMs),
+          load: live.load,
+        };
+      });
   }
 }
 

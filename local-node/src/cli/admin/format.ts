@@ -145,6 +145,12 @@ export function nodes(list: readonly NodeView[]): string {
       { header: 'NODE', value: (n) => n.nodeId },
       { header: 'CONNECTED', value: (n) => yesNo(n.connected) },
       { header: 'DRAINING', value: (n) => yesNo(n.draining) },
+      { header: 'HEALTH', value: (n) => n.health ?? '-' },
+      {
+        header: 'LOAD',
+        // Jobs running of its slots, and waiting: what routing weighs.
+        value: (n) => (n.load ? `${n.load.inFlight}/${n.slots}+${n.load.queued}` : '-'),
+      },
       { header: 'MODELS', value: (n) => (n.models.length === 0 ? '-' : n.models.join(',')) },
       { header: 'ENGINE', value: (n) => n.engine || '-' },
       { header: 'GPU', value: (n) => n.gpu || '-' },

@@ -80,22 +80,26 @@ describe('proxima admin nodes against the real edge in workerd', () => {
       'NODE',
       'CONNECTED',
       'DRAINING',
+      'HEALTH',
+      'LOAD',
       'MODELS',
       'ENGINE',
       'GPU',
       'SLOTS',
       'UPDATED',
     ]);
-    expect(row?.slice(0, 7)).toEqual([
+    expect(row?.slice(0, 9)).toEqual([
       'gpu-7',
       'yes',
       'no',
+      'healthy', // just connected: no heartbeat is late yet
+      '0/3+0',
       'tiny-test',
       'test-engine',
       'cpu',
       '3',
     ]);
-    expect(row?.[7]).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ$/);
+    expect(row?.[9]).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ$/);
     expect(end).toEqual(['']);
 
     const revoked = await runCli(['admin', 'node-tokens', 'revoke', token.id]);

@@ -22,11 +22,17 @@ useAdminEnv();
 describe('proxima admin nodes against a stand-in for the edge admin API', () => {
   const edge = useStandInEdge();
 
-  it('prints one row per node: connected, draining, models, engine, gpu, slots, updated', async () => {
+  it('prints one row per node: connected, draining, health, load, models, engine, gpu, slots, updated', async () => {
     edge.reply('GET /admin/nodes', 200, {
       nodes: [
-        node('gpu-1'),
-        node('gpu-2', { draining: true, slots: 12, updatedAt: HOUR + 90_000 }),
+        node('gpu-1', { health: 'healthy', load: { inFlight: 3, queued: 2 } }),
+        node('gpu-2', {
+          draining: true,
+          slots: 12,
+          updatedAt: HOUR + 90_000,
+          health: 'suspect',
+          load: { inFlight: 0, queued: 0 },
+        }),
         node('laptop', { connected: false, models: [], engine: '', gpu: 'cpu', slots: 1 }),
       ],
     });
@@ -35,10 +41,10 @@ describe('proxima admin nodes against a stand-in for the edge admin API', () => 
     expect(edge.requests.map((r) => `${r.method} ${r.path}`)).toEqual(['GET /admin/nodes']);
     expect(result.stdout).toBe(
       [
-        'NODE    CONNECTED  DRAINING  MODELS                     ENGINE     GPU   SLOTS  UPDATED',
-        'gpu-1   yes        no        qwen2.5-1.5b,llama-3.2-1b  llama.cpp  cuda      4  2025-01-31 09:00:00Z',
-        'gpu-2   yes        yes       qwen2.5-1.5b,llama-3.2-1b  llama.cpp  cuda     12  2025-01-31 09:01:30Z',
-        'laptop  no         no        -                          -          cpu       1  2025-01-31 09:00:00Z',
+        'NODE    CONNECTED  DRAINING  HEALTH   LOAD    MODELS                     ENGINE     GPU   SLOTS  UPDATED',
+        'gpu-1   yes        no        healthy  3/4+2   qwen2.5-1.5b,llama-3.2-1b  llama.cpp  cuda      4  2025-01-31 09:00:00Z',
+        'gpu-2   yes        yes       suspect  0/12+0  qwen2.5-1.5b,llama-3.2-1b  llama.cpp  cuda     12  2025-01-31 09:01:30Z',
+        'laptop  no         no        -        -       -                          -          cpu       1  2025-01-31 09:00:00Z',
         '',
       ].join('\n'),
     );

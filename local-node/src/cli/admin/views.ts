@@ -81,6 +81,10 @@ export interface NodeView {
   readonly connected: boolean;
   readonly draining: boolean;
   readonly updatedAt: number;
+  /** The sentinel's verdict while connected (older edges send none). */
+  readonly health?: 'healthy' | 'suspect' | 'gone' | null;
+  /** The last heartbeat's load while connected (older edges send none). */
+  readonly load?: { readonly inFlight: number; readonly queued: number } | null;
 }
 
 /** The edge answered 2xx, but not what the admin API answers. */
