@@ -19,4 +19,6 @@ admin.route('/admin/tenants', tenants);
 admin.route('/admin/usage', usage);
 admin.route('/admin/raft', raft);
 admin.route('/admin/registry/hand-over', registryHandOver);
-admin.get('/admin/nodes', async (c) => c.json({ nodes: await presenceStub(c.env).listNodes(Date.now()) }));
+admin.get('/admin/nodes', async (c) =>
+  c.json({ nodes: await presenceStub(c.env).listNodes(Date.now()) }),
+);
