@@ -5,7 +5,8 @@ import type { AddressInfo } from 'node:net';
  * Stand-in OpenAI-compatible upstream: a real HTTP server in the test process, standing in for a
  * cloud provider (which cannot be called from here). It answers `/ok/v1/chat/completions` with a
  * fixed text, streamed or whole, under its own id and model name (so tests can see Proxima
- * rewrite both), and `/broken/v1/...` with a 500 whose body must never reach a client.
+ * rewrite both), `/broken/v1/...` with a 500 whose body must never reach a client, and
+ * `/slow/v1/...` never answers at all.
  */
 export const STAND_IN_TEXT = ['Hello', ' from', ' the', ' upstream'];
 export const STAND_IN_ID = 'chatcmpl-stand-in-own-id';
@@ -87,6 +88,9 @@ export async function startStandInUpstream(): Promise<StandInUpstream> {
       seen.push({ path, authorization: req.headers.authorization, body });
       if (req.method !== 'POST' || !path.endsWith('/v1/chat/completions')) {
         res.writeHead(404).end();
+      } else if (path.startsWith('/slow/')) {
+        // Never answers: the edge's UPSTREAM_TIMEOUT_MS must give up on it.
+        return;
       } else if (path.startsWith('/broken/')) {
         res.writeHead(500, { 'content-type': 'application/json' });
         res.end(JSON.stringify({ error: { message: STAND_IN_SECRET_ERROR } }));

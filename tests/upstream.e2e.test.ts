@@ -12,6 +12,9 @@ import {
 const DEMO = 'proxima-demo';
 const CLOUD_ONLY = 'cloud-only-model';
 const BROKEN = 'broken-model';
+const SLOW = 'slow-model';
+/** The edge gives a silent upstream this long (UPSTREAM_TIMEOUT_MS in this fleet). */
+const UPSTREAM_TIMEOUT_MS = 800;
 const KEY = 'sk-stand-in-key-0123456789';
 const messages = [{ role: 'user' as const, content: 'Say hello.' }];
 
@@ -39,10 +42,19 @@ beforeAll(async () => {
       priority: 0,
       maxConcurrent: 8,
     },
+    {
+      name: 'slow',
+      baseUrl: `${upstream.origin}/slow/v1`,
+      models: { [SLOW]: 'stand-in/slow' },
+      costPer1kTokens: 0,
+      priority: 0,
+      maxConcurrent: 8,
+    },
   ];
   t = await startTestFleet(1, {
     UPSTREAMS: JSON.stringify(upstreams),
     STAND_IN_KEY: KEY,
+    UPSTREAM_TIMEOUT_MS: String(UPSTREAM_TIMEOUT_MS),
     EXPOSE_BACKEND_HEADER: 'true',
   });
   client = new OpenAI({
@@ -144,5 +156,19 @@ describe('OpenAI-compatible upstreams as the fallback tier', () => {
       expect(apiErr.message).not.toContain(STAND_IN_SECRET_ERROR);
     }
     expect(upstream.seen.some((s) => s.path.startsWith('/broken/'))).toBe(true);
+  });
+
+  it('gives up on an upstream that never answers after UPSTREAM_TIMEOUT_MS: 503, not a hang', async () => {
+    for (const stream of [false, true]) {
+      const started = Date.now();
+      const err = await client.chat.completions
+        .create({ model: SLOW, messages, stream })
+        .catch((e: unknown) => e);
+      const waited = Date.now() - started;
+      expect(err).toBeInstanceOf(OpenAI.APIError);
+      expect((err as InstanceType<typeof OpenAI.APIError>).status).toBe(503);
+      expect(waited).toBeGreaterThanOrEqual(UPSTREAM_TIMEOUT_MS - 50);
+      expect(waited, 'the deadline, not the client, ended the wait').toBeLessThan(10_000);
+    }
   });
 });

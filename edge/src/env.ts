@@ -43,6 +43,8 @@ export interface Env {
    * "Upstreams"; validated by core/routing/upstreams.ts). Their keys are secrets named by `keyVar`.
    */
   readonly UPSTREAMS?: string;
+  /** How long an upstream may take to answer (headers and first event, or the whole answer); default 60000. */
+  readonly UPSTREAM_TIMEOUT_MS?: string;
 }
 
 /**

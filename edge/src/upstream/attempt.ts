@@ -3,7 +3,7 @@ import type { UpstreamConfig } from '@proxima/core/routing';
 import type { Env } from '../env.ts';
 import type { JobEvent, JobEventSource } from '../node-session/job-events.ts';
 import type { WholeOutcome } from '../routes/dispatch.ts';
-import { upstreamKey } from './config.ts';
+import { upstreamKey, upstreamTimeoutMs } from './config.ts';
 import { acquire } from './in-flight.ts';
 import { finishReasonOf, UpstreamSseEvents, usageOf } from './sse-events.ts';
 
@@ -50,7 +50,19 @@ async function post(
   req: ChatRequest,
   stream: boolean,
   signal: AbortSignal,
-): Promise<{ readonly ok: true; readonly res: Response } | UpstreamFailure> {
+): Promise<
+  { readonly ok: true; readonly res: Response; readonly settle: () => void } | UpstreamFailure
+> {
+  // The deadline covers the headers and, until `settle`, the first event or the whole answer:
+  // a hung upstream is a fault (the next backend, or 503), never a request parked for ever.
+  const deadline = new AbortController();
+  const onClientAbort = () => deadline.abort(signal.reason);
+  signal.addEventListener('abort', onClientAbort);
+  const timer = setTimeout(
+    () => deadline.abort(new Error(`no answer within ${upstreamTimeoutMs(env)} ms`)),
+    upstreamTimeoutMs(env),
+  );
+  const settle = () => clearTimeout(timer);
   let res: Response;
   try {
     const key = upstreamKey(env, upstream);
@@ -62,13 +74,15 @@ async function post(
         ...(key === undefined ? {} : { authorization: `Bearer ${key}` }),
       },
       body: wireBody(upstream, req, stream),
-      signal,
+      signal: deadline.signal,
     });
   } catch (err) {
-    logFailure(upstream, 'connect', String(err));
+    settle();
+    logFailure(upstream, 'connect', String(deadline.signal.reason ?? err));
     return { ok: false, reason: 'fault' };
   }
-  if (res.ok) return { ok: true, res };
+  if (res.ok) return { ok: true, res, settle };
+  settle();
   logFailure(upstream, `status ${res.status}`, await res.text().catch(() => ''));
   const fault = res.status >= 500 || res.status === 429 || res.status === 408;
   return { ok: false, reason: fault ? 'fault' : 'refused' };
@@ -115,7 +129,8 @@ export async function streamFromUpstream(
     return posted.ok ? { ok: false, reason: 'fault' } : posted;
   }
   const events = new UpstreamSseEvents(posted.res.body as ReadableStream<Uint8Array>, release);
-  const first = await events.next();
+  const first = await events.next().catch(() => null); // a deadline abort ends the read
+  posted.settle();
   if (first === null || first.t === 'error') {
     await events.cancel();
     logFailure(upstream, 'stream', first === null ? 'ended before any output' : first.message);
@@ -132,9 +147,11 @@ export async function completeFromUpstream(
   signal: AbortSignal,
 ): Promise<UpstreamResult<WholeOutcome>> {
   const release = acquire(upstream.name);
+  let settle: () => void = () => undefined;
   try {
     const posted = await post(env, upstream, req, false, signal);
     if (!posted.ok) return posted;
+    settle = posted.settle;
     const body = (await posted.res.json().catch(() => null)) as {
       choices?: Array<{ message?: { content?: unknown }; finish_reason?: unknown }>;
       usage?: { prompt_tokens?: unknown; completion_tokens?: unknown };
@@ -158,6 +175,7 @@ export async function completeFromUpstream(
     logFailure(upstream, 'read', String(err));
     return { ok: false, reason: 'fault' };
   } finally {
+    settle();
     release();
   }
 }

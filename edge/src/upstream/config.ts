@@ -1,5 +1,5 @@
 import { parseUpstreams, type UpstreamConfig } from '@proxima/core/routing';
-import type { Env } from '../env.ts';
+import { intVar, type Env } from '../env.ts';
 
 /**
  * The `UPSTREAMS` var parsed once per isolate (keyed by its text, so a test that changes it
@@ -36,4 +36,12 @@ export function upstreamKey(env: Env, upstream: UpstreamConfig): string | undefi
     throw new Error(`upstream ${upstream.name}: the secret ${upstream.keyVar} is not set`);
   }
   return value;
+}
+
+/**
+ * How long an upstream may take to answer: its headers and its first event when streaming, the
+ * whole answer otherwise (`UPSTREAM_TIMEOUT_MS`, default 60 s).
+ */
+export function upstreamTimeoutMs(env: Env): number {
+  return intVar(env.UPSTREAM_TIMEOUT_MS, 60_000, 100, 600_000);
 }
