@@ -3,14 +3,13 @@ import { REQUEST_BODY_MAX_BYTES } from '../limits.ts';
 import { continuationRequest } from './continuation.ts';
 import {
   encode,
-  NODE_PROTOCOL_VERSION,
   nodeSupports,
   parseEdgeToNode,
   parseNodeToEdge,
   promptBytes,
-  type Hello,
   type JobRequest,
 } from './messages.ts';
+import { sampleHello } from './testing.ts';
 
 const original: JobRequest = {
   model: 'proxima-demo',
@@ -22,18 +21,7 @@ const original: JobRequest = {
   seed: 3,
 };
 const model = { contextSize: 512 };
-const hello: Hello = {
-  type: 'hello',
-  protocol: NODE_PROTOCOL_VERSION,
-  nodeId: 'node-1',
-  agent: 'proxima/0.1.0',
-  engine: 'llama',
-  gpu: 'cpu',
-  vramTotalBytes: 0,
-  vramFreeBytes: 0,
-  slots: 1,
-  models: [{ id: 'proxima-demo', contextSize: 512, description: 'demo' }],
-};
+const hello = sampleHello({ slots: 1 });
 const jobFrame = (request: unknown) => JSON.stringify({ type: 'job', jobId: 'j1', request });
 
 describe('assistantPrefix in the node protocol', () => {

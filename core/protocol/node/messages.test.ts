@@ -1,25 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { CLOSE, closeReason, isFatalClose } from './close-codes.ts';
-import {
-  encode,
-  NODE_PROTOCOL_VERSION,
-  parseEdgeToNode,
-  parseNodeToEdge,
-  type NodeToEdge,
-} from './messages.ts';
+import { encode, parseEdgeToNode, parseNodeToEdge, type NodeToEdge } from './messages.ts';
+import { sampleHello } from './testing.ts';
 
-const hello: NodeToEdge = {
-  type: 'hello',
-  protocol: NODE_PROTOCOL_VERSION,
-  nodeId: 'node-1',
-  agent: 'proxima/0.1.0',
-  engine: 'llama',
-  gpu: 'cpu',
-  vramTotalBytes: 0,
-  vramFreeBytes: 0,
-  slots: 2,
-  models: [{ id: 'proxima-demo', contextSize: 512, description: 'demo' }],
-};
+const hello = sampleHello();
 
 describe('node protocol', () => {
   it('round-trips every node message', () => {

@@ -3,8 +3,10 @@ import { USAGE_GROUPS } from './flags.ts';
 
 /**
  * What the edge's admin routes answer (edge/src/routes/admin/; the records' views are in
- * core/registry/views.ts, the nodes' in edge/src/presence/presence.ts). The edge is the contract; these checks only make sure an answer has the expected outline, so
- * that a wrong --edge (some other server) fails with a message instead of a broken table.
+ * core/registry/views.ts, the nodes' in edge/src/presence/presence.ts). The edge is the contract;
+ * these outlines are the CLI's own on purpose (an older or newer edge still prints), and the
+ * checks only make sure an answer has the expected outline, so that a wrong --edge (some other
+ * server) fails with a message instead of a broken table.
  */
 
 export interface ApiKeyView {
