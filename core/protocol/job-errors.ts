@@ -31,6 +31,11 @@ export function jobFailureError(code: string | null): ProximaError {
       return new ProximaError('node_failed', 'The node failed while generating the answer.');
     case 'invalid_job':
       return new ProximaError('node_failed', 'The node refused the job.');
+    case 'node_stalled':
+      return new ProximaError(
+        'node_failed',
+        'The node stopped responding before the answer finished.',
+      );
     case 'cancelled':
       return new ProximaError('node_failed', 'The job was cancelled before it finished.');
     case null:

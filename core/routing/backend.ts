@@ -33,6 +33,11 @@ export interface Backend {
   readonly draining: boolean;
   /** Missed heartbeats (set by the sentinel, with hysteresis): used only when nothing else can. */
   readonly suspect: boolean;
+  /**
+   * Continues an assistant turn it did not start (a node with the 'continue' feature), so a
+   * stream cut elsewhere can resume here without repeating a token.
+   */
+  readonly canContinue: boolean;
 }
 
 export function freeSlots(backend: Backend): number {

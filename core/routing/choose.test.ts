@@ -42,6 +42,26 @@ describe('chooseBackend', () => {
     }
   });
 
+  it('resumes a cut stream only on a backend that can continue it', () => {
+    const bs = [
+      backend('old-node', { canContinue: false }),
+      backend('cloud', { tier: 'upstream', canContinue: false }),
+      backend('new-node', { capacity: { ...full, inFlight: 1 } }),
+    ];
+    for (const r of [0, 0.5, 0.99]) {
+      const c = chooseBackend(bs, { model: 'm1', continuing: true }, EMPTY, T0, () => r);
+      expect(chosenId(c)).toBe('new-node');
+    }
+    const none = chooseBackend(
+      bs.slice(0, 2),
+      { model: 'm1', continuing: true },
+      EMPTY,
+      T0,
+      () => 0,
+    );
+    expect(none.kind).toBe('no_capacity');
+  });
+
   it('prefers a node to an upstream, even a pricier-looking node', () => {
     const bs = [
       backend('cloud', { tier: 'upstream', costPer1kTokens: 0 }),
@@ -201,6 +221,7 @@ const backendArb = (id: string): fc.Arbitrary<Backend> =>
     }),
     draining: rarely,
     suspect: rarely,
+    canContinue: fc.boolean(),
   });
 const fleetArb = fc.integer({ min: 0, max: 8 }).chain((n) =>
   fc.tuple(
@@ -212,6 +233,7 @@ const fleetArb = fc.integer({ min: 0, max: 8 }).chain((n) =>
       { nil: undefined },
     ),
     fc.option(fc.nat(2000), { nil: undefined }),
+    fc.boolean(),
   ),
 );
 const randomArb = fc.array(fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }), {
@@ -220,14 +242,15 @@ const randomArb = fc.array(fc.double({ min: 0, max: 1, maxExcluded: true, noNaN:
 });
 
 describe('chooseBackend (properties)', () => {
-  it('never returns a draining, excluded, open-breaker, wrong-model or full backend', () => {
+  it('never returns a draining, excluded, open-breaker, wrong-model, full or (resuming) non-continuing backend', () => {
     fc.assert(
-      fc.property(fleetArb, randomArb, ([bs, brs, excluded, affinity, cold], rs) => {
+      fc.property(fleetArb, randomArb, ([bs, brs, excluded, affinity, cold, continuing], rs) => {
         const breakers = new Map<string, BreakerState>();
         brs.forEach((b, i) => b && breakers.set(`b${i}`, b));
         const req: RouteRequest = {
           model: 'm1',
           exclude: new Set(excluded),
+          continuing,
           ...(affinity === undefined ? {} : { affinity }),
           ...(cold === undefined ? {} : { coldLoadBytes: cold }),
         };
@@ -240,6 +263,7 @@ describe('chooseBackend (properties)', () => {
         expect(excluded).not.toContain(b.id);
         expect(breakerAllows(breakers.get(b.id), T0)).toBe(true);
         expect(hasRoom(b, 'm1', cold)).toBe(true);
+        if (continuing) expect(b.canContinue).toBe(true);
       }),
     );
   });

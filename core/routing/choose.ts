@@ -4,7 +4,8 @@
  *
  * The rules, in order:
  *  1. Candidates serve the model, are not draining, were not tried already for this request,
- *     and their breaker lets a request through. No backend serves the model at all → unknown_model
+ *     can continue a cut stream when that is what is asked, and their breaker lets a request
+ *     through. No backend serves the model at all → unknown_model
  *     (unless the caller knows the model: then it is a capacity problem).
  *  2. Pools, best first: healthy nodes, healthy upstreams, suspect nodes, suspect upstreams.
  *     Local before cloud (it is ours and free); a suspect backend (missed heartbeats) only when
@@ -49,6 +50,8 @@ export interface RouteRequest {
   readonly knownModel?: boolean;
   /** VRAM a node needs to load the model cold, when known. */
   readonly coldLoadBytes?: number;
+  /** A cut stream resumes: only backends that can continue text they did not start. */
+  readonly continuing?: boolean;
 }
 
 export interface RoutingState {
@@ -112,6 +115,7 @@ export function chooseBackend(
     (b) =>
       !b.draining &&
       !exclude?.has(b.id) &&
+      (b.canContinue || !request.continuing) &&
       breakerAllows(state.breakers.get(b.id), now, options.breaker),
   );
   const cost = (b: Backend): number =>

@@ -13,7 +13,9 @@ describe('classifyFailure', () => {
   it.each([
     ['not_connected', 'elsewhere', 'no_capacity', true],
     ['draining', 'elsewhere', 'no_capacity', false],
+    ['suspect', 'elsewhere', 'no_capacity', true],
     ['model_not_served', 'elsewhere', 'no_capacity', false],
+    ['cannot_continue', 'elsewhere', 'no_capacity', false],
     ['context_exceeded', 'elsewhere', 'context_length_exceeded', false],
   ] as const)('session refusal %s', (reason, retry, clientError, counts) => {
     expect(classifyFailure({ kind: 'unavailable', reason })).toEqual({
@@ -26,6 +28,7 @@ describe('classifyFailure', () => {
   it.each([
     ['engine_failed', 'elsewhere', 'node_failed', true],
     ['node_failed', 'elsewhere', 'node_failed', true],
+    ['node_stalled', 'elsewhere', 'node_failed', true],
     ['invalid_job', 'elsewhere', 'node_failed', true],
     [null, 'elsewhere', 'node_failed', true],
     ['something_new', 'elsewhere', 'node_failed', true],

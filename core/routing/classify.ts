@@ -11,7 +11,13 @@ export type AttemptFailure =
   /** The node's session refused the job before it started (node-session `Unavailable`). */
   | {
       readonly kind: 'unavailable';
-      readonly reason: 'not_connected' | 'draining' | 'model_not_served' | 'context_exceeded';
+      readonly reason:
+        | 'not_connected'
+        | 'draining'
+        | 'suspect'
+        | 'model_not_served'
+        | 'context_exceeded'
+        | 'cannot_continue';
     }
   /** The job started and ended with an error event; `code` null when the stream just stopped. */
   | { readonly kind: 'job_error'; readonly code: string | null; readonly outputSent: boolean }
@@ -40,9 +46,14 @@ function classifyUnavailable(
     // Presence was stale: the node is gone. Another may be up; the breaker stops re-picking it.
     case 'not_connected':
       return c('elsewhere', 'no_capacity', true);
-    // Orderly states, not faults: go elsewhere without holding it against the node.
+    // Its session stopped hearing from it (the sentinel): a fault, so the breaker learns too.
+    case 'suspect':
+      return c('elsewhere', 'no_capacity', true);
+    // Orderly states, not faults: go elsewhere without holding it against the node. A node that
+    // cannot continue a cut stream (an old agent, or the text would not fit) may still be fine.
     case 'draining':
     case 'model_not_served':
+    case 'cannot_continue':
       return c('elsewhere', 'no_capacity', false);
     // Another node may run the model with a larger context window.
     case 'context_exceeded':

@@ -8,3 +8,4 @@ export * from './choose.ts';
 export * from './liveness.ts';
 export * from './router.ts';
 export * from './upstreams.ts';
+export * from './stream-failover.ts';

@@ -127,5 +127,7 @@ export function upstreamBackends(
       },
       draining: false,
       suspect: false,
+      // An OpenAI-compatible API has no standard way to continue an assistant turn.
+      canContinue: false,
     }));
 }

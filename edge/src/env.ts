@@ -45,6 +45,10 @@ export interface Env {
   readonly UPSTREAMS?: string;
   /** How long an upstream may take to answer (headers and first event, or the whole answer); default 60000. */
   readonly UPSTREAM_TIMEOUT_MS?: string;
+  /** A stream whose backend sends nothing for this long after its first chunk is continued elsewhere (default 30000). */
+  readonly STREAM_STALL_MS?: string;
+  /** How many times one stream may move to another backend mid-way; 0 turns it off (default 2, at most 8). */
+  readonly STREAM_CONTINUATIONS?: string;
 }
 
 /**

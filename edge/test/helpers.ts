@@ -39,8 +39,13 @@ export interface ErrorJson {
 }
 
 /** A hello from a fake node; `models` is sent as given, so tests can send invalid ones. */
-export function helloFrame(nodeId: string, models: unknown[]): Record<string, unknown> {
+export function helloFrame(
+  nodeId: string,
+  models: unknown[],
+  features?: string[],
+): Record<string, unknown> {
   return {
+    ...(features ? { features } : {}),
     type: 'hello',
     protocol: NODE_PROTOCOL_VERSION,
     nodeId,
@@ -88,12 +93,14 @@ export class FakeNode {
     token: string,
     models: string[],
     contextSize = 256,
+    features?: string[],
   ): Promise<FakeNode> {
     const node = await FakeNode.connect(nodeId, token);
     node.send(
       helloFrame(
         nodeId,
         models.map((id) => ({ id, contextSize, description: 'fake' })),
+        features,
       ),
     );
     await node.next('welcome');
@@ -175,4 +182,13 @@ export async function chatUntilStatus(
     res = await chat(key, body);
   }
   return res;
+}
+
+/** The `data:` payloads of an SSE response, in order. */
+export async function readSse(res: Response): Promise<string[]> {
+  const text = await res.text();
+  return text
+    .split('\n\n')
+    .filter((e) => e.startsWith('data: '))
+    .map((e) => e.slice(6));
 }

@@ -7,6 +7,7 @@ import {
   FakeNode,
   newApiKey,
   newNodeToken,
+  readSse,
   unique,
 } from './helpers.ts';
 
@@ -18,14 +19,6 @@ async function fleet() {
   const model = unique('model');
   const node = await FakeNode.ready(unique('node'), token, [model]);
   return { key, token, model, node };
-}
-
-async function readSse(res: Response): Promise<string[]> {
-  const text = await res.text();
-  return text
-    .split('\n\n')
-    .filter((e) => e.startsWith('data: '))
-    .map((e) => e.slice(6));
 }
 
 describe('node sessions', () => {
@@ -258,7 +251,7 @@ describe('node sessions', () => {
       const pending = chat(key, { model, messages: hello });
       const job = await node.next('job');
       node.send({ type: 'chunk', jobId: job.jobId, seq: 0, text: 'then nothing' });
-      // JOB_IDLE_TIMEOUT_MS is 1500 in tests.
+      // JOB_IDLE_TIMEOUT_MS is 2500 in tests.
       const res = await pending;
       expect(res.status).toBe(504);
       expect((await res.json<{ error: { code: string } }>()).error.code).toBe('upstream_timeout');

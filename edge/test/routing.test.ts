@@ -32,6 +32,9 @@ function runNode(node: FakeNode, load: { inFlight: number }) {
   return {
     served,
     stopBeating: () => (beating = false),
+    /** One heartbeat now, beating or not. */
+    beatOnce: () =>
+      node.send({ type: 'heartbeat', inFlight: load.inFlight, queued: 0, vramFreeBytes: 0 }),
     async stop() {
       clearInterval(beat);
       answering = false;
@@ -89,16 +92,25 @@ describe('routing by load and liveness', () => {
     }
   });
 
-  it('with only a suspect node left, it still serves rather than answering 503', async () => {
+  it('a silent node takes nothing; back with one late heartbeat it is suspect, and serves when it is the only one', async () => {
     const key = await newApiKey();
     const model = unique('model');
-    const node = await FakeNode.ready(unique('node'), await newNodeToken(), [model]);
+    const nodeId = unique('node');
+    const node = await FakeNode.ready(nodeId, await newNodeToken(), [model]);
     const only = runNode(node, { inFlight: 0 });
     try {
       only.stopBeating();
       await sleep(1700);
+      expect((await chat(key, { model, messages: hello })).status).toBe(503);
+      only.beatOnce(); // late: suspect until two more arrive on time
+      await sleep(100);
       expect((await chat(key, { model, messages: hello })).status).toBe(200);
       expect(only.served).toHaveLength(1);
+      const listed = await SELF.fetch(`${BASE}/admin/nodes`, {
+        headers: { authorization: `Bearer ${ADMIN}` },
+      });
+      const { nodes } = await listed.json<{ nodes: Array<{ nodeId: string; health: string }> }>();
+      expect(nodes.find((n) => n.nodeId === nodeId)?.health).toBe('suspect');
     } finally {
       await only.stop();
     }

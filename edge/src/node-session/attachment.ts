@@ -5,7 +5,10 @@ export interface SocketState {
   readonly nodeId: string;
   readonly session: number;
   readonly connectedAt: number;
+  /** Any frame at all: a node streaming chunks is alive even if a heartbeat runs late. */
   lastSeen: number;
+  /** Silent past the sentinel's threshold: its jobs were failed over; cleared by its next frame. */
+  stalled?: boolean;
   hello: Hello | null;
   draining: boolean;
 }

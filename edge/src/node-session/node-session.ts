@@ -4,17 +4,21 @@ import {
   CLOSE,
   closeReason,
   encode,
+  continuationRequest,
   jobFrameFits,
   NODE_PROTOCOL_VERSION,
+  nodeSupports,
   parseNodeToEdge,
   promptBytes,
   type EdgeToNode,
+  type EmittedSoFar,
   type FinishReason,
   type Hello,
   type JobRequest,
   type NodeToEdge,
   type TokenUsage,
 } from '@proxima/core/protocol';
+import { SUSPECT_AFTER_INTERVALS } from '@proxima/core/routing';
 import { heartbeatIntervalMs, intVar, presenceStub, type Env } from '../env.ts';
 import { recordServed } from '../presence/catalogue.ts';
 import { SocketStates, type SocketState } from './attachment.ts';
@@ -38,7 +42,11 @@ interface Job {
 }
 
 export type Unavailable =
-  | { readonly ok: false; readonly reason: 'not_connected' | 'draining' | 'model_not_served' }
+  | {
+      readonly ok: false;
+      readonly reason:
+        'not_connected' | 'draining' | 'suspect' | 'model_not_served' | 'cannot_continue';
+    }
   | { readonly ok: false; readonly reason: 'context_exceeded'; readonly contextSize: number };
 
 export type JobDispatch =
@@ -111,10 +119,15 @@ export class NodeSession extends DurableObject<Env> {
     return new Response(null, { status: 101, webSocket: pair[0] });
   }
 
-  /** Sends a job to the node; the returned stream carries NDJSON JobEvents. */
-  async dispatch(request: JobRequest): Promise<JobDispatch> {
-    const target = this.target(request);
+  /**
+   * Sends a job to the node; the returned stream carries NDJSON JobEvents. With `emitted`, the
+   * job continues a stream another backend cut: this node carries on after that text (the
+   * 'continue' feature), and refuses when it cannot.
+   */
+  async dispatch(original: JobRequest, emitted?: EmittedSoFar): Promise<JobDispatch> {
+    const target = this.target(original, emitted);
     if (!target.ok) return target;
+    const request = target.request;
     const jobId = crypto.randomUUID();
     const events = new ReadableStream<Uint8Array>({
       start: (controller) => {
@@ -158,17 +171,39 @@ export class NodeSession extends DurableObject<Env> {
     if (endSink) job.sink.end({ t: 'error', code: 'cancelled', message: reason });
   }
 
-  private target(request: JobRequest): { ok: true; ws: WebSocket } | Unavailable {
+  /** The socket a job goes to, and the job as this node must get it. */
+  private target(
+    request: JobRequest,
+    emitted?: EmittedSoFar,
+  ): { ok: true; ws: WebSocket; request: JobRequest } | Unavailable {
     const ws = this.ctx.getWebSockets().find((s) => this.states.read(s)?.hello);
     const state = ws ? this.states.read(ws) : null;
     if (!ws || !state?.hello) return { ok: false, reason: 'not_connected' };
     if (state.draining) return { ok: false, reason: 'draining' };
+    if (this.isSilent(state, Date.now())) return { ok: false, reason: 'suspect' };
     const model = state.hello.models.find((m) => m.id === request.model);
     if (!model) return { ok: false, reason: 'model_not_served' };
     if (certainlyExceedsContext(promptBytes(request), model)) {
       return { ok: false, reason: 'context_exceeded', contextSize: model.contextSize };
     }
-    return { ok: true, ws };
+    if (!emitted || emitted.text === '') return { ok: true, ws, request };
+    if (!nodeSupports(state.hello, 'continue')) return { ok: false, reason: 'cannot_continue' };
+    const continuation = continuationRequest(request, emitted, model);
+    if (!continuation.ok) return { ok: false, reason: 'cannot_continue' };
+    return { ok: true, ws, request: continuation.request };
+  }
+
+  /**
+   * Silent past the sentinel's threshold (core/routing/liveness): stopped, hung or cut off. A
+   * node beating again after that is served (presence keeps it suspect, its hysteresis, so it
+   * gets work only when no healthy node can take it).
+   */
+  private isSilent(state: SocketState, now: number): boolean {
+    return now - state.lastSeen > this.suspectAfterMs();
+  }
+
+  private suspectAfterMs(): number {
+    return SUSPECT_AFTER_INTERVALS * this.heartbeatMs;
   }
 
   private start(jobId: string, ws: WebSocket, request: JobRequest, sink: JobSink): void {
@@ -194,6 +229,10 @@ export class NodeSession extends DurableObject<Env> {
     const parsed = parseNodeToEdge(frame);
     if (!parsed.ok) return this.closeWith(ws, parsed.code, parsed.reason);
     state.lastSeen = Date.now();
+    if (state.stalled) {
+      state.stalled = false;
+      this.states.write(ws, state);
+    }
     const message = parsed.message;
     if (!state.hello && message.type !== 'hello')
       return this.closeWith(ws, CLOSE.malformed, 'send hello first');
@@ -235,8 +274,14 @@ export class NodeSession extends DurableObject<Env> {
         continue;
       }
       const deadline = state.lastSeen + MISSED_HEARTBEATS * this.heartbeatMs;
-      if (now >= deadline) await this.closeWith(ws, CLOSE.goingAway, 'heartbeats stopped');
-      else next = Math.min(next, deadline);
+      if (now >= deadline) {
+        await this.closeWith(ws, CLOSE.goingAway, 'heartbeats stopped');
+        continue;
+      }
+      next = Math.min(next, deadline);
+      const suspectAt = state.lastSeen + this.suspectAfterMs();
+      if (now >= suspectAt && !state.stalled) this.markStalled(ws, state, now);
+      else if (now < suspectAt) next = Math.min(next, suspectAt);
     }
     for (const [jobId, job] of this.jobs) {
       const deadline = job.lastActivity + this.jobIdleMs;
@@ -253,6 +298,27 @@ export class NodeSession extends DurableObject<Env> {
       this.send(job.ws, { type: 'cancel', jobId, reason: 'idle timeout' });
     }
     if (next !== Infinity) await this.scheduleAlarm(next);
+  }
+
+  /**
+   * The node went silent (stopped, hung, or cut off without a close): it takes nothing new, and
+   * its jobs end now as 'node_stalled' so their streams continue elsewhere, long before the
+   * socket is given up. Its next frame lifts it.
+   */
+  private markStalled(ws: WebSocket, state: SocketState, now: number): void {
+    state.stalled = true;
+    this.states.write(ws, state);
+    const silentMs = now - state.lastSeen;
+    for (const [jobId, job] of this.jobs) {
+      if (job.ws !== ws) continue;
+      this.finish(jobId, {
+        t: 'error',
+        code: 'node_stalled',
+        message: `the node sent nothing for ${silentMs} ms`,
+      });
+      this.send(ws, { type: 'cancel', jobId, reason: 'node stalled' });
+    }
+    console.warn(JSON.stringify({ event: 'node.stalled', nodeId: state.nodeId, silentMs }));
   }
 
   private async handle(ws: WebSocket, state: SocketState, message: NodeToEdge): Promise<void> {
@@ -323,6 +389,7 @@ export class NodeSession extends DurableObject<Env> {
         engine: hello.engine,
         gpu: hello.gpu,
         slots: hello.slots,
+        features: hello.features ?? [],
       },
       now,
     );

@@ -17,6 +17,8 @@ export interface NodeAnnouncement {
   readonly engine: string;
   readonly gpu: string;
   readonly slots: number;
+  /** Optional capabilities from its hello (NODE_FEATURES), e.g. 'continue'. */
+  readonly features: readonly string[];
 }
 
 export interface NodeView extends NodeAnnouncement {
@@ -55,6 +57,7 @@ interface NodeRow extends Record<string, SqlStorageValue> {
   connected: number;
   draining: number;
   updated_at: number;
+  features_json: string;
 }
 
 /**
@@ -79,8 +82,14 @@ export class Presence extends DurableObject<Env> {
       `CREATE TABLE IF NOT EXISTS nodes (
          node_id TEXT PRIMARY KEY, models_json TEXT NOT NULL, engine TEXT NOT NULL,
          gpu TEXT NOT NULL, slots INTEGER NOT NULL, session INTEGER NOT NULL,
-         connected INTEGER NOT NULL, draining INTEGER NOT NULL, updated_at INTEGER NOT NULL)`,
+         connected INTEGER NOT NULL, draining INTEGER NOT NULL, updated_at INTEGER NOT NULL,
+         features_json TEXT NOT NULL DEFAULT '[]')`,
     );
+    // Tables made before features were kept get the column; their rows list none until a reconnect.
+    const columns = this.sql.exec<{ name: string }>('PRAGMA table_info(nodes)').toArray();
+    if (!columns.some((c) => c.name === 'features_json')) {
+      this.sql.exec(`ALTER TABLE nodes ADD COLUMN features_json TEXT NOT NULL DEFAULT '[]'`);
+    }
     // After a restart every connected node gets a fresh grace period: its next heartbeat or its
     // silence decides.
     const now = Date.now();
@@ -92,11 +101,11 @@ export class Presence extends DurableObject<Env> {
 
   nodeConnected(node: NodeAnnouncement, now: number): void {
     this.sql.exec(
-      `INSERT INTO nodes (node_id, models_json, engine, gpu, slots, session, connected, draining, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, 1, 0, ?)
+      `INSERT INTO nodes (node_id, models_json, engine, gpu, slots, session, connected, draining, updated_at, features_json)
+       VALUES (?, ?, ?, ?, ?, ?, 1, 0, ?, ?)
        ON CONFLICT (node_id) DO UPDATE SET models_json = excluded.models_json, engine = excluded.engine,
          gpu = excluded.gpu, slots = excluded.slots, session = excluded.session, connected = 1,
-         draining = 0, updated_at = excluded.updated_at`,
+         draining = 0, updated_at = excluded.updated_at, features_json = excluded.features_json`,
       node.nodeId,
       JSON.stringify(node.models),
       node.engine,
@@ -104,9 +113,17 @@ export class Presence extends DurableObject<Env> {
       node.slots,
       node.session,
       now,
+      JSON.stringify(node.features),
     );
     this.live.set(node.nodeId, {
-      view: { ...node, models: [...node.models], connected: true, draining: false, updatedAt: now },
+      view: {
+        ...node,
+        models: [...node.models],
+        features: [...node.features],
+        connected: true,
+        draining: false,
+        updatedAt: now,
+      },
       load: IDLE,
       liveness: freshLiveness(now),
     });
@@ -179,6 +196,7 @@ export class Presence extends DurableObject<Env> {
         },
         draining: view.draining,
         suspect: livenessAt(liveness, now, this.heartbeatMs) === 'suspect',
+        canContinue: view.features.includes('continue'),
       });
     }
     return out;
@@ -227,17 +245,23 @@ export class Presence extends DurableObject<Env> {
 
 const IDLE: NodeLoad = { inFlight: 0, queued: 0, vramFreeBytes: 0 };
 
-function rowToNode(row: NodeRow): NodeView {
-  let models: unknown = [];
+/** A JSON array of strings from a column; one that no longer parses is empty until the next hello rewrites it. */
+function stringsOf(json: string): string[] {
+  let value: unknown = [];
   try {
-    models = JSON.parse(row.models_json);
+    value = JSON.parse(json);
   } catch {
-    // A row that no longer parses lists no models; the node's next hello rewrites it.
+    return [];
   }
+  return Array.isArray(value) ? value.filter((m): m is string => typeof m === 'string') : [];
+}
+
+function rowToNode(row: NodeRow): NodeView {
   return {
     nodeId: row.node_id,
     session: row.session,
-    models: Array.isArray(models) ? models.filter((m): m is string => typeof m === 'string') : [],
+    models: stringsOf(row.models_json),
+    features: stringsOf(row.features_json),
     engine: row.engine,
     gpu: row.gpu,
     slots: row.slots,

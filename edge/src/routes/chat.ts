@@ -14,6 +14,7 @@ import {
   type CompletionIdentity,
   type TokenUsage,
 } from '@proxima/core/protocol';
+import { NO_PROGRESS, type StreamProgress } from '@proxima/core/routing';
 import { Hono } from 'hono';
 import { requireApiKey, type AuthVariables } from '../auth/require-api-key.ts';
 import type { Env } from '../env.ts';
@@ -21,7 +22,9 @@ import { admit, settle, type Outcome } from '../metering/meter.ts';
 import { JobEventReader, type JobEvent, type JobEventSource } from '../node-session/job-events.ts';
 import { completeFromUpstream, streamFromUpstream } from '../upstream/attempt.ts';
 import { backendHeaders } from './backend-header.ts';
-import { routeJob, toJobRequest } from './dispatch.ts';
+import { reportStreamFailure, routeJob, toJobRequest } from './dispatch.ts';
+import { streamFailoverConfig } from './failover-config.ts';
+import { FailoverStream } from './failover-stream.ts';
 import { readJsonBody } from './read-json.ts';
 
 export const chat = new Hono<{ Bindings: Env; Variables: AuthVariables }>();
@@ -61,21 +64,35 @@ chat.post('/v1/chat/completions', requireApiKey('chat'), async (c) => {
   const signal = c.req.raw.signal;
   try {
     if (req.stream) {
-      const { backend, value } = await routeJob<JobEventSource>(c.env, req, {
-        node: async (session) => {
-          const result = await session.dispatch(job);
-          return result.ok ? { ok: true, value: new JobEventReader(result.events) } : result;
-        },
-        upstream: (upstream) => streamFromUpstream(c.env, upstream, req, signal),
+      const route = (progress: StreamProgress, tried: Set<string>) =>
+        routeJob<JobEventSource>(
+          c.env,
+          req,
+          {
+            node: async (session) => {
+              const emitted = { text: progress.text, chunks: progress.chunks };
+              const result = await session.dispatch(job, emitted);
+              return result.ok ? { ok: true, value: new JobEventReader(result.events) } : result;
+            },
+            upstream: (upstream) => streamFromUpstream(c.env, upstream, req, signal),
+          },
+          { continuing: progress.text !== '', tried },
+        );
+      const first = await route(NO_PROGRESS, new Set());
+      const events = new FailoverStream(first, route, {
+        ...streamFailoverConfig(c.env),
+        maxTokens: req.maxTokens ?? null,
+        promptEstimate: estimateChatTokens(req),
+        reportFailure: reportStreamFailure,
       });
       // A client that goes away cancels the response stream (workerd finds out on its next write),
       // and with it the job on the node; the signal covers a platform that says so sooner.
-      signal.addEventListener('abort', () => void value.cancel());
+      signal.addEventListener('abort', () => void events.cancel());
       return new Response(
-        sseStream(who, req, value, (event) => {
-          if (event?.t !== 'done') logJobFailure(backend, event);
+        sseStream(who, req, events, (event) => {
+          if (event?.t !== 'done') logJobFailure(events.backend, event);
           end(
-            backend,
+            events.backend,
             event?.t === 'done' ? event.usage : NO_USAGE,
             event?.t === 'done' ? null : errorClass(event),
           );
@@ -83,7 +100,7 @@ chat.post('/v1/chat/completions', requireApiKey('chat'), async (c) => {
         {
           headers: {
             ...admission.headers,
-            ...backendHeaders(c.env, backend),
+            ...backendHeaders(c.env, first.backend),
             'content-type': 'text/event-stream; charset=utf-8',
             'cache-control': 'no-cache',
           },
@@ -92,7 +109,7 @@ chat.post('/v1/chat/completions', requireApiKey('chat'), async (c) => {
     }
     const { backend, value } = await routeJob(c.env, req, {
       upstream: (upstream) => completeFromUpstream(c.env, upstream, req, signal),
-      node: async (session) => {
+      node: async (session, nodeId) => {
         // The job id is ours, so a client that goes away can cancel the job while we wait for it.
         // On Cloudflare the signal fires then; local workerd never fires it for a handler that has
         // not responded yet (tests/cancel.e2e.test.ts pins that), so locally the job runs on.
@@ -102,17 +119,19 @@ chat.post('/v1/chat/completions', requireApiKey('chat'), async (c) => {
         signal.addEventListener('abort', onAbort);
         try {
           const result = await session.complete(jobId, job);
-          return result.ok ? { ok: true, value: result.outcome } : result;
+          if (!result.ok) return result;
+          // Nothing reached the client yet, so a failed job is retried whole elsewhere when
+          // its class allows (routeJob asks core/routing/classify).
+          if (result.outcome.t === 'error') {
+            logJobFailure(`node:${nodeId}`, result.outcome);
+            return { ok: false, reason: 'job_failed', code: result.outcome.code };
+          }
+          return { ok: true, value: result.outcome };
         } finally {
           signal.removeEventListener('abort', onAbort);
         }
       },
     });
-    if (value.t === 'error') {
-      logJobFailure(backend, value);
-      end(backend, NO_USAGE, value.code);
-      throw jobFailureError(value.code);
-    }
     end(backend, value.usage, null);
     return Response.json(completionBody(who, value.text, value.finishReason, value.usage), {
       headers: { ...admission.headers, ...backendHeaders(c.env, backend) },

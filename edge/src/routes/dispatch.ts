@@ -1,4 +1,5 @@
 import {
+  jobFailureError,
   MODEL_ID_PATTERN,
   ProximaError,
   quote,
@@ -28,16 +29,26 @@ const RETRY_AFTER_SECONDS = 5;
 export interface Routed<T> {
   /** `node:<id>` or `upstream:<name>`: for logs, metering and x-proxima-backend. */
   readonly backend: string;
+  /** The router's id for it, for feedback that arrives after routing (reportStreamFailure). */
+  readonly routerId: string;
   readonly value: T;
 }
 
-/** A whole (non-streamed) answer, from a node or an upstream. */
-export type WholeOutcome = Extract<JobCompletion, { ok: true }>['outcome'];
+/** A job that started on a node and failed before anything reached the client: try elsewhere. */
+export interface JobFailed {
+  readonly ok: false;
+  readonly reason: 'job_failed';
+  readonly code: string;
+}
+
+/** A whole (non-streamed) answer, from a node or an upstream; a failed one is a JobFailed. */
+export type WholeOutcome = Extract<Extract<JobCompletion, { ok: true }>['outcome'], { t: 'done' }>;
 
 /** One try on one node's session: a value, or why that node cannot take the job. */
 export type NodeAttempt<T> = (
   session: DurableObjectStub<NodeSession>,
-) => Promise<{ readonly ok: true; readonly value: T } | Unavailable>;
+  nodeId: string,
+) => Promise<{ readonly ok: true; readonly value: T } | Unavailable | JobFailed>;
 
 /** One try on one upstream: a value of the same type as the node path's, or a failure. */
 export type UpstreamAttempt<T> = (upstream: UpstreamConfig) => Promise<UpstreamResult<T>>;
@@ -45,6 +56,13 @@ export type UpstreamAttempt<T> = (upstream: UpstreamConfig) => Promise<UpstreamR
 export interface Attempts<T> {
   readonly node: NodeAttempt<T>;
   readonly upstream: UpstreamAttempt<T>;
+}
+
+export interface RouteOptions {
+  /** A cut stream resumes with text already sent: only backends that can continue it. */
+  readonly continuing?: boolean;
+  /** Backends not to try (those that already failed this request). Grows with each attempt. */
+  readonly tried?: Set<string>;
 }
 
 export function toJobRequest(req: ChatRequest): JobRequest {
@@ -109,10 +127,13 @@ export async function routeJob<T>(
   env: Env,
   req: ChatRequest,
   attempts: Attempts<T>,
+  options: RouteOptions = {},
 ): Promise<Routed<T>> {
   const upstreams = upstreamsOf(env);
-  const tried = new Set<string>();
+  const tried = options.tried ?? new Set<string>();
   let fresh = false;
+  /** A failed job's class, when it must not be retried or was the last try. */
+  let jobFailure: string | null = null;
   /** The largest context among nodes that refused the prompt as certainly too long. */
   let tooLongFor = 0;
   let retryAfter = RETRY_AFTER_SECONDS;
@@ -128,7 +149,12 @@ export async function routeJob<T>(
     const backends = [...entry.backends, ...upstreamBackends(upstreams, req.model, inFlight)];
     const choice = router.choose(
       backends,
-      { model: req.model, exclude: tried, knownModel: entry.known },
+      {
+        model: req.model,
+        exclude: tried,
+        knownModel: entry.known,
+        continuing: options.continuing ?? false,
+      },
       Date.now(),
       Math.random,
     );
@@ -163,7 +189,7 @@ export async function routeJob<T>(
         : ({ ok: false, reason: 'refused' } as const);
       if (result.ok) {
         router.succeeded(backendId, Date.now() - started, Date.now(), choice.probe);
-        return { backend: backendId, value: result.value };
+        return { backend: backendId, routerId: backendId, value: result.value };
       }
       // A refusal (a 4xx) says nothing about its health; a fault does.
       const failure: AttemptFailure =
@@ -173,20 +199,26 @@ export async function routeJob<T>(
       router.failed(backendId, failure, Date.now(), choice.probe);
       continue;
     }
-    const result = await attempts.node(nodeSessionStub(env, backendId)).catch((err: unknown) => {
-      console.error('dispatch to node failed', backendId, err);
-      return null;
-    });
+    const result = await attempts
+      .node(nodeSessionStub(env, backendId), backendId)
+      .catch((err: unknown) => {
+        console.error('dispatch to node failed', backendId, err);
+        return null;
+      });
     if (result?.ok) {
       router.succeeded(backendId, Date.now() - started, Date.now(), choice.probe);
-      return { backend: `node:${backendId}`, value: result.value };
+      return { backend: `node:${backendId}`, routerId: backendId, value: result.value };
     }
-    router.failed(
-      backendId,
-      result ? { kind: 'unavailable', reason: result.reason } : { kind: 'dispatch_threw' },
-      Date.now(),
-      choice.probe,
-    );
+    const failure: AttemptFailure = !result
+      ? { kind: 'dispatch_threw' }
+      : result.reason === 'job_failed'
+        ? { kind: 'job_error', code: result.code, outputSent: false }
+        : { kind: 'unavailable', reason: result.reason };
+    const cls = router.failed(backendId, failure, Date.now(), choice.probe);
+    if (result?.reason === 'job_failed') {
+      jobFailure = result.code;
+      if (cls.retry === 'never') throw jobFailureError(result.code);
+    }
     routeCache.delete(req.model);
     fresh = false;
     if (result?.reason === 'not_connected') {
@@ -197,6 +229,8 @@ export async function routeJob<T>(
     if (result?.reason === 'context_exceeded')
       tooLongFor = Math.max(tooLongFor, result.contextSize);
   }
+  // The whole answer failed on every node tried: say how, rather than blame capacity.
+  if (jobFailure !== null) throw jobFailureError(jobFailure);
   if (tooLongFor > 0) {
     throw new ProximaError(
       'context_length_exceeded',
@@ -209,4 +243,12 @@ export async function routeJob<T>(
     `No backend can serve ${quote(req.model)} right now; retry shortly.`,
     { retryAfter },
   );
+}
+
+/**
+ * A streamed job failed after routing handed it over (mid-stream, or before its first chunk):
+ * the router learns of it like of any failed attempt, so its breaker and latency see it.
+ */
+export function reportStreamFailure(routerId: string, code: string | null): void {
+  router.failed(routerId, { kind: 'job_error', code, outputSent: true }, Date.now(), null);
 }
