@@ -37,7 +37,13 @@ export default tseslint.config(
   {
     // core/ is pure: inject clocks, randomness and I/O instead of reaching for them.
     files: ['core/**/*.ts'],
-    ignores: ['core/**/*.test.ts', 'core/**/bench/**', 'core/**/cli/**'],
+    ignores: [
+      'core/**/*.test.ts',
+      'core/**/*.case.ts',
+      'core/**/contract/**',
+      'core/**/bench/**',
+      'core/**/cli/**',
+    ],
     rules: {
       'no-restricted-imports': [
         'error',

@@ -9,3 +9,5 @@ export * from './node/close-codes.ts';
 export * from './node/messages.ts';
 export * from './utf8.ts';
 export * from './node/continuation.ts';
+export * from './node/session/edge-socket.ts';
+export * from './node/session/node-jobs.ts';

@@ -70,7 +70,7 @@ function parse(events: string[]) {
   };
 }
 
-describe('mid-stream failover', () => {
+describe('mid-stream failover', { timeout: 20_000 }, () => {
   it('continues a stream on the other node when its node disconnects, as one stream', async () => {
     const f = await pair({ a: ['continue'], b: ['continue'] });
     try {

@@ -206,21 +206,26 @@ describe('node protocol codec properties', () => {
     );
   });
 
-  it('any frame, text or binary, parses or is refused with a code and a reason; nothing throws', () => {
-    fc.assert(
-      fc.property(hostileFrame, (frame) => {
-        checkParsed(
-          tryParse(() => parseNodeToEdge(frame)),
-          parseNodeToEdge,
-        );
-        checkParsed(
-          tryParse(() => parseEdgeToNode(frame)),
-          parseEdgeToNode,
-        );
-      }),
-      { seed: SEED + 1, numRuns: 5000 },
-    );
-  });
+  // Hostile frames up to the frame limit: slow to generate, so a loaded machine gets more time.
+  it(
+    'any frame, text or binary, parses or is refused with a code and a reason; nothing throws',
+    { timeout: 30_000 },
+    () => {
+      fc.assert(
+        fc.property(hostileFrame, (frame) => {
+          checkParsed(
+            tryParse(() => parseNodeToEdge(frame)),
+            parseNodeToEdge,
+          );
+          checkParsed(
+            tryParse(() => parseEdgeToNode(frame)),
+            parseEdgeToNode,
+          );
+        }),
+        { seed: SEED + 1, numRuns: 5000 },
+      );
+    },
+  );
 
   it('binary frames are refused as malformed, even when they hold a valid message', () => {
     fc.assert(

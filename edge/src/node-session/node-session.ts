@@ -8,24 +8,29 @@ import {
   jobFrameFits,
   NODE_PROTOCOL_VERSION,
   nodeSupports,
+  beforeHelloVerdict,
+  helloVerdict,
+  jobDue,
   parseNodeToEdge,
   promptBytes,
+  sequenceVerdict,
+  socketDue,
+  stalledAfterMs,
+  socketRefusal,
+  type EdgeSocketView,
   type EdgeToNode,
   type EmittedSoFar,
   type FinishReason,
   type Hello,
   type JobRequest,
   type NodeToEdge,
+  type SessionTiming,
   type TokenUsage,
 } from '@proxima/core/protocol';
-import { SUSPECT_AFTER_INTERVALS } from '@proxima/core/routing';
 import { heartbeatIntervalMs, intVar, presenceStub, type Env } from '../env.ts';
 import { recordServed } from '../presence/catalogue.ts';
 import { SocketStates, type SocketState } from './attachment.ts';
 import { encodeJobEvent, type JobEvent } from './job-events.ts';
-
-/** A node silent for this many heartbeat intervals is taken for dead. */
-const MISSED_HEARTBEATS = 3;
 
 /** Where a job's output goes: a stream to the Worker, or a promise of the whole answer. */
 interface JobSink {
@@ -77,17 +82,18 @@ export type JobCompletion =
 export class NodeSession extends DurableObject<Env> {
   private readonly jobs = new Map<string, Job>();
   private readonly states = new SocketStates();
-  private readonly heartbeatMs: number;
-  private readonly helloTimeoutMs: number;
-  private readonly jobIdleMs: number;
+  /** Heartbeat, hello and idle deadlines; the rules that use them are core's (edge-socket.ts). */
+  private readonly timing: SessionTiming;
   /** When the alarm is set for: null for none, undefined until read after a wake-up. */
   private alarmAt: number | null | undefined;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    this.heartbeatMs = heartbeatIntervalMs(env);
-    this.helloTimeoutMs = intVar(env.HELLO_TIMEOUT_MS, 10_000, 100, 600_000);
-    this.jobIdleMs = intVar(env.JOB_IDLE_TIMEOUT_MS, 120_000, 100, 3_600_000);
+    this.timing = {
+      heartbeatMs: heartbeatIntervalMs(env),
+      helloTimeoutMs: intVar(env.HELLO_TIMEOUT_MS, 10_000, 100, 600_000),
+      jobIdleMs: intVar(env.JOB_IDLE_TIMEOUT_MS, 120_000, 100, 3_600_000),
+    };
   }
 
   /** The Worker forwards the node's authenticated upgrade request here. */
@@ -115,7 +121,7 @@ export class NodeSession extends DurableObject<Env> {
       hello: null,
       draining: false,
     });
-    await this.scheduleAlarm(now + this.helloTimeoutMs);
+    await this.scheduleAlarm(now + this.timing.helloTimeoutMs);
     return new Response(null, { status: 101, webSocket: pair[0] });
   }
 
@@ -142,7 +148,7 @@ export class NodeSession extends DurableObject<Env> {
       // The reader is gone, so only the node needs telling.
       cancel: () => this.cancel(jobId, 'client went away', false),
     });
-    await this.scheduleAlarm(Date.now() + this.jobIdleMs);
+    await this.scheduleAlarm(Date.now() + this.timing.jobIdleMs);
     return { ok: true, jobId, events };
   }
 
@@ -158,7 +164,7 @@ export class NodeSession extends DurableObject<Env> {
         end: (event) => resolve(event.t === 'done' ? { ...event, text } : event),
       });
     });
-    await this.scheduleAlarm(Date.now() + this.jobIdleMs);
+    await this.scheduleAlarm(Date.now() + this.timing.jobIdleMs);
     return { ok: true, outcome: await outcome };
   }
 
@@ -178,9 +184,9 @@ export class NodeSession extends DurableObject<Env> {
   ): { ok: true; ws: WebSocket; request: JobRequest } | Unavailable {
     const ws = this.ctx.getWebSockets().find((s) => this.states.read(s)?.hello);
     const state = ws ? this.states.read(ws) : null;
+    const refusal = socketRefusal(state && viewOf(state), Date.now(), this.timing);
+    if (refusal) return { ok: false, reason: refusal };
     if (!ws || !state?.hello) return { ok: false, reason: 'not_connected' };
-    if (state.draining) return { ok: false, reason: 'draining' };
-    if (this.isSilent(state, Date.now())) return { ok: false, reason: 'suspect' };
     const model = state.hello.models.find((m) => m.id === request.model);
     if (!model) return { ok: false, reason: 'model_not_served' };
     if (certainlyExceedsContext(promptBytes(request), model)) {
@@ -191,19 +197,6 @@ export class NodeSession extends DurableObject<Env> {
     const continuation = continuationRequest(request, emitted, model);
     if (!continuation.ok) return { ok: false, reason: 'cannot_continue' };
     return { ok: true, ws, request: continuation.request };
-  }
-
-  /**
-   * Silent past the sentinel's threshold (core/routing/liveness): stopped, hung or cut off. A
-   * node beating again after that is served (presence keeps it suspect, its hysteresis, so it
-   * gets work only when no healthy node can take it).
-   */
-  private isSilent(state: SocketState, now: number): boolean {
-    return now - state.lastSeen > this.suspectAfterMs();
-  }
-
-  private suspectAfterMs(): number {
-    return SUSPECT_AFTER_INTERVALS * this.heartbeatMs;
   }
 
   private start(jobId: string, ws: WebSocket, request: JobRequest, sink: JobSink): void {
@@ -234,8 +227,10 @@ export class NodeSession extends DurableObject<Env> {
       this.states.write(ws, state);
     }
     const message = parsed.message;
-    if (!state.hello && message.type !== 'hello')
-      return this.closeWith(ws, CLOSE.malformed, 'send hello first');
+    if (!state.hello) {
+      const verdict = beforeHelloVerdict(message.type);
+      if (!verdict.ok) return this.closeWith(ws, verdict.code, verdict.reason);
+    }
     try {
       await this.handle(ws, state, message);
     } catch (err) {
@@ -267,29 +262,20 @@ export class NodeSession extends DurableObject<Env> {
     for (const ws of this.ctx.getWebSockets()) {
       const state = this.states.read(ws);
       if (!state) continue;
-      if (!state.hello) {
-        const deadline = state.connectedAt + this.helloTimeoutMs;
-        if (now >= deadline) ws.close(CLOSE.helloTimeout, 'no hello in time');
-        else next = Math.min(next, deadline);
-        continue;
-      }
-      const deadline = state.lastSeen + MISSED_HEARTBEATS * this.heartbeatMs;
-      if (now >= deadline) {
+      const { due, nextAt } = socketDue(viewOf(state), now, this.timing);
+      if (nextAt !== null) next = Math.min(next, nextAt);
+      if (due.kind === 'hello_timeout') ws.close(CLOSE.helloTimeout, 'no hello in time');
+      else if (due.kind === 'heartbeats_stopped')
         await this.closeWith(ws, CLOSE.goingAway, 'heartbeats stopped');
-        continue;
-      }
-      next = Math.min(next, deadline);
-      const suspectAt = state.lastSeen + this.suspectAfterMs();
-      if (now >= suspectAt && !state.stalled) this.markStalled(ws, state, now);
-      else if (now < suspectAt) next = Math.min(next, suspectAt);
+      else if (due.kind === 'stalled') this.markStalled(ws, state, due.silentMs);
     }
     for (const [jobId, job] of this.jobs) {
-      const deadline = job.lastActivity + this.jobIdleMs;
-      if (now < deadline) {
-        next = Math.min(next, deadline);
+      const { idle, nextAt } = jobDue(job.lastActivity, now, this.timing);
+      if (!idle) {
+        next = Math.min(next, nextAt);
         continue;
       }
-      const seconds = Math.round(this.jobIdleMs / 1000);
+      const seconds = Math.round(this.timing.jobIdleMs / 1000);
       this.finish(jobId, {
         t: 'error',
         code: 'upstream_timeout',
@@ -305,10 +291,9 @@ export class NodeSession extends DurableObject<Env> {
    * its jobs end now as 'node_stalled' so their streams continue elsewhere, long before the
    * socket is given up. Its next frame lifts it.
    */
-  private markStalled(ws: WebSocket, state: SocketState, now: number): void {
+  private markStalled(ws: WebSocket, state: SocketState, silentMs: number): void {
     state.stalled = true;
     this.states.write(ws, state);
-    const silentMs = now - state.lastSeen;
     for (const [jobId, job] of this.jobs) {
       if (job.ws !== ws) continue;
       this.finish(jobId, {
@@ -362,21 +347,8 @@ export class NodeSession extends DurableObject<Env> {
   }
 
   private async onHello(ws: WebSocket, state: SocketState, hello: Hello): Promise<void> {
-    if (state.hello) return this.closeWith(ws, CLOSE.malformed, 'hello sent twice');
-    if (hello.protocol !== NODE_PROTOCOL_VERSION) {
-      return this.closeWith(
-        ws,
-        CLOSE.unsupportedProtocol,
-        `protocol ${hello.protocol} unsupported; the edge speaks ${NODE_PROTOCOL_VERSION}`,
-      );
-    }
-    if (hello.nodeId !== state.nodeId) {
-      return this.closeWith(
-        ws,
-        CLOSE.malformed,
-        `hello nodeId ${hello.nodeId} does not match ${state.nodeId}`,
-      );
-    }
+    const verdict = helloVerdict(viewOf(state), state.nodeId, hello);
+    if (!verdict.ok) return this.closeWith(ws, verdict.code, verdict.reason);
     state.hello = hello;
     this.states.write(ws, state);
     const now = Date.now();
@@ -398,17 +370,18 @@ export class NodeSession extends DurableObject<Env> {
     this.send(ws, {
       type: 'welcome',
       protocol: NODE_PROTOCOL_VERSION,
-      heartbeatMs: this.heartbeatMs,
+      heartbeatMs: this.timing.heartbeatMs,
     });
-    await this.scheduleAlarm(Date.now() + MISSED_HEARTBEATS * this.heartbeatMs);
+    await this.scheduleAlarm(Date.now() + stalledAfterMs(this.timing));
   }
 
   /** Chunks must arrive in order; a duplicate is dropped, a gap fails the job (never silent loss). */
   private onChunk(jobId: string, seq: number, event: Exclude<JobEvent, { t: 'error' }>): void {
     const job = this.jobs.get(jobId);
     if (!job) return; // cancelled or already finished: trailing frames are expected
-    if (seq < job.nextSeq) return;
-    if (seq > job.nextSeq) {
+    const verdict = sequenceVerdict(job.nextSeq, seq);
+    if (verdict === 'repeat') return;
+    if (verdict === 'gap') {
       this.finish(jobId, {
         t: 'error',
         code: 'node_failed',
@@ -466,4 +439,15 @@ export class NodeSession extends DurableObject<Env> {
       await this.ctx.storage.setAlarm(at);
     }
   }
+}
+
+/** The socket as core's session rules see it. */
+function viewOf(state: SocketState): EdgeSocketView {
+  return {
+    connectedAt: state.connectedAt,
+    lastSeen: state.lastSeen,
+    helloed: state.hello !== null,
+    draining: state.draining,
+    stalled: state.stalled === true,
+  };
 }

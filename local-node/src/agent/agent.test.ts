@@ -1,16 +1,13 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import {
   CLOSE,
   encode,
   FRAME_MAX_BYTES,
   NODE_PROTOCOL_VERSION,
-  type NodeToEdge,
 } from '@proxima/core/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
-import { WebSocketServer, type WebSocket as ServerSocket } from 'ws';
 import type { Engine, GenerateEvent } from '../engine/engine.ts';
 import { NodeAgent } from './agent.ts';
+import { fakeEdge } from './edge-stand-in.testing.ts';
 import { silentLogger } from './log.ts';
 
 const engine: Engine = {
@@ -23,39 +20,6 @@ const engine: Engine = {
   },
   close: () => Promise.resolve(),
 };
-
-/** A stand-in edge speaking the protocol over a real WebSocket server, scripted per test. */
-async function fakeEdge(): Promise<{
-  url: string;
-  server: Server;
-  socket: Promise<ServerSocket>;
-  received: NodeToEdge[];
-  next(type: NodeToEdge['type']): Promise<NodeToEdge>;
-}> {
-  const server = createServer();
-  const wss = new WebSocketServer({ server, maxPayload: 64 * 1024 * 1024 });
-  const received: NodeToEdge[] = [];
-  const waiters: Array<() => void> = [];
-  const socket = new Promise<ServerSocket>((resolve) => {
-    wss.on('connection', (ws) => {
-      ws.on('message', (data: Buffer) => {
-        received.push(JSON.parse(data.toString('utf8')) as NodeToEdge);
-        for (const w of waiters.splice(0)) w();
-      });
-      resolve(ws);
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  const next = async (type: NodeToEdge['type']): Promise<NodeToEdge> => {
-    for (;;) {
-      const index = received.findIndex((m) => m.type === type);
-      if (index >= 0) return received.splice(index, 1)[0] as NodeToEdge;
-      await new Promise<void>((resolve) => waiters.push(resolve));
-    }
-  };
-  return { url: `http://127.0.0.1:${port}`, server, socket, received, next };
-}
 
 let cleanup: Array<() => void> = [];
 afterEach(() => {

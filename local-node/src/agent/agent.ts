@@ -1,9 +1,10 @@
 import {
+  admitJob,
   encode,
   isFatalClose,
-  jobIdOfRejectedFrame,
   NODE_PROTOCOL_VERSION,
   parseEdgeToNode,
+  rejectedFrameAnswer,
   type EdgeToNode,
   type NodeToEdge,
 } from '@proxima/core/protocol';
@@ -150,16 +151,12 @@ export class NodeAgent {
         if (!parsed.ok) {
           // Never fatal: a frame this node cannot take fails its job (if it names one), and the
           // connection, and every other job on it, carry on.
-          const jobId = jobIdOfRejectedFrame(frame);
-          this.options.log('error', 'edge.malformed', { reason: parsed.reason, jobId });
-          if (jobId !== null) {
-            this.sendOn(ws, {
-              type: 'error',
-              jobId,
-              code: 'invalid_job',
-              message: `the node refused the job frame: ${parsed.reason}`.slice(0, 256),
-            });
-          }
+          const answer = rejectedFrameAnswer(frame, parsed.reason);
+          this.options.log('error', 'edge.malformed', {
+            reason: parsed.reason,
+            jobId: answer?.jobId ?? null,
+          });
+          if (answer) this.sendOn(ws, answer);
           return;
         }
         if (parsed.message.type === 'welcome') welcomed = true;
@@ -212,18 +209,26 @@ export class NodeAgent {
           );
         }, message.heartbeatMs);
         return;
-      case 'job':
-        if (this.draining) {
-          this.sendOn(ws, {
-            type: 'error',
-            jobId: message.jobId,
-            code: 'draining',
-            message: 'node is draining',
-          });
-          return;
+      case 'job': {
+        const admission = admitJob(
+          {
+            draining: this.draining,
+            models: this.options.engine.models.map((m) => m.id),
+            continues: this.options.engine.continuesAssistant === true,
+            has: (jobId) => this.runner.has(jobId),
+          },
+          message.jobId,
+          message.request,
+        );
+        if (admission.kind === 'duplicate') {
+          this.options.log('warn', 'job.duplicate', { jobId: message.jobId });
+        } else if (admission.kind === 'refuse') {
+          this.sendOn(ws, admission.frame);
+        } else {
+          this.runner.submit(message.jobId, message.request, (m) => this.sendOn(ws, m));
         }
-        this.runner.submit(message.jobId, message.request, (m) => this.sendOn(ws, m));
         return;
+      }
       case 'cancel':
         this.runner.cancel(message.jobId, message.reason);
         return;

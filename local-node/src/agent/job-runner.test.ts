@@ -119,22 +119,9 @@ describe('JobRunner', () => {
     expect(sent.map((m) => m.type)).toEqual(['chunk']);
   });
 
-  it('answers a job for a model it does not serve with an error frame', () => {
-    const { engine } = gatedEngine();
-    const runner = new JobRunner(engine, 1, silentLogger);
-    const sent: NodeToEdge[] = [];
-    runner.submit('j', request('x', 'other'), (m) => sent.push(m) > 0);
-    expect(sent).toEqual([
-      {
-        type: 'error',
-        jobId: 'j',
-        code: 'model_not_served',
-        message: "this node does not serve 'other'",
-      },
-    ]);
-  });
-
-  it('passes an assistant prefix only to an engine that continues, and refuses it otherwise', async () => {
+  // Which jobs are refused (other models, a prefix the engine cannot continue, a duplicate id) is
+  // core's admitJob (node-jobs.test.ts) and the node-peer contract (agent.contract.test.ts).
+  it('passes an assistant prefix to the engine', async () => {
     const seen: Array<string | undefined> = [];
     const recording = (continuesAssistant: boolean): Engine => ({
       ...gatedEngine().engine,
@@ -150,15 +137,11 @@ describe('JobRunner', () => {
       },
     });
     const job = { ...request('x'), assistantPrefix: 'Once upon' };
-    for (const continues of [true, false]) {
-      const runner = new JobRunner(recording(continues), 1, silentLogger);
-      const sent: NodeToEdge[] = [];
-      runner.submit('j', job, (m) => sent.push(m) > 0);
-      await runner.idle();
-      expect(sent.at(-1)).toMatchObject(
-        continues ? { type: 'done' } : { type: 'error', code: 'continue_unsupported' },
-      );
-    }
+    const runner = new JobRunner(recording(true), 1, silentLogger);
+    const sent: NodeToEdge[] = [];
+    runner.submit('j', job, (m) => sent.push(m) > 0);
+    await runner.idle();
+    expect(sent.at(-1)).toMatchObject({ type: 'done' });
     expect(seen).toEqual(['Once upon']);
   });
 

@@ -1,4 +1,4 @@
-import type { JobRequest, NodeToEdge } from '@proxima/core/protocol';
+import { JobFrames, type JobRequest, type NodeToEdge } from '@proxima/core/protocol';
 import { ContextOverflowError, type Engine } from '../engine/engine.ts';
 import type { Logger } from './log.ts';
 
@@ -37,30 +37,13 @@ export class JobRunner {
     return this.queue.length;
   }
 
+  /** Whether a job with this id runs or waits here. */
+  has(jobId: string): boolean {
+    return this.running.has(jobId) || this.queue.some((q) => q.jobId === jobId);
+  }
+
+  /** Queues a job the node admitted (core's admitJob decides which: see agent.ts). */
   submit(jobId: string, request: JobRequest, sink: Sink): void {
-    if (this.running.has(jobId) || this.queue.some((q) => q.jobId === jobId)) {
-      this.log('warn', 'job.duplicate', { jobId });
-      return;
-    }
-    if (!this.engine.models.some((m) => m.id === request.model)) {
-      sink({
-        type: 'error',
-        jobId,
-        code: 'model_not_served',
-        message: `this node does not serve '${request.model}'`,
-      });
-      return;
-    }
-    if (request.assistantPrefix !== undefined && this.engine.continuesAssistant !== true) {
-      // Generating from scratch would repeat text the client already has.
-      sink({
-        type: 'error',
-        jobId,
-        code: 'continue_unsupported',
-        message: 'this node cannot continue an assistant prefix',
-      });
-      return;
-    }
     this.queue.push({ jobId, request, sink });
     this.pump();
   }
@@ -112,7 +95,9 @@ export class JobRunner {
 
   private async run({ jobId, request, sink }: Queued, signal: AbortSignal): Promise<void> {
     const started = performance.now();
-    let seq = 0;
+    const frames = new JobFrames(jobId);
+    /** Sends a frame; false once the socket that delivered the job is gone. */
+    const send = (frame: NodeToEdge | null) => frame === null || sink(frame);
     this.log('info', 'job.started', { jobId, model: request.model });
     try {
       const events = this.engine.generate(
@@ -132,18 +117,10 @@ export class JobRunner {
       );
       for await (const event of events) {
         if (event.type === 'delta') {
-          if (event.text !== '' && !sink({ type: 'chunk', jobId, seq: seq++, text: event.text })) {
-            throw new Error('connection lost');
-          }
+          if (!send(frames.chunk(event.text))) throw new Error('connection lost');
           continue;
         }
-        sink({
-          type: 'done',
-          jobId,
-          seq: seq++,
-          finishReason: event.finishReason,
-          usage: event.usage,
-        });
+        send(frames.done(event.finishReason, event.usage));
         this.log('info', 'job.done', {
           jobId,
           finishReason: event.finishReason,
@@ -159,7 +136,7 @@ export class JobRunner {
       const code =
         err instanceof ContextOverflowError ? 'context_length_exceeded' : 'engine_failed';
       this.log(code === 'engine_failed' ? 'error' : 'info', 'job.failed', { jobId, code, message });
-      sink({ type: 'error', jobId, code, message: message.slice(0, 2000) });
+      send(frames.error(code, message));
     }
   }
 
