@@ -247,3 +247,47 @@ describe('mid-stream failover', { timeout: 20_000 }, () => {
     }
   });
 });
+
+describe('backpressure', { timeout: 20_000 }, () => {
+  it('pauses a node whose client reads slowly, and resumes it as the client catches up', async () => {
+    const key = await newApiKey();
+    const model = unique('model');
+    const node = await FakeNode.ready(unique('node'), await newNodeToken(), [model], 256, ['flow']);
+    const res = await chat(key, { model, messages: hello, stream: true });
+    const job = await node.next('job');
+    // 1 MiB of output that nobody reads yet: the edge must hold at most a bounded part of it.
+    const piece = 'x'.repeat(4096);
+    let sent = 0;
+    while (sent < 256 && !node.received.some((m) => m.type === 'pause')) {
+      node.send({ type: 'chunk', jobId: job.jobId, seq: sent++, text: piece });
+      if (sent % 16 === 0) await sleep(20);
+    }
+    const pause = await node.next('pause', 5000);
+    expect(pause.jobId).toBe(job.jobId);
+    expect(sent).toBeLessThan(256);
+    // The client reads; the node is resumed and finishes.
+    const reader = (res.body as ReadableStream<Uint8Array> | null)?.getReader();
+    if (!reader) throw new Error('no body');
+    let resumed = false;
+    for (let i = 0; i < 400 && !resumed; i++) {
+      await reader.read();
+      resumed = node.received.some((m) => m.type === 'resume');
+    }
+    expect(resumed).toBe(true);
+    node.send({
+      type: 'done',
+      jobId: job.jobId,
+      seq: sent,
+      finishReason: 'stop',
+      usage: { promptTokens: 1, completionTokens: sent },
+    });
+    let text = '';
+    const decoder = new TextDecoder();
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += decoder.decode(value);
+    }
+    expect(text).toContain('[DONE]');
+  });
+});

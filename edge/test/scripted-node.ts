@@ -34,6 +34,8 @@ export class ScriptedNode {
   private readonly ws: WebSocket;
   private readonly options: ScriptedNodeOptions;
   private readonly running = new Map<string, JobFrames>();
+  /** Paused jobs (flow control), each with what resumes it. */
+  private readonly paused = new Map<string, () => void>();
   private heartbeat: ReturnType<typeof setInterval> | null = null;
   private draining = false;
 
@@ -57,7 +59,7 @@ export class ScriptedNode {
       vramFreeBytes: 0,
       slots: this.options.slots ?? 4,
       models: [...this.options.models],
-      features: [...(this.options.features ?? [])],
+      features: [...new Set([...(this.options.features ?? []), 'flow'])],
     });
   }
 
@@ -106,7 +108,18 @@ export class ScriptedNode {
       case 'cancel':
         this.running.get(message.jobId)?.cancel();
         this.running.delete(message.jobId);
+        this.paused.get(message.jobId)?.();
         return;
+      case 'pause':
+        if (this.running.has(message.jobId) && !this.paused.has(message.jobId))
+          this.paused.set(message.jobId, () => undefined);
+        return;
+      case 'resume': {
+        const wake = this.paused.get(message.jobId);
+        this.paused.delete(message.jobId);
+        wake?.();
+        return;
+      }
     }
   }
 
@@ -116,11 +129,19 @@ export class ScriptedNode {
     const { chunks, delayMs } = this.options.script(request);
     for (const text of chunks) {
       await new Promise((resolve) => setTimeout(resolve, delayMs));
+      await this.whilePaused(jobId);
       if (frames.isEnded) return;
       this.send(frames.chunk(text));
     }
+    await this.whilePaused(jobId);
+    if (frames.isEnded) return;
     this.send(frames.done('stop', { promptTokens: 1, completionTokens: chunks.length }));
     this.running.delete(jobId);
+  }
+
+  private whilePaused(jobId: string): Promise<void> {
+    if (!this.paused.has(jobId)) return Promise.resolve();
+    return new Promise((resolve) => this.paused.set(jobId, resolve));
   }
 
   private send(frame: NodeToEdge | null): void {

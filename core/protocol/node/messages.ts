@@ -25,8 +25,9 @@ export const NODE_PROTOCOL_VERSION = 1;
  * node strips job fields it does not know (zod objects are not strict), so the edge sends such a
  * field only to a node that listed the feature. Unknown names are accepted and ignored.
  * - 'continue': the node honours `assistantPrefix` (continues that text, never repeats it).
+ * - 'flow': the node honours `pause` and `resume` (sends nothing more for a paused job).
  */
-export const NODE_FEATURES = ['continue'] as const;
+export const NODE_FEATURES = ['continue', 'flow'] as const;
 export type NodeFeature = (typeof NODE_FEATURES)[number];
 const FEATURE_PATTERN = /^[a-z][a-z0-9-]{0,31}$/;
 
@@ -144,7 +145,14 @@ const cancel = z.object({
   reason: z.string().max(L.cancelReasonChars),
 });
 
-export const edgeToNode = z.discriminatedUnion('type', [welcome, job, cancel]);
+/**
+ * Flow control, for nodes with 'flow': the job's reader fell behind, so the node holds further
+ * output of that job (in its own memory) until `resume`. The edge never buffers a whole answer.
+ */
+const pause = z.object({ type: z.literal('pause'), jobId: id });
+const resume = z.object({ type: z.literal('resume'), jobId: id });
+
+export const edgeToNode = z.discriminatedUnion('type', [welcome, job, cancel, pause, resume]);
 
 export type NodeToEdge = z.infer<typeof nodeToEdge>;
 export type EdgeToNode = z.infer<typeof edgeToNode>;

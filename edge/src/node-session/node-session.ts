@@ -9,6 +9,8 @@ import {
   NODE_PROTOCOL_VERSION,
   nodeSupports,
   beforeHelloVerdict,
+  FLOW_HIGH_WATER_BYTES,
+  flowVerdict,
   helloVerdict,
   jobDue,
   parseNodeToEdge,
@@ -42,8 +44,10 @@ interface Job {
   readonly ws: WebSocket;
   readonly sink: JobSink;
   nextSeq: number;
-  /** When the node last sent anything for this job (or when it was dispatched). */
+  /** When the node last sent anything for this job (or when it was dispatched, or resumed). */
   lastActivity: number;
+  /** Held by flow control: quiet on purpose, so no idle deadline runs. */
+  paused: boolean;
 }
 
 export type Unavailable =
@@ -135,19 +139,30 @@ export class NodeSession extends DurableObject<Env> {
     if (!target.ok) return target;
     const request = target.request;
     const jobId = crypto.randomUUID();
-    const events = new ReadableStream<Uint8Array>({
-      start: (controller) => {
-        this.start(jobId, target.ws, request, {
-          chunk: (text) => controller.enqueue(encodeJobEvent({ t: 'chunk', text })),
-          end: (event) => {
-            controller.enqueue(encodeJobEvent(event));
-            controller.close();
-          },
-        });
+    const flow = nodeSupports(target.hello, 'flow');
+    const events = new ReadableStream<Uint8Array>(
+      {
+        start: (controller) => {
+          this.start(jobId, target.ws, request, {
+            chunk: (text) => {
+              controller.enqueue(encodeJobEvent({ t: 'chunk', text }));
+              if (flow) this.applyFlow(jobId, controller.desiredSize);
+            },
+            end: (event) => {
+              controller.enqueue(encodeJobEvent(event));
+              controller.close();
+            },
+          });
+        },
+        // Called as the reader takes output: resume a paused node once half the buffer is free.
+        pull: (controller) => {
+          if (flow) this.applyFlow(jobId, controller.desiredSize);
+        },
+        // The reader is gone, so only the node needs telling.
+        cancel: () => this.cancel(jobId, 'client went away', false),
       },
-      // The reader is gone, so only the node needs telling.
-      cancel: () => this.cancel(jobId, 'client went away', false),
-    });
+      new ByteLengthQueuingStrategy({ highWaterMark: FLOW_HIGH_WATER_BYTES }),
+    );
     await this.scheduleAlarm(Date.now() + this.timing.jobIdleMs);
     return { ok: true, jobId, events };
   }
@@ -168,6 +183,17 @@ export class NodeSession extends DurableObject<Env> {
     return { ok: true, outcome: await outcome };
   }
 
+  /** Pauses or resumes a job's node as its reader falls behind or catches up (core's flowVerdict). */
+  private applyFlow(jobId: string, desiredSize: number | null): void {
+    const job = this.jobs.get(jobId);
+    if (!job) return;
+    const verdict = flowVerdict(job.paused, desiredSize);
+    if (verdict === 'none') return;
+    job.paused = verdict === 'pause';
+    job.lastActivity = Date.now();
+    this.send(job.ws, { type: verdict, jobId });
+  }
+
   /** Stops a job: the node is told, and the job's sink (if anyone still listens) ends with an error. */
   cancel(jobId: string, reason: string, endSink = true): void {
     const job = this.jobs.get(jobId);
@@ -181,7 +207,7 @@ export class NodeSession extends DurableObject<Env> {
   private target(
     request: JobRequest,
     emitted?: EmittedSoFar,
-  ): { ok: true; ws: WebSocket; request: JobRequest } | Unavailable {
+  ): { ok: true; ws: WebSocket; hello: Hello; request: JobRequest } | Unavailable {
     const ws = this.ctx.getWebSockets().find((s) => this.states.read(s)?.hello);
     const state = ws ? this.states.read(ws) : null;
     const refusal = socketRefusal(state && viewOf(state), Date.now(), this.timing);
@@ -192,11 +218,12 @@ export class NodeSession extends DurableObject<Env> {
     if (certainlyExceedsContext(promptBytes(request), model)) {
       return { ok: false, reason: 'context_exceeded', contextSize: model.contextSize };
     }
-    if (!emitted || emitted.text === '') return { ok: true, ws, request };
+    const hello = state.hello;
+    if (!emitted || emitted.text === '') return { ok: true, ws, hello, request };
     if (!nodeSupports(state.hello, 'continue')) return { ok: false, reason: 'cannot_continue' };
     const continuation = continuationRequest(request, emitted, model);
     if (!continuation.ok) return { ok: false, reason: 'cannot_continue' };
-    return { ok: true, ws, request: continuation.request };
+    return { ok: true, ws, hello, request: continuation.request };
   }
 
   private start(jobId: string, ws: WebSocket, request: JobRequest, sink: JobSink): void {
@@ -205,7 +232,7 @@ export class NodeSession extends DurableObject<Env> {
       sink.end({ t: 'error', code: 'invalid_job', message: 'the job frame is too large' });
       return;
     }
-    this.jobs.set(jobId, { ws, sink, nextSeq: 0, lastActivity: Date.now() });
+    this.jobs.set(jobId, { ws, sink, nextSeq: 0, lastActivity: Date.now(), paused: false });
     this.send(ws, { type: 'job', jobId, request });
   }
 
@@ -270,6 +297,7 @@ export class NodeSession extends DurableObject<Env> {
       else if (due.kind === 'stalled') this.markStalled(ws, state, due.silentMs);
     }
     for (const [jobId, job] of this.jobs) {
+      if (job.paused) continue; // its reader is behind, not its node
       const { idle, nextAt } = jobDue(job.lastActivity, now, this.timing);
       if (!idle) {
         next = Math.min(next, nextAt);

@@ -1,9 +1,4 @@
-import {
-  CLOSE,
-  encode,
-  FRAME_MAX_BYTES,
-  NODE_PROTOCOL_VERSION,
-} from '@proxima/core/protocol';
+import { CLOSE, encode, FRAME_MAX_BYTES, NODE_PROTOCOL_VERSION } from '@proxima/core/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Engine, GenerateEvent } from '../engine/engine.ts';
 import { NodeAgent } from './agent.ts';

@@ -184,7 +184,8 @@ export class NodeAgent {
       vramTotalBytes: info.vramTotalBytes,
       vramFreeBytes: info.vramFreeBytes,
       slots: this.options.slots,
-      features: this.options.engine.continuesAssistant === true ? ['continue'] : [],
+      // 'flow': the runner holds a paused job's output (JobRunner.pause).
+      features: this.options.engine.continuesAssistant === true ? ['continue', 'flow'] : ['flow'],
       models: this.options.engine.models.map((m) => ({
         id: m.id,
         contextSize: m.contextSize,
@@ -231,6 +232,12 @@ export class NodeAgent {
       }
       case 'cancel':
         this.runner.cancel(message.jobId, message.reason);
+        return;
+      case 'pause':
+        this.runner.pause(message.jobId);
+        return;
+      case 'resume':
+        this.runner.resume(message.jobId);
         return;
     }
   }

@@ -11,12 +11,20 @@ interface Queued {
   readonly sink: Sink;
 }
 
+/** A running job: how to stop it, and its flow-control gate (closed while the edge paused it). */
+interface Running {
+  readonly controller: AbortController;
+  /** Resolves when the edge resumes the job; null while it is not paused. */
+  gate: Promise<void> | null;
+  open: () => void;
+}
+
 /**
  * Runs jobs on the engine, at most `slots` at once; the rest wait in order. Each job streams its
  * text as numbered chunks and ends with exactly one `done` or `error` frame.
  */
 export class JobRunner {
-  private readonly running = new Map<string, AbortController>();
+  private readonly running = new Map<string, Running>();
   private readonly queue: Queued[] = [];
   private readonly engine: Engine;
   private readonly slots: number;
@@ -59,7 +67,25 @@ export class JobRunner {
     const job = this.running.get(jobId);
     if (!job) return;
     this.log('info', 'job.cancelled', { jobId, reason });
-    job.abort(new Error(reason));
+    job.controller.abort(new Error(reason));
+    job.open();
+  }
+
+  /** The edge's reader fell behind: hold this job's output (here, not at the edge) until resume. */
+  pause(jobId: string): void {
+    const job = this.running.get(jobId);
+    if (!job || job.gate) return;
+    job.gate = new Promise((resolve) => {
+      job.open = () => {
+        job.gate = null;
+        job.open = () => undefined;
+        resolve();
+      };
+    });
+  }
+
+  resume(jobId: string): void {
+    this.running.get(jobId)?.open();
   }
 
   /** The connection that owned these jobs is gone: the edge has failed them already. */
@@ -68,7 +94,8 @@ export class JobRunner {
       this.log('info', 'job.cancelled', { jobId: q.jobId, reason, queued: true });
     for (const [jobId, job] of this.running) {
       this.log('info', 'job.cancelled', { jobId, reason });
-      job.abort(new Error(reason));
+      job.controller.abort(new Error(reason));
+      job.open();
     }
     this.notifyIdle();
   }
@@ -84,8 +111,9 @@ export class JobRunner {
       const next = this.queue.shift();
       if (!next) return;
       const controller = new AbortController();
-      this.running.set(next.jobId, controller);
-      void this.run(next, controller.signal).finally(() => {
+      const job: Running = { controller, gate: null, open: () => undefined };
+      this.running.set(next.jobId, job);
+      void this.run(next, job).finally(() => {
         this.running.delete(next.jobId);
         this.pump();
         this.notifyIdle();
@@ -93,7 +121,8 @@ export class JobRunner {
     }
   }
 
-  private async run({ jobId, request, sink }: Queued, signal: AbortSignal): Promise<void> {
+  private async run({ jobId, request, sink }: Queued, job: Running): Promise<void> {
+    const signal = job.controller.signal;
     const started = performance.now();
     const frames = new JobFrames(jobId);
     /** Sends a frame; false once the socket that delivered the job is gone. */
@@ -117,9 +146,13 @@ export class JobRunner {
       );
       for await (const event of events) {
         if (event.type === 'delta') {
+          if (job.gate) await job.gate;
+          signal.throwIfAborted();
           if (!send(frames.chunk(event.text))) throw new Error('connection lost');
           continue;
         }
+        if (job.gate) await job.gate;
+        signal.throwIfAborted();
         send(frames.done(event.finishReason, event.usage));
         this.log('info', 'job.done', {
           jobId,

@@ -109,6 +109,7 @@ export function nodePeerContract(
           expect(hello.protocol).toBe(NODE_PROTOCOL_VERSION);
           expect(hello.models.map((m) => m.id)).toContain(CONTRACT_MODEL);
           expect(hello.features?.includes('continue') ?? false).toBe(continues);
+          expect(hello.features).toContain('flow');
         } finally {
           await h.close();
         }
@@ -168,6 +169,29 @@ export function nodePeerContract(
         await sleep(300);
         expect(framesOf(h, 'j4')).toHaveLength(settled);
         expect(endOf(h, 'j4')).toBeUndefined();
+      } finally {
+        await h.close();
+      }
+    });
+
+    it('holds a paused job’s output until it is resumed', async () => {
+      const h = await welcomed();
+      try {
+        h.sendToPeer(job('j11', 'slow'));
+        await waitFor(() => framesOf(h, 'j11')[0], 'first chunk of j11');
+        h.sendToPeer(encode({ type: 'pause', jobId: 'j11' }));
+        await sleep(200);
+        const held = framesOf(h, 'j11').length;
+        await sleep(300);
+        expect(framesOf(h, 'j11')).toHaveLength(held);
+        h.sendToPeer(encode({ type: 'resume', jobId: 'j11' }));
+        await waitFor(
+          () => (framesOf(h, 'j11').length > held ? true : undefined),
+          'output after resume',
+        );
+        const seqs = framesOf(h, 'j11').map((f) => ('seq' in f ? f.seq : -1));
+        expect(seqs).toEqual(seqs.map((_, i) => i)); // nothing lost or repeated across the pause
+        h.sendToPeer(encode({ type: 'cancel', jobId: 'j11', reason: 'done testing' }));
       } finally {
         await h.close();
       }

@@ -4,6 +4,8 @@ import { CLOSE } from '../close-codes.ts';
 import { NODE_PROTOCOL_VERSION } from '../messages.ts';
 import { sampleHello } from '../testing.ts';
 import {
+  FLOW_HIGH_WATER_BYTES,
+  flowVerdict,
   helloVerdict,
   sequenceVerdict,
   socketDue,
@@ -106,5 +108,16 @@ describe('socketRefusal', () => {
     expect(socketRefusal(view({ draining: true }), 0, T)).toBe('draining');
     expect(socketRefusal(view({ lastSeen: 0 }), 1501, T)).toBe('suspect');
     expect(socketRefusal(view({ lastSeen: 0 }), 1500, T)).toBeNull();
+  });
+});
+
+describe('flowVerdict', () => {
+  it('pauses when the buffer is full and resumes once half of it was read', () => {
+    expect(flowVerdict(false, 1)).toBe('none');
+    expect(flowVerdict(false, 0)).toBe('pause');
+    expect(flowVerdict(true, 0)).toBe('none');
+    expect(flowVerdict(true, FLOW_HIGH_WATER_BYTES / 2 - 1)).toBe('none');
+    expect(flowVerdict(true, FLOW_HIGH_WATER_BYTES / 2)).toBe('resume');
+    expect(flowVerdict(false, null)).toBe('none');
   });
 });

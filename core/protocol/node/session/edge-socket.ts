@@ -131,3 +131,21 @@ export function socketRefusal(
   if (now - view.lastSeen > stalledAfterMs(timing)) return 'suspect';
   return null;
 }
+
+/**
+ * Flow control: unread output the edge holds for one job before it pauses a node that has the
+ * 'flow' feature; it resumes once the reader has taken half of it. A slow client therefore costs
+ * at most this much of the edge's memory per stream; the rest waits on the node.
+ */
+export const FLOW_HIGH_WATER_BYTES = 64 * 1024;
+
+/** Given the stream's free room (desiredSize), whether to pause, resume, or leave the node be. */
+export function flowVerdict(
+  paused: boolean,
+  desiredSize: number | null,
+): 'pause' | 'resume' | 'none' {
+  if (desiredSize === null) return 'none';
+  if (!paused && desiredSize <= 0) return 'pause';
+  if (paused && desiredSize >= FLOW_HIGH_WATER_BYTES / 2) return 'resume';
+  return 'none';
+}
