@@ -27,7 +27,8 @@ export interface Fleet {
 
 type AdminMethod = 'POST' | 'PATCH' | 'GET';
 
-export async function startFleet(): Promise<Fleet> {
+/** `bindings`: more edge vars (bench:gateway-peer sets UPSTREAMS here). */
+export async function startFleet(bindings: Readonly<Record<string, string>> = {}): Promise<Fleet> {
   // ADMIN_TOKEN must be at least 32 characters or the admin API stays off.
   const adminToken = `pxa_bench_${randomBytes(24).toString('base64url')}`;
   const nodeToken = `pxn_bench_${randomBytes(24).toString('base64url')}`;
@@ -51,7 +52,12 @@ export async function startFleet(): Promise<Fleet> {
     })());
 
   try {
-    edge = await startEdgeRuntime({ port: 0, persistDir: join(stateDir, 'edge'), adminToken });
+    edge = await startEdgeRuntime({
+      port: 0,
+      persistDir: join(stateDir, 'edge'),
+      adminToken,
+      bindings,
+    });
     const url = edge.url;
     const adminRaw = (method: string, path: string, body?: unknown) =>
       fetch(`${url}${path}`, {
