@@ -5,8 +5,8 @@ import type { AddressInfo } from 'node:net';
  * Stand-in OpenAI-compatible upstream: a real HTTP server in the test process, standing in for a
  * cloud provider (which cannot be called from here). It answers `/ok/v1/chat/completions` with a
  * fixed text, streamed or whole, under its own id and model name (so tests can see Proxima
- * rewrite both), `/broken/v1/...` with a 500 whose body must never reach a client, and
- * `/slow/v1/...` never answers at all.
+ * rewrite both), `/broken/v1/...` with a 500 whose body must never reach a client,
+ * `/slow/v1/...` never answers at all, and `/huge/v1/...` answers 200 with a body that never ends.
  */
 export const STAND_IN_TEXT = ['Hello', ' from', ' the', ' upstream'];
 export const STAND_IN_ID = 'chatcmpl-stand-in-own-id';
@@ -91,6 +91,16 @@ export async function startStandInUpstream(): Promise<StandInUpstream> {
       } else if (path.startsWith('/slow/')) {
         // Never answers: the edge's UPSTREAM_TIMEOUT_MS must give up on it.
         return;
+      } else if (path.startsWith('/huge/')) {
+        // A runaway answer: 1 MiB at a time until the edge stops reading.
+        res.writeHead(200, { 'content-type': 'application/json' });
+        const mib = ' '.repeat(1024 * 1024);
+        const more = () => {
+          while (!res.destroyed && res.write(mib));
+          if (!res.destroyed) res.once('drain', more);
+        };
+        res.write('{"choices":[{"message":{"content":"');
+        more();
       } else if (path.startsWith('/broken/')) {
         res.writeHead(500, { 'content-type': 'application/json' });
         res.end(JSON.stringify({ error: { message: STAND_IN_SECRET_ERROR } }));

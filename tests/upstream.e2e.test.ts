@@ -13,6 +13,7 @@ const DEMO = 'proxima-demo';
 const CLOUD_ONLY = 'cloud-only-model';
 const BROKEN = 'broken-model';
 const SLOW = 'slow-model';
+const HUGE = 'huge-model';
 /** The edge gives a silent upstream this long (UPSTREAM_TIMEOUT_MS in this fleet). */
 const UPSTREAM_TIMEOUT_MS = 800;
 const KEY = 'sk-stand-in-key-0123456789';
@@ -38,6 +39,14 @@ beforeAll(async () => {
       name: 'broken',
       baseUrl: `${upstream.origin}/broken/v1`,
       models: { [BROKEN]: 'stand-in/broken' },
+      costPer1kTokens: 0,
+      priority: 0,
+      maxConcurrent: 8,
+    },
+    {
+      name: 'huge',
+      baseUrl: `${upstream.origin}/huge/v1`,
+      models: { [HUGE]: 'stand-in/huge' },
       costPer1kTokens: 0,
       priority: 0,
       maxConcurrent: 8,
@@ -116,6 +125,13 @@ describe('OpenAI-compatible upstreams as the fallback tier', () => {
     });
   });
 
+  it('lists upstream-only models in /v1/models beside the nodes’ ones, and finds each by id', async () => {
+    const ids = (await client.models.list()).data.map((m) => m.id);
+    expect(ids).toEqual(expect.arrayContaining([DEMO, CLOUD_ONLY, BROKEN, SLOW]));
+    expect(new Set(ids).size).toBe(ids.length);
+    expect((await client.models.retrieve(CLOUD_ONLY)).id).toBe(CLOUD_ONLY);
+  });
+
   it('prefers the local node for a model both serve', async () => {
     const before = upstream.seen.length;
     const { response } = await client.chat.completions
@@ -156,6 +172,14 @@ describe('OpenAI-compatible upstreams as the fallback tier', () => {
       expect(apiErr.message).not.toContain(STAND_IN_SECRET_ERROR);
     }
     expect(upstream.seen.some((s) => s.path.startsWith('/broken/'))).toBe(true);
+  });
+
+  it('stops reading a non-streamed answer that never ends: 503, not a hang or an out-of-memory', async () => {
+    const err = await client.chat.completions
+      .create({ model: HUGE, messages })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(OpenAI.APIError);
+    expect((err as InstanceType<typeof OpenAI.APIError>).status).toBe(503);
   });
 
   it('gives up on an upstream that never answers after UPSTREAM_TIMEOUT_MS: 503, not a hang', async () => {

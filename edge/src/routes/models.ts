@@ -3,6 +3,7 @@ import { Hono } from 'hono';
 import { requireApiKey, type AuthVariables } from '../auth/require-api-key.ts';
 import { presenceStub, type Env } from '../env.ts';
 import { registryClient } from '../raft/client/registry.ts';
+import { upstreamsOf } from '../upstream/config.ts';
 
 export const models = new Hono<{ Bindings: Env; Variables: AuthVariables }>();
 
@@ -25,14 +26,26 @@ async function dates(env: Env, served: readonly string[]): Promise<void> {
   for (const m of catalogue) firstSeen.set(m.id, m.firstSeen);
 }
 
-/** Models that a connected node serves now, dated by when the catalogue first saw them. */
+/**
+ * Models that a connected node serves now, and those an upstream maps (UPSTREAMS), dated by when
+ * the catalogue first saw them.
+ */
 async function servedModels(env: Env): Promise<Array<{ id: string; created: number }>> {
-  const served = await presenceStub(env).servedModels(Date.now());
-  await dates(env, served);
+  const now = Date.now();
+  const byNodes = await presenceStub(env).servedModels(now);
+  await dates(env, byNodes);
+  const served = new Set(byNodes);
+  for (const upstream of upstreamsOf(env)) {
+    for (const id of Object.keys(upstream.models)) {
+      served.add(id);
+      // The catalogue records what nodes serve; an upstream's model is dated by its first listing here.
+      if (!firstSeen.has(id) && firstSeen.size < FIRST_SEEN_MAX) firstSeen.set(id, now);
+    }
+  }
   // A model announced while the registry had no leader is served but not yet catalogued: now.
-  return served.map((id) => ({
+  return [...served].sort().map((id) => ({
     id,
-    created: Math.floor((firstSeen.get(id) ?? Date.now()) / 1000),
+    created: Math.floor((firstSeen.get(id) ?? now) / 1000),
   }));
 }
 

@@ -5,6 +5,7 @@ import {
   REQUEST_BODY_MAX_BYTES,
 } from '@proxima/core/protocol';
 import { intVar, type Env } from '../env.ts';
+import { readAtMost } from '../read-bounded.ts';
 
 /** The body limit in force: MAX_BODY_BYTES, which can never exceed what fits in a node frame. */
 export function bodyLimit(env: Env): number {
@@ -27,29 +28,11 @@ export async function readJsonBody(request: Request, env: Env): Promise<unknown>
   if (!request.body)
     throw new ProximaError('invalid_json', 'Request body is empty; send a JSON object.');
 
-  const reader = (request.body as ReadableStream<Uint8Array>).getReader();
-  const parts: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    // A body that ends early or has broken chunk framing makes the runtime's reader throw:
-    // that is the client's mistake, so a 400, never a 500.
-    const { value, done } = await reader.read().catch(() => {
-      throw truncated();
-    });
-    if (done) break;
-    size += value.byteLength;
-    if (size > limit) {
-      await reader.cancel().catch(() => undefined);
-      throw tooLarge();
-    }
-    parts.push(value);
-  }
-  const bytes = new Uint8Array(size);
-  let offset = 0;
-  for (const part of parts) {
-    bytes.set(part, offset);
-    offset += part.byteLength;
-  }
+  // A body that ends early or has broken chunk framing makes the runtime's reader throw: that is
+  // the client's mistake, so a 400, never a 500.
+  const body = await readAtMost(request.body as ReadableStream<Uint8Array>, limit);
+  if (!body.ok) throw body.reason === 'too_large' ? tooLarge() : truncated();
+  const bytes = body.bytes;
   let text: string;
   try {
     text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes);

@@ -3,7 +3,8 @@ import type { UpstreamConfig } from '@proxima/core/routing';
 import type { Env } from '../env.ts';
 import type { JobEvent, JobEventSource } from '../node-session/job-events.ts';
 import type { WholeOutcome } from '../routes/dispatch.ts';
-import { upstreamKey, upstreamTimeoutMs } from './config.ts';
+import { readAtMost } from '../read-bounded.ts';
+import { UPSTREAM_ANSWER_MAX_BYTES, upstreamKey, upstreamTimeoutMs } from './config.ts';
 import { acquire } from './in-flight.ts';
 import { finishReasonOf, UpstreamSseEvents, usageOf } from './sse-events.ts';
 
@@ -152,7 +153,16 @@ export async function completeFromUpstream(
     const posted = await post(env, upstream, req, false, signal);
     if (!posted.ok) return posted;
     settle = posted.settle;
-    const body = (await posted.res.json().catch(() => null)) as {
+    // Bounded like everything the edge reads: a runaway upstream is a fault, not an OOM.
+    const read = await readAtMost(
+      (posted.res.body as ReadableStream<Uint8Array> | null) ?? new ReadableStream<Uint8Array>(),
+      UPSTREAM_ANSWER_MAX_BYTES,
+    );
+    if (!read.ok) {
+      logFailure(upstream, 'body', read.reason === 'too_large' ? 'answer too large' : 'cut short');
+      return { ok: false, reason: 'fault' };
+    }
+    const body = jsonOrNull(read.bytes) as {
       choices?: Array<{ message?: { content?: unknown }; finish_reason?: unknown }>;
       usage?: { prompt_tokens?: unknown; completion_tokens?: unknown };
     } | null;
@@ -177,5 +187,13 @@ export async function completeFromUpstream(
   } finally {
     settle();
     release();
+  }
+}
+
+function jsonOrNull(bytes: Uint8Array): unknown {
+  try {
+    return JSON.parse(new TextDecoder().decode(bytes));
+  } catch {
+    return null;
   }
 }

@@ -28,6 +28,19 @@ export function upstreamsOf(env: Env): readonly UpstreamConfig[] {
   return parsed.result instanceof Error ? [] : parsed.result;
 }
 
+/** Why `UPSTREAMS` turned the upstream tier off in this isolate, or null when it did not. */
+export function upstreamsProblem(env: Env): string | null {
+  upstreamsOf(env);
+  return parsed?.result instanceof Error ? parsed.result.message : null;
+}
+
+/**
+ * The largest whole (non-streamed) answer the edge reads from an upstream: the longest completion
+ * a client may ask for (131,072 tokens) is well under 1 MiB of text, so 8 MiB leaves room for any
+ * honest answer's JSON and stops a runaway one.
+ */
+export const UPSTREAM_ANSWER_MAX_BYTES = 8 * 1024 * 1024;
+
 /** The API key from the secret the config names; undefined when it names none. */
 export function upstreamKey(env: Env, upstream: UpstreamConfig): string | undefined {
   if (upstream.keyVar === undefined) return undefined;
