@@ -22,6 +22,8 @@ export const ERROR_CODES = {
   node_failed: { status: 502, type: 'server_error' },
   upstream_timeout: { status: 504, type: 'server_error' },
   internal_error: { status: 500, type: 'server_error' },
+  /** The client left: nobody reads this answer; recorded in usage and logs only (nginx's 499). */
+  client_closed: { status: 499, type: 'invalid_request_error' },
 } as const satisfies Record<string, { status: number; type: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

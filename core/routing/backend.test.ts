@@ -11,6 +11,7 @@ const base: Backend = {
   capacity: { slots: 2, inFlight: 1, queued: 3, vramFreeBytes: 1000 },
   draining: false,
   suspect: false,
+  degraded: false,
   canContinue: true,
 };
 

@@ -34,6 +34,11 @@ export interface Backend {
   /** Missed heartbeats (set by the sentinel, with hysteresis): used only when nothing else can. */
   readonly suspect: boolean;
   /**
+   * Its latency or error rate has drifted from its own baseline (an active sentinel alert,
+   * baseline.ts): preferred less than its peers in the same pool.
+   */
+  readonly degraded: boolean;
+  /**
    * Continues an assistant turn it did not start (a node with the 'continue' feature), so a
    * stream cut elsewhere can resume here without repeating a token.
    */

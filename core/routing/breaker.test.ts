@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import {
   breakerAdmit,
   breakerAllows,
+  breakerPhase,
   breakerRecord,
   breakerRetryAfterMs,
   closedBreaker,
@@ -91,6 +92,15 @@ describe('circuit breaker', () => {
     const p3 = breakerAdmit(p2.state, now, opts);
     expect(p3.allowed).toBe(false);
     expect(breakerAllows(p2.state, now, opts)).toBe(false);
+  });
+
+  it('reads its phase at a time without changing it: open turns half-open when the cool-down ends', () => {
+    const open = fail(undefined, 3, T0);
+    expect(breakerPhase(undefined, T0)).toBe('closed');
+    expect(breakerPhase(closedBreaker(T0), T0)).toBe('closed');
+    expect(breakerPhase(open, T0 + 999)).toBe('open');
+    expect(breakerPhase(open, T0 + 1000)).toBe('half_open');
+    expect(open.state).toBe('open');
   });
 
   it('closes on a probe success and keeps the streak', () => {

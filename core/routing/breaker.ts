@@ -164,3 +164,10 @@ export function breakerRetryAfterMs(state: BreakerState | undefined, now: number
   if (!state || state.state !== 'open') return 0;
   return Math.max(0, state.until - now);
 }
+
+export type BreakerPhase = BreakerState['state'];
+
+/** The phase at `now`: an open breaker whose cool-down has ended is half-open (for operators). */
+export function breakerPhase(state: BreakerState | undefined, now: number): BreakerPhase {
+  return state ? current(state, now).state : 'closed';
+}

@@ -85,6 +85,32 @@ describe('chooseBackend', () => {
     expect(chosenId(chooseBackend([suspect], { model: 'm1' }, EMPTY, T0, () => 0))).toBe('s');
   });
 
+  it('prefers a node that is not degraded; a degraded one still comes before an upstream', () => {
+    const slow = backend('slow', { degraded: true });
+    const cloud = backend('cloud', { tier: 'upstream' });
+    for (const r of [0, 0.5, 0.99]) {
+      const both = chooseBackend([slow, backend('ok'), cloud], { model: 'm1' }, EMPTY, T0, () => r);
+      expect(chosenId(both)).toBe('ok');
+    }
+    expect(chosenId(chooseBackend([slow, cloud], { model: 'm1' }, EMPTY, T0, () => 0))).toBe(
+      'slow',
+    );
+    // A full healthy node leaves the degraded one as the one with room.
+    const busyNode = backend('full', { capacity: full });
+    expect(chosenId(chooseBackend([busyNode, slow], { model: 'm1' }, EMPTY, T0, () => 0))).toBe(
+      'slow',
+    );
+    // Degraded and healthy beats suspect.
+    const gone = backend('s', { suspect: true });
+    expect(chosenId(chooseBackend([gone, slow], { model: 'm1' }, EMPTY, T0, () => 0))).toBe('slow');
+  });
+
+  it('follows affinity only within the best pool: not to a degraded node while another has room', () => {
+    const bs = [backend('a'), backend('b', { degraded: true })];
+    const c = chooseBackend(bs, { model: 'm1', affinity: 'b' }, EMPTY, T0, () => 0);
+    expect(chosenId(c)).toBe('a');
+  });
+
   it('follows affinity when that backend has a free slot, not otherwise', () => {
     const bs = [backend('a'), backend('b'), backend('c')];
     const req: RouteRequest = { model: 'm1', affinity: 'c' };
@@ -154,6 +180,15 @@ describe('chooseBackend', () => {
     expect(chooseBackend([gone], { model: 'm1' }, EMPTY, T0, () => 0, queue).kind).toBe(
       'no_capacity',
     );
+    // Queueing too prefers a node that is not degraded, even a busier one.
+    const slow = backend('slow', { capacity: full, degraded: true });
+    for (const r of [0, 0.5, 0.99]) {
+      const choice = chooseBackend([slow, busy], { model: 'm1' }, EMPTY, T0, () => r, queue);
+      expect(chosenId(choice)).toBe('busy');
+    }
+    expect(chosenId(chooseBackend([slow], { model: 'm1' }, EMPTY, T0, () => 0, queue))).toBe(
+      'slow',
+    );
   });
 
   it('orders upstreams by cost, then priority', () => {
@@ -221,6 +256,7 @@ const backendArb = (id: string): fc.Arbitrary<Backend> =>
     }),
     draining: rarely,
     suspect: rarely,
+    degraded: rarely,
     canContinue: fc.boolean(),
   });
 const fleetArb = fc.integer({ min: 0, max: 8 }).chain((n) =>
@@ -297,6 +333,45 @@ describe('chooseBackend (properties)', () => {
         else if (c.kind === 'backend')
           expect(c.backend.tier === 'upstream' || c.backend.suspect).toBe(true);
         if (!bs.some((b) => b.models.includes('m1'))) expect(c.kind).toBe('unknown_model');
+      }),
+    );
+  });
+
+  it('picks from the best pool with room: healthy before suspect, node before upstream, not degraded before degraded', () => {
+    /** Rule 2's order, written out: lower is better. */
+    const rank = (b: Backend) =>
+      (b.suspect ? 4 : 0) + (b.tier === 'upstream' ? 2 : 0) + (b.degraded ? 1 : 0);
+    fc.assert(
+      fc.property(fleetArb, randomArb, ([bs, brs, excluded, affinity, cold, continuing], rs) => {
+        const breakers = new Map<string, BreakerState>();
+        brs.forEach((b, i) => b && breakers.set(`b${i}`, b));
+        const exclude = new Set(excluded);
+        const req: RouteRequest = {
+          model: 'm1',
+          exclude,
+          continuing,
+          ...(affinity === undefined ? {} : { affinity }),
+          ...(cold === undefined ? {} : { coldLoadBytes: cold }),
+        };
+        const usable = bs.filter(
+          (b) =>
+            b.models.includes('m1') &&
+            !b.draining &&
+            !exclude.has(b.id) &&
+            (b.canContinue || !continuing) &&
+            breakerAllows(breakers.get(b.id), T0) &&
+            hasRoom(b, 'm1', cold),
+        );
+        let k = 0;
+        const c = chooseBackend(bs, req, { ewma: new Map(), breakers }, T0, () => rs[k++ % 2] ?? 0);
+        if (usable.length === 0) {
+          expect(c.kind).not.toBe('backend');
+          return;
+        }
+        expect(c.kind).toBe('backend');
+        if (c.kind === 'backend') {
+          expect(rank(c.backend)).toBe(Math.min(...usable.map(rank)));
+        }
       }),
     );
   });

@@ -9,14 +9,18 @@
  *     (unless the caller knows the model: then it is a capacity problem).
  *  2. Pools, best first: healthy nodes, healthy upstreams, suspect nodes, suspect upstreams.
  *     Local before cloud (it is ours and free); a suspect backend (missed heartbeats) only when
- *     nothing healthy has room, since it may be dead and cost the client a timeout.
+ *     nothing healthy has room, since it may be dead and cost the client a timeout. Within each
+ *     pool, degraded backends (a sentinel alert: latency or errors drifted from their own
+ *     baseline) come after the others, so a degraded node is used only when no non-degraded
+ *     node of its pool has room, but still before cloud: it is slow or flaky, not gone.
  *  3. The first pool where someone has room (a free slot, and VRAM for a cold model) decides.
  *  4. In it, the conversation's previous backend if it has room: it holds the KV cache.
  *  5. Nodes: among those with the model warm (else all), power of two choices by peak-EWMA cost
  *     (latency × work outstanding).
  *  6. Upstreams: the cheapest, then the lowest priority value, then the lowest peak-EWMA cost.
  *  7. No room anywhere: with `queueOnFullNodes`, the healthy node with the least work by power of
- *     two choices queues it (a node's engine queues jobs; waiting there beats a 503 under a burst).
+ *     two choices queues it (a node's engine queues jobs; waiting there beats a 503 under a burst),
+ *     a non-degraded one if there is any.
  *  8. Otherwise no_capacity, with Retry-After from the soonest breaker to half-open.
  *
  * The chosen backend's breaker is admitted here (taking a half-open probe), and its new state
@@ -89,12 +93,16 @@ export type Choice =
   | { readonly kind: 'unknown_model' }
   | { readonly kind: 'no_capacity'; readonly retryAfterSeconds: number };
 
-/** Rule 2's pools, best first. */
-const POOLS: ReadonlyArray<{ tier: Backend['tier']; suspect: boolean }> = [
-  { tier: 'node', suspect: false },
-  { tier: 'upstream', suspect: false },
-  { tier: 'node', suspect: true },
-  { tier: 'upstream', suspect: true },
+/** Rule 2's pools, best first; each is split in two, its degraded backends last. */
+const POOLS: ReadonlyArray<{ tier: Backend['tier']; suspect: boolean; degraded: boolean }> = [
+  { tier: 'node', suspect: false, degraded: false },
+  { tier: 'node', suspect: false, degraded: true },
+  { tier: 'upstream', suspect: false, degraded: false },
+  { tier: 'upstream', suspect: false, degraded: true },
+  { tier: 'node', suspect: true, degraded: false },
+  { tier: 'node', suspect: true, degraded: true },
+  { tier: 'upstream', suspect: true, degraded: false },
+  { tier: 'upstream', suspect: true, degraded: true },
 ];
 
 export function chooseBackend(
@@ -127,6 +135,7 @@ export function chooseBackend(
       (b) =>
         b.tier === pool.tier &&
         b.suspect === pool.suspect &&
+        b.degraded === pool.degraded &&
         hasRoom(b, model, request.coldLoadBytes),
     );
     if (roomy.length === 0) continue;
@@ -153,7 +162,8 @@ export function chooseBackend(
   // Rule 7.
   if (options.queueOnFullNodes) {
     const healthy = candidates.filter((b) => b.tier === 'node' && !b.suspect);
-    const pick = powerOfTwoChoices(healthy, cost, random);
+    const fine = healthy.filter((b) => !b.degraded);
+    const pick = powerOfTwoChoices(fine.length > 0 ? fine : healthy, cost, random);
     if (pick) return admit(pick.chosen, 'queue', state, now, options);
   }
 

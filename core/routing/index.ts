@@ -9,3 +9,4 @@ export * from './liveness.ts';
 export * from './router.ts';
 export * from './upstreams.ts';
 export * from './stream-failover.ts';
+export * from './baseline.ts';

@@ -153,6 +153,52 @@ describe('Router', () => {
     expect(s.size).toBe(1);
   });
 
+  it('snapshot reports each backend: breaker phase, retry-after, latency; most recent first; changes nothing', () => {
+    const r = openBad();
+    const t = T0 + 1000;
+    r.succeeded('good', 200, t, null);
+    const snap = r.snapshot(t);
+    expect(snap.total).toBe(2);
+    expect(snap.backends).toEqual([
+      {
+        id: 'good',
+        latencyMs: 200,
+        sampled: true,
+        breaker: 'closed',
+        retryAfterMs: 0,
+        consecutiveFailures: 0,
+        streak: 0,
+        seenAt: t,
+      },
+      {
+        id: 'bad',
+        latencyMs: DEFAULT_ROUTER.choose.ewma.initialMs,
+        sampled: false,
+        breaker: 'open',
+        retryAfterMs: DEFAULT_BREAKER.baseOpenMs - 1000 + DEFAULT_BREAKER.consecutiveFailures - 1,
+        consecutiveFailures: 0,
+        streak: 1,
+        seenAt: T0 + DEFAULT_BREAKER.consecutiveFailures - 1,
+      },
+    ]);
+    // Once the cool-down has passed it reads half-open, and reading took no probe.
+    const later = T0 + DEFAULT_BREAKER.baseOpenMs + 10;
+    expect(r.snapshot(later).backends[1]).toMatchObject({ breaker: 'half_open', retryAfterMs: 0 });
+    expect(r.snapshot(later, 1).backends.map((b) => b.id)).toEqual(['good']);
+    expect(picked(r.choose(BS, STICK_BAD, later, () => 0)).probe).not.toBeNull();
+  });
+
+  it('snapshot counts failures in a row while the breaker is closed', () => {
+    const r = new Router();
+    r.failed('x', THREW, T0, null);
+    r.failed('x', THREW, T0 + 1, null);
+    expect(r.snapshot(T0 + 2).backends[0]).toMatchObject({
+      id: 'x',
+      breaker: 'closed',
+      consecutiveFailures: 2,
+    });
+  });
+
   it('forgetting a backend forgets its open breaker', () => {
     const r = openBad();
     r.forget(T0 + 10, 0);

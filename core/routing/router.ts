@@ -3,7 +3,13 @@
  * between requests and fed by their outcomes. Mutable (it is the one place that state lives),
  * but pure: the clock and the random source are passed in on every call.
  */
-import { breakerRecord, type BreakerState } from './breaker.ts';
+import {
+  breakerPhase,
+  breakerRecord,
+  breakerRetryAfterMs,
+  type BreakerPhase,
+  type BreakerState,
+} from './breaker.ts';
 import type { Backend } from './backend.ts';
 import {
   chooseBackend,
@@ -13,7 +19,7 @@ import {
   type RouteRequest,
 } from './choose.ts';
 import { classifyFailure, type AttemptFailure, type FailureClass } from './classify.ts';
-import { observeLatency, type PeakEwma } from './peak-ewma.ts';
+import { latencyAt, observeLatency, type PeakEwma } from './peak-ewma.ts';
 import {
   DEFAULT_RETRY_BUDGET,
   EMPTY_RETRY_BUDGET,
@@ -38,6 +44,31 @@ export const DEFAULT_ROUTER: RouterOptions = {
 export const ROUTER_MAX_BACKENDS = 10_000;
 /** What `forget` drops by default: an hour unseen is long past any breaker or EWMA memory. */
 export const ROUTER_FORGET_AFTER_MS = 3_600_000;
+
+/** One backend as this router sees it: for operators, read-only. */
+export interface BackendRouting {
+  readonly id: string;
+  /** Peak-EWMA latency now; with no sample yet, the neutral initial value. */
+  readonly latencyMs: number;
+  /** Whether any latency sample fed it. */
+  readonly sampled: boolean;
+  readonly breaker: BreakerPhase;
+  /** Open: ms until it lets a probe through; otherwise 0. */
+  readonly retryAfterMs: number;
+  /** Closed: failures in a row so far; otherwise 0. */
+  readonly consecutiveFailures: number;
+  /** Opens in the current streak (each doubles the cool-down). */
+  readonly streak: number;
+  /** When this router last chose it or heard of it. */
+  readonly seenAt: number;
+}
+
+export interface RouterSnapshot {
+  /** Backends remembered, most recently seen first, at most `limit` of them. */
+  readonly backends: readonly BackendRouting[];
+  /** Backends remembered in all. */
+  readonly total: number;
+}
 
 export class Router {
   private readonly ewma = new Map<string, PeakEwma>();
@@ -111,6 +142,27 @@ export class Router {
       if (now - at <= maxAgeMs) break;
       this.drop(id);
     }
+  }
+
+  /** What this router holds for each backend at `now`, most recently seen first. Changes nothing. */
+  snapshot(now: number, limit = 1000): RouterSnapshot {
+    const ewmaOptions = this.options.choose.ewma;
+    const ids = [...this.seen.keys()].reverse().slice(0, Math.max(0, limit));
+    const backends = ids.map((id): BackendRouting => {
+      const breaker = this.breakers.get(id);
+      const ewma = this.ewma.get(id);
+      return {
+        id,
+        latencyMs: latencyAt(ewma, now, ewmaOptions),
+        sampled: ewma !== undefined,
+        breaker: breakerPhase(breaker, now),
+        retryAfterMs: breakerRetryAfterMs(breaker, now),
+        consecutiveFailures: breaker?.state === 'closed' ? breaker.consecutive : 0,
+        streak: breaker?.streak ?? 0,
+        seenAt: this.seen.get(id) ?? now,
+      };
+    });
+    return { backends, total: this.seen.size };
   }
 
   /** Backends currently remembered (for tests and metrics). */

@@ -13,6 +13,7 @@ export function testBackend(id: string, over: Partial<Backend> = {}): Backend {
     capacity: { slots: 4, inFlight: 0, queued: 0, vramFreeBytes: null },
     draining: false,
     suspect: false,
+    degraded: false,
     canContinue: true,
     ...over,
   };

@@ -127,6 +127,8 @@ export function upstreamBackends(
       },
       draining: false,
       suspect: false,
+      // The sentinel watches nodes (Presence); an upstream's faults go to its breaker.
+      degraded: false,
       // An OpenAI-compatible API has no standard way to continue an assistant turn.
       canContinue: false,
     }));

@@ -29,6 +29,7 @@ import {
   type SessionTiming,
   type TokenUsage,
 } from '@proxima/core/protocol';
+import { classifyFailure } from '@proxima/core/routing';
 import { heartbeatIntervalMs, intVar, presenceStub, type Env } from '../env.ts';
 import { recordServed } from '../presence/catalogue.ts';
 import { SocketStates, type SocketState } from './attachment.ts';
@@ -48,6 +49,10 @@ interface Job {
   lastActivity: number;
   /** Held by flow control: quiet on purpose, so no idle deadline runs. */
   paused: boolean;
+  /** For the sentinel's baselines: when it was handed over, its first chunk, chunks so far. */
+  readonly startedAt: number;
+  firstChunkAt: number | null;
+  chunks: number;
 }
 
 export type Unavailable =
@@ -232,7 +237,17 @@ export class NodeSession extends DurableObject<Env> {
       sink.end({ t: 'error', code: 'invalid_job', message: 'the job frame is too large' });
       return;
     }
-    this.jobs.set(jobId, { ws, sink, nextSeq: 0, lastActivity: Date.now(), paused: false });
+    const now = Date.now();
+    this.jobs.set(jobId, {
+      ws,
+      sink,
+      nextSeq: 0,
+      lastActivity: now,
+      paused: false,
+      startedAt: now,
+      firstChunkAt: null,
+      chunks: 0,
+    });
     this.send(ws, { type: 'job', jobId, request });
   }
 
@@ -421,6 +436,8 @@ export class NodeSession extends DurableObject<Env> {
     job.nextSeq++;
     job.lastActivity = Date.now();
     if (event.t === 'done') return this.finish(jobId, event);
+    job.firstChunkAt ??= job.lastActivity;
+    job.chunks++;
     job.sink.chunk(event.text);
   }
 
@@ -429,6 +446,32 @@ export class NodeSession extends DurableObject<Env> {
     if (!job) return;
     this.jobs.delete(jobId);
     job.sink.end(event);
+    this.observe(job, event);
+  }
+
+  /**
+   * Every job that ended (not one the client cancelled) feeds the sentinel's per-node baselines:
+   * time to first token, tokens, duration, and whether it failed by the node's fault.
+   */
+  private observe(job: Job, event: Exclude<JobEvent, { t: 'chunk' }>): void {
+    const state = this.states.read(job.ws);
+    if (!state?.hello) return;
+    const now = Date.now();
+    const failed =
+      event.t === 'error' &&
+      classifyFailure({ kind: 'job_error', code: event.code, outputSent: false })
+        .countsAgainstBreaker;
+    const observation = {
+      ttftMs: job.firstChunkAt === null ? null : job.firstChunkAt - job.startedAt,
+      tokens: event.t === 'done' ? event.usage.completionTokens : job.chunks,
+      durationMs: now - job.startedAt,
+      failed,
+    };
+    this.ctx.waitUntil(
+      presenceStub(this.env)
+        .nodeJobObserved(state.nodeId, state.session, observation, now)
+        .catch((err: unknown) => console.warn('sentinel observation lost', String(err))),
+    );
   }
 
   private failJobsOf(ws: WebSocket, code: string, message: string): void {

@@ -1,11 +1,23 @@
 import { DurableObject } from 'cloudflare:workers';
 import {
+  alertsOf,
+  closeBaselines,
+  freshBaselines,
   freshLiveness,
+  isDegraded,
   livenessAt,
+  observeJob,
   onHeartbeat,
+  parseJobObservation,
+  sweepBaselines,
   type Backend,
+  type Baselines,
+  type ClearedAlert,
+  type JobObservation,
   type Liveness,
   type LivenessVerdict,
+  type SentinelAlert,
+  type SentinelEvent,
 } from '@proxima/core/routing';
 import { heartbeatIntervalMs, type Env } from '../env.ts';
 import { pruneCatalogue, PRUNE_EVERY_MS } from './catalogue.ts';
@@ -27,11 +39,22 @@ export interface NodeView extends NodeAnnouncement {
   readonly updatedAt: number;
 }
 
-/** A node for operators: null health and load when it is not connected. */
+/** A node for operators: null health and load, and no alerts, when it is not connected. */
 export interface NodeStatus extends NodeView {
   readonly health: LivenessVerdict | null;
   readonly load: NodeLoad | null;
+  /** The sentinel's active alerts (core/routing/baseline.ts): while any is, routing prefers others. */
+  readonly alerts: readonly SentinelAlert[];
 }
+
+/** GET /admin/alerts: the sentinel's alerts now, and those cleared lately (newest first). */
+export interface AlertsReport {
+  readonly alerts: readonly SentinelAlert[];
+  readonly cleared: readonly ClearedAlert[];
+}
+
+/** Cleared alerts kept for GET /admin/alerts, newest first; in memory, so a restart forgets them. */
+export const RECENT_CLEARED_MAX = 50;
 
 /** What a heartbeat says of a node's load. */
 export interface NodeLoad {
@@ -40,11 +63,13 @@ export interface NodeLoad {
   readonly vramFreeBytes: number;
 }
 
-/** A connected node as routing sees it: its announcement, its load, and the sentinel's verdict. */
+/** A connected node as routing sees it: its announcement, its load, and the sentinel's verdicts. */
 interface LiveNode {
   readonly view: NodeView;
   readonly load: NodeLoad;
   readonly liveness: Liveness;
+  /** Latency and error baselines of its finished jobs, and their alerts. */
+  readonly sentinel: Baselines;
 }
 
 interface NodeRow extends Record<string, SqlStorageValue> {
@@ -73,6 +98,8 @@ export class Presence extends DurableObject<Env> {
   private readonly heartbeatMs: number;
   /** In memory: a restarted object prunes on its first connect, which is harmless. */
   private lastPruneAt = Number.NEGATIVE_INFINITY;
+  /** Alerts cleared lately, newest first, at most RECENT_CLEARED_MAX. */
+  private cleared: ClearedAlert[] = [];
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -95,11 +122,19 @@ export class Presence extends DurableObject<Env> {
     const now = Date.now();
     for (const row of this.sql.exec<NodeRow>('SELECT * FROM nodes WHERE connected = 1')) {
       const view = rowToNode(row);
-      this.live.set(view.nodeId, { view, load: IDLE, liveness: freshLiveness(now) });
+      this.live.set(view.nodeId, {
+        view,
+        load: IDLE,
+        liveness: freshLiveness(now),
+        sentinel: freshBaselines(view.nodeId),
+      });
     }
   }
 
   nodeConnected(node: NodeAnnouncement, now: number): void {
+    // A new session starts fresh baselines: its engine, models or machine may have changed.
+    const previous = this.live.get(node.nodeId);
+    if (previous) this.sentinelEvents(closeBaselines(previous.sentinel, now));
     this.sql.exec(
       `INSERT INTO nodes (node_id, models_json, engine, gpu, slots, session, connected, draining, updated_at, features_json)
        VALUES (?, ?, ?, ?, ?, ?, 1, 0, ?, ?)
@@ -126,6 +161,7 @@ export class Presence extends DurableObject<Env> {
       },
       load: IDLE,
       liveness: freshLiveness(now),
+      sentinel: freshBaselines(node.nodeId),
     });
     if (now - this.lastPruneAt >= PRUNE_EVERY_MS) {
       this.lastPruneAt = now;
@@ -153,6 +189,49 @@ export class Presence extends DurableObject<Env> {
   }
 
   /**
+   * One finished job of the node's `session`, for the sentinel's latency and error baselines
+   * (core/routing/baseline.ts). `observation`: `ttftMs` from handing the job over to its first
+   * token (null if none came), `tokens` generated, `durationMs` from handing it over to its end,
+   * `failed` when it ended in an error that is the node's (not a client that left). Memory only.
+   * An RPC boundary: anything malformed is logged (`sentinel.invalid_observation`) and ignored;
+   * a stale session or an unknown node is ignored.
+   */
+  nodeJobObserved(nodeId: string, session: number, observation: JobObservation, now: number): void {
+    const parsed = parseJobObservation(observation);
+    const problem =
+      typeof nodeId !== 'string'
+        ? 'nodeId: must be a string'
+        : !Number.isFinite(session)
+          ? 'session: must be a finite number'
+          : !Number.isFinite(now) || now < 0
+            ? 'now: must be a finite number ≥ 0'
+            : parsed.ok
+              ? null
+              : parsed.reason;
+    if (problem !== null || !parsed.ok) {
+      console.warn(
+        JSON.stringify({
+          event: 'sentinel.invalid_observation',
+          nodeId: typeof nodeId === 'string' ? nodeId.slice(0, 128) : null,
+          problem,
+        }),
+      );
+      return;
+    }
+    const node = this.live.get(nodeId);
+    if (!node || node.view.session !== session) return;
+    const step = observeJob(node.sentinel, parsed.observation, now);
+    this.live.set(nodeId, { ...node, sentinel: step.state });
+    this.sentinelEvents(step.events);
+  }
+
+  /** The sentinel's alerts now, and the ones cleared lately. */
+  alerts(now: number): AlertsReport {
+    const alerts = this.current(now).flatMap((n) => alertsOf(n.sentinel));
+    return { alerts, cleared: [...this.cleared] };
+  }
+
+  /**
    * `session` undefined: the node's session says it holds no socket at all (found during routing).
    * Returns the models the node served, so the caller can record when they were last served.
    */
@@ -161,11 +240,14 @@ export class Presence extends DurableObject<Env> {
     if (!node || (session !== undefined && node.view.session !== session)) return [];
     this.sql.exec('UPDATE nodes SET connected = 0, updated_at = ? WHERE node_id = ?', now, nodeId);
     this.live.delete(nodeId);
+    this.sentinelEvents(closeBaselines(node.sentinel, now));
     return [...node.view.models];
   }
 
   /** A revoked node is forgotten: it no longer lists. */
   forgetNode(nodeId: string): void {
+    const node = this.live.get(nodeId);
+    if (node) this.sentinelEvents(closeBaselines(node.sentinel, Date.now()));
     this.live.delete(nodeId);
     this.sql.exec('DELETE FROM nodes WHERE node_id = ?', nodeId);
   }
@@ -196,6 +278,7 @@ export class Presence extends DurableObject<Env> {
         },
         draining: view.draining,
         suspect: livenessAt(liveness, now, this.heartbeatMs) === 'suspect',
+        degraded: isDegraded(node.sentinel),
         canContinue: view.features.includes('continue'),
       });
     }
@@ -209,7 +292,10 @@ export class Presence extends DurableObject<Env> {
     return [...served].sort();
   }
 
-  /** The live nodes, after dropping those the sentinel finds gone. */
+  /**
+   * The live nodes, after dropping those the sentinel finds gone and clearing the alerts of
+   * those no job has been observed on for a while (they get a new hearing).
+   */
   private current(now: number): LiveNode[] {
     const out: LiveNode[] = [];
     for (const node of [...this.live.values()]) {
@@ -220,9 +306,30 @@ export class Presence extends DurableObject<Env> {
         );
         continue;
       }
-      out.push(node);
+      const swept = sweepBaselines(node.sentinel, now);
+      if (swept.events.length === 0) {
+        out.push(node);
+        continue;
+      }
+      const next = { ...node, sentinel: swept.state };
+      this.live.set(node.view.nodeId, next);
+      this.sentinelEvents(swept.events);
+      out.push(next);
     }
     return out;
+  }
+
+  /** Logs the sentinel's transitions (`sentinel.alert`, `sentinel.cleared`) and keeps the cleared. */
+  private sentinelEvents(events: readonly SentinelEvent[]): void {
+    for (const e of events) {
+      if (e.type === 'raised') {
+        console.warn(JSON.stringify({ event: 'sentinel.alert', ...e.alert }));
+        continue;
+      }
+      console.log(JSON.stringify({ event: 'sentinel.cleared', ...e.alert }));
+      this.cleared.unshift(e.alert);
+      if (this.cleared.length > RECENT_CLEARED_MAX) this.cleared.length = RECENT_CLEARED_MAX;
+    }
   }
 
   /** Every node that connected, with the load and the sentinel's verdict of those connected now. */
@@ -233,11 +340,13 @@ export class Presence extends DurableObject<Env> {
       .toArray()
       .map((row): NodeStatus => {
         const live = current.get(row.node_id);
-        if (!live) return { ...rowToNode(row), connected: false, health: null, load: null };
+        if (!live)
+          return { ...rowToNode(row), connected: false, health: null, load: null, alerts: [] };
         return {
           ...live.view,
           health: livenessAt(live.liveness, now, this.heartbeatMs),
           load: live.load,
+          alerts: alertsOf(live.sentinel),
         };
       });
   }

@@ -22,7 +22,7 @@ import { admit, settle, type Outcome } from '../metering/meter.ts';
 import { JobEventReader, type JobEvent, type JobEventSource } from '../node-session/job-events.ts';
 import { completeFromUpstream, streamFromUpstream } from '../upstream/attempt.ts';
 import { backendHeaders } from './backend-header.ts';
-import { reportStreamFailure, routeJob, toJobRequest } from './dispatch.ts';
+import { reportStreamFailure, reportStreamStart, routeJob, toJobRequest } from './dispatch.ts';
 import { streamFailoverConfig } from './failover-config.ts';
 import { FailoverStream } from './failover-stream.ts';
 import { readJsonBody } from './read-json.ts';
@@ -76,13 +76,20 @@ chat.post('/v1/chat/completions', requireApiKey('chat'), async (c) => {
             },
             upstream: (upstream) => streamFromUpstream(c.env, upstream, req, signal),
           },
-          { continuing: progress.text !== '', tried },
+          {
+            continuing: progress.text !== '',
+            tried,
+            resumed: tried.size > 0,
+            deferOutcome: true,
+            signal,
+          },
         );
       const first = await route(NO_PROGRESS, new Set());
       const events = new FailoverStream(first, route, {
         ...streamFailoverConfig(c.env),
         maxTokens: req.maxTokens ?? null,
         promptEstimate: estimateChatTokens(req),
+        reportStart: reportStreamStart,
         reportFailure: reportStreamFailure,
       });
       // A client that goes away cancels the response stream (workerd finds out on its next write),
@@ -107,31 +114,36 @@ chat.post('/v1/chat/completions', requireApiKey('chat'), async (c) => {
         },
       );
     }
-    const { backend, value } = await routeJob(c.env, req, {
-      upstream: (upstream) => completeFromUpstream(c.env, upstream, req, signal),
-      node: async (session, nodeId) => {
-        // The job id is ours, so a client that goes away can cancel the job while we wait for it.
-        // On Cloudflare the signal fires then; local workerd never fires it for a handler that has
-        // not responded yet (tests/cancel.e2e.test.ts pins that), so locally the job runs on.
-        const jobId = crypto.randomUUID();
-        // The aborted request's own I/O is cancelled with it; waitUntil lets the cancel go out.
-        const onAbort = () => c.executionCtx.waitUntil(session.cancel(jobId, 'client went away'));
-        signal.addEventListener('abort', onAbort);
-        try {
-          const result = await session.complete(jobId, job);
-          if (!result.ok) return result;
-          // Nothing reached the client yet, so a failed job is retried whole elsewhere when
-          // its class allows (routeJob asks core/routing/classify).
-          if (result.outcome.t === 'error') {
-            logJobFailure(`node:${nodeId}`, result.outcome);
-            return { ok: false, reason: 'job_failed', code: result.outcome.code };
+    const { backend, value } = await routeJob(
+      c.env,
+      req,
+      {
+        upstream: (upstream) => completeFromUpstream(c.env, upstream, req, signal),
+        node: async (session, nodeId) => {
+          // The job id is ours, so a client that goes away can cancel the job while we wait for it.
+          // On Cloudflare the signal fires then; local workerd never fires it for a handler that has
+          // not responded yet (tests/cancel.e2e.test.ts pins that), so locally the job runs on.
+          const jobId = crypto.randomUUID();
+          // The aborted request's own I/O is cancelled with it; waitUntil lets the cancel go out.
+          const onAbort = () => c.executionCtx.waitUntil(session.cancel(jobId, 'client went away'));
+          signal.addEventListener('abort', onAbort);
+          try {
+            const result = await session.complete(jobId, job);
+            if (!result.ok) return result;
+            // Nothing reached the client yet, so a failed job is retried whole elsewhere when
+            // its class allows (routeJob asks core/routing/classify).
+            if (result.outcome.t === 'error') {
+              logJobFailure(`node:${nodeId}`, result.outcome);
+              return { ok: false, reason: 'job_failed', code: result.outcome.code };
+            }
+            return { ok: true, value: result.outcome };
+          } finally {
+            signal.removeEventListener('abort', onAbort);
           }
-          return { ok: true, value: result.outcome };
-        } finally {
-          signal.removeEventListener('abort', onAbort);
-        }
+        },
       },
-    });
+      { signal },
+    );
     end(backend, value.usage, null);
     return Response.json(completionBody(who, value.text, value.finishReason, value.usage), {
       headers: { ...admission.headers, ...backendHeaders(c.env, backend) },

@@ -12,6 +12,7 @@ import {
   upstreamBackends,
   type AttemptFailure,
   type Backend,
+  type RouterSnapshot,
   type UpstreamConfig,
 } from '@proxima/core/routing';
 import { nodeSessionStub, presenceStub, type Env } from '../env.ts';
@@ -32,6 +33,9 @@ export interface Routed<T> {
   /** The router's id for it, for feedback that arrives after routing (reportStreamFailure). */
   readonly routerId: string;
   readonly value: T;
+  /** With `deferOutcome`: when the attempt began and its breaker probe, for reportStreamStart. */
+  readonly startedAt: number;
+  readonly probe: number | null;
 }
 
 /** A job that started on a node and failed before anything reached the client: try elsewhere. */
@@ -63,6 +67,15 @@ export interface RouteOptions {
   readonly continuing?: boolean;
   /** Backends not to try (those that already failed this request). Grows with each attempt. */
   readonly tried?: Set<string>;
+  /** The rest of a request already counted (a cut stream): not a new request for the retry budget. */
+  readonly resumed?: boolean;
+  /**
+   * A stream: its attempt's success is known at its first chunk, not when routing hands it over,
+   * so the caller reports it (reportStreamStart or reportStreamFailure) with time to first token.
+   */
+  readonly deferOutcome?: boolean;
+  /** The client's request signal: once it fires, no further attempt is placed. */
+  readonly signal?: AbortSignal;
 }
 
 export function toJobRequest(req: ChatRequest): JobRequest {
@@ -115,6 +128,11 @@ const routeCache = new TtlCache<RouteCandidates>({
 /** This isolate's routing memory: peak-EWMA latencies, breakers, the retry budget. */
 const router = new Router();
 
+/** What this isolate's router holds now (GET /admin/routing); reading changes nothing. */
+export function routingSnapshot(now: number, limit?: number): RouterSnapshot {
+  return router.snapshot(now, limit);
+}
+
 /**
  * Picks a backend for the model (core/routing: load, liveness, peak-EWMA, breakers) and hands
  * the job to its session. A node that turns out to be gone, draining or failing is skipped and
@@ -137,8 +155,9 @@ export async function routeJob<T>(
   /** The largest context among nodes that refused the prompt as certainly too long. */
   let tooLongFor = 0;
   let retryAfter = RETRY_AFTER_SECONDS;
-  router.request(Date.now());
+  if (options.resumed !== true) router.request(Date.now());
   for (let attempt = 0; attempt < MAX_ATTEMPTS;) {
+    throwIfClientLeft(options.signal);
     let entry = fresh ? undefined : routeCache.get(req.model, Date.now());
     if (!entry) {
       entry = await candidates(env, req.model);
@@ -174,6 +193,7 @@ export async function routeJob<T>(
       break;
     }
     if (attempt > 0 && !router.mayRetry(Date.now())) break; // retries must not amplify an outage
+    throwIfClientLeft(options.signal); // candidates took a round trip: it may have left meanwhile
     attempt++;
     const backendId = choice.backend.id;
     tried.add(backendId);
@@ -188,8 +208,15 @@ export async function routeJob<T>(
           })
         : ({ ok: false, reason: 'refused' } as const);
       if (result.ok) {
-        router.succeeded(backendId, Date.now() - started, Date.now(), choice.probe);
-        return { backend: backendId, routerId: backendId, value: result.value };
+        if (options.deferOutcome !== true)
+          router.succeeded(backendId, Date.now() - started, Date.now(), choice.probe);
+        return {
+          backend: backendId,
+          routerId: backendId,
+          value: result.value,
+          startedAt: started,
+          probe: choice.probe,
+        };
       }
       // A refusal (a 4xx) says nothing about its health; a fault does.
       const failure: AttemptFailure =
@@ -206,8 +233,15 @@ export async function routeJob<T>(
         return null;
       });
     if (result?.ok) {
-      router.succeeded(backendId, Date.now() - started, Date.now(), choice.probe);
-      return { backend: `node:${backendId}`, routerId: backendId, value: result.value };
+      if (options.deferOutcome !== true)
+        router.succeeded(backendId, Date.now() - started, Date.now(), choice.probe);
+      return {
+        backend: `node:${backendId}`,
+        routerId: backendId,
+        value: result.value,
+        startedAt: started,
+        probe: choice.probe,
+      };
     }
     const failure: AttemptFailure = !result
       ? { kind: 'dispatch_threw' }
@@ -246,9 +280,30 @@ export async function routeJob<T>(
 }
 
 /**
- * A streamed job failed after routing handed it over (mid-stream, or before its first chunk):
- * the router learns of it like of any failed attempt, so its breaker and latency see it.
+ * A streamed attempt's first event arrived: its time to first token is the latency the router
+ * learns (peak-EWMA), and its breaker counts a success (handing back a half-open probe).
  */
-export function reportStreamFailure(routerId: string, code: string | null): void {
-  router.failed(routerId, { kind: 'job_error', code, outputSent: true }, Date.now(), null);
+export function reportStreamStart(routed: Routed<unknown>): void {
+  const now = Date.now();
+  router.succeeded(routed.routerId, now - routed.startedAt, now, routed.probe);
+}
+
+/**
+ * A streamed job failed after routing handed it over (mid-stream, or before its first chunk):
+ * the router learns of it like of any failed attempt. `probe` only when it had not started.
+ */
+export function reportStreamFailure(
+  routed: Routed<unknown>,
+  code: string | null,
+  started: boolean,
+): void {
+  const failure = { kind: 'job_error', code, outputSent: started } as const;
+  router.failed(routed.routerId, failure, Date.now(), started ? null : routed.probe);
+}
+
+/** A client that left while its request was being routed gets no job placed for it. */
+function throwIfClientLeft(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) {
+    throw new ProximaError('client_closed', 'The client went away before the job was placed.');
+  }
 }

@@ -22,8 +22,14 @@ export interface FailoverStreamOptions extends StreamFailoverConfig {
   readonly maxTokens: number | null;
   /** The edge's prompt estimate, for usage when no attempt finished. */
   readonly promptEstimate: number;
-  /** Router feedback for a backend that failed after routing handed the stream over. */
-  readonly reportFailure: (routerId: string, code: string | null) => void;
+  /** Router feedback: an attempt's first event arrived (time to first token). */
+  readonly reportStart: (routed: Routed<JobEventSource>) => void;
+  /** Router feedback: an attempt failed, before (started false) or after its first event. */
+  readonly reportFailure: (
+    routed: Routed<JobEventSource>,
+    code: string | null,
+    started: boolean,
+  ) => void;
 }
 
 const STALLED = 'node_stalled';
@@ -41,6 +47,8 @@ export class FailoverStream implements JobEventSource {
   private progress: StreamProgress = NO_PROGRESS;
   private readonly tried: Set<string>;
   private cancelled = false;
+  /** Whether the current attempt's first event arrived (and was reported). */
+  private started = false;
   private readonly resume: ResumeStream;
   private readonly options: FailoverStreamOptions;
 
@@ -60,6 +68,10 @@ export class FailoverStream implements JobEventSource {
     for (;;) {
       const event = await this.read();
       if (this.cancelled) return { t: 'error', code: 'client_closed', message: 'cancelled' };
+      if (event !== null && event.t !== 'error' && !this.started) {
+        this.started = true;
+        this.options.reportStart(this.current);
+      }
       if (event?.t === 'chunk') {
         this.progress = recordChunk(this.progress, event.text);
         return event;
@@ -70,7 +82,7 @@ export class FailoverStream implements JobEventSource {
       }
       const code = event?.code ?? null;
       const failed = this.current;
-      this.options.reportFailure(failed.routerId, code);
+      this.options.reportFailure(failed, code, this.started);
       await failed.value.cancel();
       const decision = onStreamFailure(this.progress, code, this.options.maxTokens, this.options);
       this.log('stream.cut', { backend: failed.backend, code, decision: decision.kind });
@@ -89,6 +101,7 @@ export class FailoverStream implements JobEventSource {
         return failure(code, event);
       }
       this.tried.add(this.current.routerId);
+      this.started = false;
       this.progress = recordContinuation(this.progress);
       this.log('stream.resumed', { backend: this.current.backend });
       if (this.cancelled) await this.current.value.cancel();

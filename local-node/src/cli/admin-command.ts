@@ -152,6 +152,14 @@ function requireSomeLimit(options: LimitOptions, command: Command): void {
 }
 
 /**
+ * The shared pieces, for a command outside `proxima admin` that calls the admin API the same way
+ * (`proxima status`): the same edge options, token checks, errors and --json.
+ */
+export function adminTools(done: (code: number) => void): AdminTools {
+  return { withEdgeOptions, execute, done };
+}
+
+/**
  * `proxima admin …`: the edge's admin API (`/admin/*`) from the command line. `done` receives the
  * exit code of whichever command ran.
  */

@@ -1,10 +1,11 @@
 import { Command, Option } from 'commander';
 import { LLAMA_GPU_OPTIONS } from '../engine/llama-options.ts';
-import { addAdminCommands } from './admin-command.ts';
+import { addAdminCommands, adminTools } from './admin-command.ts';
 import { runDevCommand } from './dev-command.ts';
 import { DEFAULT_DEMO_PATH, runModelDemoCommand } from './model-command.ts';
 import { runNodeCommand } from './node-command.ts';
 import { httpUrl, intInRange, nodeId, oneOf } from './parse.ts';
+import { addStatusCommand } from './status-command.ts';
 
 /** The `proxima` CLI. Returns the process exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
@@ -74,6 +75,13 @@ export async function main(argv: readonly string[]): Promise<number> {
   addAdminCommands(program.command('admin'), (exitCode) => {
     code = exitCode;
   });
+
+  addStatusCommand(
+    program,
+    adminTools((exitCode) => {
+      code = exitCode;
+    }),
+  );
 
   try {
     await program.parseAsync([...argv], { from: 'user' });

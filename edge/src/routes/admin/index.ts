@@ -8,8 +8,12 @@ import { tenants } from './tenants.ts';
 import { usage } from './usage.ts';
 import { presenceStub } from '../../env.ts';
 import { registryHandOver } from './hand-over.ts';
+import { routing } from './routing.ts';
 
-/** The operator's API: keys, node tokens, tenants' limits, usage, nodes. Every route needs ADMIN_TOKEN. */
+/**
+ * The operator's API: keys, node tokens, tenants' limits, usage, nodes, the sentinel's alerts and
+ * this isolate's routing memory. Every route needs ADMIN_TOKEN.
+ */
 export const admin = new Hono<{ Bindings: Env }>();
 
 admin.use('/admin/*', requireAdmin);
@@ -19,6 +23,8 @@ admin.route('/admin/tenants', tenants);
 admin.route('/admin/usage', usage);
 admin.route('/admin/raft', raft);
 admin.route('/admin/registry/hand-over', registryHandOver);
+admin.route('/admin/routing', routing);
 admin.get('/admin/nodes', async (c) =>
   c.json({ nodes: await presenceStub(c.env).listNodes(Date.now()) }),
 );
+admin.get('/admin/alerts', async (c) => c.json(await presenceStub(c.env).alerts(Date.now())));

@@ -18,11 +18,13 @@ export class EdgeHttpError extends Error {
 /** No HTTP answer at all: refused, DNS, TLS, timeout. */
 export class EdgeUnreachableError extends Error {
   readonly url: string;
+  readonly reason: string;
 
   constructor(url: string, reason: string) {
     super(`could not reach ${url}: ${reason}`);
     this.name = 'EdgeUnreachableError';
     this.url = url;
+    this.reason = reason;
   }
 }
 
