@@ -2,6 +2,7 @@ import { Command, Option } from 'commander';
 import { LLAMA_GPU_OPTIONS } from '../engine/llama-options.ts';
 import { addAdminCommands, adminTools } from './admin-command.ts';
 import { runDevCommand } from './dev-command.ts';
+import { addEdgeCommands } from './edge-command.ts';
 import { DEFAULT_DEMO_PATH, runModelDemoCommand } from './model-command.ts';
 import { runNodeCommand } from './node-command.ts';
 import { httpUrl, intInRange, nodeId, oneOf } from './parse.ts';
@@ -82,6 +83,10 @@ export async function main(argv: readonly string[]): Promise<number> {
       code = exitCode;
     }),
   );
+
+  addEdgeCommands(program.command('edge'), (exitCode) => {
+    code = exitCode;
+  });
 
   try {
     await program.parseAsync([...argv], { from: 'user' });
