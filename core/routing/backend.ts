@@ -43,6 +43,11 @@ export interface Backend {
    * stream cut elsewhere can resume here without repeating a token.
    */
   readonly canContinue: boolean;
+  /**
+   * Which run of the backend this is (a node's session number): a node that reconnected is a new
+   * process, so the router forgets the old one's breaker and latency. Absent: always the same.
+   */
+  readonly incarnation?: number;
 }
 
 export function freeSlots(backend: Backend): number {

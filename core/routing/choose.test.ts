@@ -62,6 +62,21 @@ describe('chooseBackend', () => {
     expect(none.kind).toBe('no_capacity');
   });
 
+  it('a rescue asks past open breakers, and nothing else', () => {
+    const bs = [backend('back', {}), backend('drain', { draining: true })];
+    const state: RoutingState = {
+      ewma: new Map(),
+      breakers: new Map([
+        ['back', OPEN],
+        ['drain', OPEN],
+      ]),
+    };
+    expect(chooseBackend(bs, { model: 'm1' }, state, T0, () => 0).kind).toBe('no_capacity');
+    expect(chosenId(chooseBackend(bs, { model: 'm1', rescue: true }, state, T0, () => 0))).toBe(
+      'back',
+    );
+  });
+
   it('prefers a node to an upstream, even a pricier-looking node', () => {
     const bs = [
       backend('cloud', { tier: 'upstream', costPer1kTokens: 0 }),

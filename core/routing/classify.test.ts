@@ -18,31 +18,35 @@ describe('classifyFailure', () => {
     ['cannot_continue', 'elsewhere', 'no_capacity', false],
     ['context_exceeded', 'elsewhere', 'context_length_exceeded', false],
   ] as const)('session refusal %s', (reason, retry, clientError, counts) => {
+    // A refusal before the job started says nothing about load: never rationed.
     expect(classifyFailure({ kind: 'unavailable', reason })).toEqual({
       retry,
       clientError,
       countsAgainstBreaker: counts,
+      spendsRetryBudget: false,
     });
   });
 
   it.each([
-    ['engine_failed', 'elsewhere', 'node_failed', true],
-    ['node_failed', 'elsewhere', 'node_failed', true],
-    ['node_stalled', 'elsewhere', 'node_failed', true],
-    ['invalid_job', 'elsewhere', 'node_failed', true],
-    [null, 'elsewhere', 'node_failed', true],
-    ['something_new', 'elsewhere', 'node_failed', true],
-    ['draining', 'elsewhere', 'no_capacity', false],
-    ['model_not_served', 'elsewhere', 'no_capacity', false],
-    ['context_length_exceeded', 'never', 'context_length_exceeded', false],
-    ['upstream_timeout', 'never', 'upstream_timeout', true],
-    ['cancelled', 'never', 'node_failed', false],
-    ['client_closed', 'never', null, false],
-  ] as const)('job error %s', (code, retry, clientError, counts) => {
+    ['engine_failed', 'elsewhere', 'node_failed', true, true],
+    ['node_failed', 'elsewhere', 'node_failed', true, false],
+    ['node_replaced', 'elsewhere', 'node_failed', true, false],
+    ['node_stalled', 'elsewhere', 'node_failed', true, false],
+    ['invalid_job', 'elsewhere', 'node_failed', true, true],
+    [null, 'elsewhere', 'node_failed', true, true],
+    ['something_new', 'elsewhere', 'node_failed', true, true],
+    ['draining', 'elsewhere', 'no_capacity', false, false],
+    ['model_not_served', 'elsewhere', 'no_capacity', false, false],
+    ['context_length_exceeded', 'never', 'context_length_exceeded', false, false],
+    ['upstream_timeout', 'never', 'upstream_timeout', true, false],
+    ['cancelled', 'never', 'node_failed', false, false],
+    ['client_closed', 'never', null, false, false],
+  ] as const)('job error %s', (code, retry, clientError, counts, rationed) => {
     expect(classifyFailure(job(code))).toEqual({
       retry,
       clientError,
       countsAgainstBreaker: counts,
+      spendsRetryBudget: rationed,
     });
   });
 

@@ -31,13 +31,21 @@ export interface FailureClass {
   readonly clientError: ErrorCode | null;
   /** Whether it says the backend is unhealthy (feeds the breaker and the peak-EWMA). */
   readonly countsAgainstBreaker: boolean;
+  /**
+   * Whether a retry after it draws on the retry budget. Failures that may come from load (an
+   * engine error, a failed call, an upstream's 5xx) do, so retries cannot amplify an overload. A
+   * backend that is gone, silent, draining or not serving the model says nothing about load:
+   * moving its work to a live backend is not amplification, so it is not rationed.
+   */
+  readonly spendsRetryBudget: boolean;
 }
 
 const c = (
   retry: FailureClass['retry'],
   clientError: ErrorCode | null,
   countsAgainstBreaker: boolean,
-): FailureClass => ({ retry, clientError, countsAgainstBreaker });
+  spendsRetryBudget = false,
+): FailureClass => ({ retry, clientError, countsAgainstBreaker, spendsRetryBudget });
 
 function classifyUnavailable(
   reason: Extract<AttemptFailure, { kind: 'unavailable' }>['reason'],
@@ -80,10 +88,15 @@ function classifyJobError(code: string | null, outputSent: boolean): FailureClas
     // The client's wait is already spent; a retry would double it.
     case 'upstream_timeout':
       return c('never', 'upstream_timeout', true);
-    // engine_failed, invalid_job, node_failed (connection lost), a stream that just stopped,
-    // and any code this edge does not know yet: the node failed.
-    default:
+    // The node is gone or went silent: its work moves to a live node, unrationed.
+    case 'node_failed':
+    case 'node_replaced':
+    case 'node_stalled':
       return c(elsewhere, 'node_failed', true);
+    // engine_failed, invalid_job, a stream that just stopped, and any code this edge does not
+    // know yet: the node failed, maybe from load.
+    default:
+      return c(elsewhere, 'node_failed', true, true);
   }
 }
 
@@ -94,7 +107,7 @@ export function classifyFailure(failure: AttemptFailure): FailureClass {
     case 'job_error':
       return classifyJobError(failure.code, failure.outputSent);
     case 'dispatch_threw':
-      return c('elsewhere', 'no_capacity', true);
+      return c('elsewhere', 'no_capacity', true, true);
   }
 }
 

@@ -48,6 +48,20 @@ describe('Router', () => {
     }
   });
 
+  it('forgets the breaker of a node that came back as a new incarnation (it reconnected)', () => {
+    const r = new Router();
+    const v1 = [backend('bad', { incarnation: 1 }), backend('good', { incarnation: 1 })];
+    for (let i = 0; i < DEFAULT_BREAKER.consecutiveFailures; i++) {
+      const c = picked(r.choose(v1, STICK_BAD, T0 + i, () => 0));
+      r.failed(c.backend.id, THREW, T0 + i, c.probe);
+    }
+    // Same incarnation: its breaker is open, so the sticky request goes elsewhere.
+    expect(picked(r.choose(v1, STICK_BAD, T0 + 10, () => 0)).backend.id).toBe('good');
+    // It reconnected: a new process, chosen again at once.
+    const v2 = [backend('bad', { incarnation: 2 }), backend('good', { incarnation: 1 })];
+    expect(picked(r.choose(v2, STICK_BAD, T0 + 11, () => 0)).backend.id).toBe('bad');
+  });
+
   it('does not hold failures that say nothing about the backend against it', () => {
     const r = new Router();
     for (let i = 0; i < 3 * DEFAULT_BREAKER.consecutiveFailures; i++) {

@@ -73,6 +73,8 @@ export interface RouterSnapshot {
 export class Router {
   private readonly ewma = new Map<string, PeakEwma>();
   private readonly breakers = new Map<string, BreakerState>();
+  /** The incarnation each backend was last seen in (see Backend.incarnation). */
+  private readonly incarnations = new Map<string, number>();
   /** Last time each backend was touched; insertion order is recency order (oldest first). */
   private readonly seen = new Map<string, number>();
   private budget: RetryBudget = EMPTY_RETRY_BUDGET;
@@ -97,6 +99,7 @@ export class Router {
     now: number,
     random: () => number,
   ): Choice {
+    for (const b of backends) this.meet(b);
     const state = { ewma: this.ewma, breakers: this.breakers };
     const choice = chooseBackend(backends, request, state, now, random, this.options.choose);
     if (choice.kind === 'backend') {
@@ -194,9 +197,23 @@ export class Router {
     }
   }
 
+  /** A backend seen in a new incarnation (a node that reconnected) starts with a clean slate. */
+  private meet(backend: Backend): void {
+    // Only backends remembered have a slate to clean (and this keeps the map bounded with them).
+    if (backend.incarnation === undefined || !this.seen.has(backend.id)) return;
+    const known = this.incarnations.get(backend.id);
+    if (known === backend.incarnation) return;
+    if (known !== undefined) {
+      this.ewma.delete(backend.id);
+      this.breakers.delete(backend.id);
+    }
+    this.incarnations.set(backend.id, backend.incarnation);
+  }
+
   private drop(id: string): void {
     this.seen.delete(id);
     this.ewma.delete(id);
     this.breakers.delete(id);
+    this.incarnations.delete(id);
   }
 }

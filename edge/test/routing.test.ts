@@ -115,4 +115,43 @@ describe('routing by load and liveness', () => {
       await only.stop();
     }
   });
+
+  it(
+    'takes back a node that presence dropped as gone while its socket stayed open and it spoke',
+    { timeout: 15_000 },
+    async () => {
+      const key = await newApiKey();
+      const model = unique('model');
+      const nodeId = unique('node');
+      const node = await FakeNode.ready(nodeId, await newNodeToken(), [model]);
+      const only = runNode(node, { inFlight: 0 });
+      const health = async () => {
+        const listed = await SELF.fetch(`${BASE}/admin/nodes`, {
+          headers: { authorization: `Bearer ${ADMIN}` },
+        });
+        const { nodes } = await listed.json<{
+          nodes: Array<{ nodeId: string; connected: boolean; health: string | null }>;
+        }>();
+        return nodes.find((n) => n.nodeId === nodeId);
+      };
+      try {
+        only.stopBeating();
+        // Frames that are not heartbeats (a late chunk of a job long gone) keep the socket open,
+        // while presence sees no heartbeat for three intervals and drops the node.
+        for (let i = 0; i < 8; i++) {
+          node.send({ type: 'chunk', jobId: 'gone-job', seq: 0, text: 'late' });
+          await sleep(500);
+        }
+        expect(await health()).toMatchObject({ connected: false, health: null });
+        expect(node.closed).toBeNull();
+        only.beatOnce();
+        await sleep(100);
+        expect(await health()).toMatchObject({ connected: true, health: 'suspect' });
+        await sleep(1100); // the route cache turns over
+        expect((await chat(key, { model, messages: hello })).status).toBe(200);
+      } finally {
+        await only.stop();
+      }
+    },
+  );
 });

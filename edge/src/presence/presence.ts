@@ -179,13 +179,38 @@ export class Presence extends DurableObject<Env> {
 
   /** A heartbeat: the node's load, and its liveness by the sentinel's rule. Memory only. */
   nodeHeartbeat(nodeId: string, session: number, load: NodeLoad, now: number): void {
-    const node = this.live.get(nodeId);
+    const node = this.live.get(nodeId) ?? this.readmit(nodeId, session, now);
     if (!node || node.view.session !== session) return;
     this.live.set(nodeId, {
       ...node,
       load,
       liveness: onHeartbeat(node.liveness, now, this.heartbeatMs),
     });
+  }
+
+  /**
+   * A heartbeat from a node this object dropped as gone while its session stayed open (its
+   * socket was quiet for three intervals, then spoke again): its session is still the latest, so
+   * it is taken back, suspect until it beats on time. Without this a live node would be left out
+   * of routing for good, since it has no reason to reconnect.
+   */
+  private readmit(nodeId: string, session: number, now: number): LiveNode | undefined {
+    const row = this.sql
+      .exec<NodeRow>('SELECT * FROM nodes WHERE node_id = ? AND session = ?', nodeId, session)
+      .toArray()[0];
+    if (!row) return undefined;
+    this.sql.exec('UPDATE nodes SET connected = 1, updated_at = ? WHERE node_id = ?', now, nodeId);
+    const view = { ...rowToNode(row), connected: true, updatedAt: now };
+    // Its last heartbeat was long ago: the next one is late, so it comes back suspect.
+    const node: LiveNode = {
+      view,
+      load: IDLE,
+      liveness: { lastHeartbeatAt: now, suspect: true, onTimeStreak: 0 },
+      sentinel: freshBaselines(nodeId),
+    };
+    this.live.set(nodeId, node);
+    console.warn(JSON.stringify({ event: 'presence.node_readmitted', nodeId, session, at: now }));
+    return node;
   }
 
   /**
@@ -280,6 +305,7 @@ export class Presence extends DurableObject<Env> {
         suspect: livenessAt(liveness, now, this.heartbeatMs) === 'suspect',
         degraded: isDegraded(node.sentinel),
         canContinue: view.features.includes('continue'),
+        incarnation: view.session,
       });
     }
     return out;

@@ -152,6 +152,10 @@ export async function routeJob<T>(
   let fresh = false;
   /** A failed job's class, when it must not be retried or was the last try. */
   let jobFailure: string | null = null;
+  /** Whether the last failure draws on the retry budget (FailureClass.spendsRetryBudget). */
+  let rationed = false;
+  /** Asking past the breakers, once, for a stream under way (RouteRequest.rescue). */
+  let rescue = false;
   /** The largest context among nodes that refused the prompt as certainly too long. */
   let tooLongFor = 0;
   let retryAfter = RETRY_AFTER_SECONDS;
@@ -173,6 +177,7 @@ export async function routeJob<T>(
         exclude: tried,
         knownModel: entry.known,
         continuing: options.continuing ?? false,
+        rescue,
       },
       Date.now(),
       Math.random,
@@ -180,6 +185,11 @@ export async function routeJob<T>(
     if (choice.kind !== 'backend') {
       if (!fresh) {
         fresh = true;
+        continue;
+      }
+      // A stream under way ends in an error unless someone takes it: ask past the breakers once.
+      if (options.resumed === true && !rescue && choice.kind === 'no_capacity') {
+        rescue = true;
         continue;
       }
       if (choice.kind === 'unknown_model') {
@@ -192,7 +202,8 @@ export async function routeJob<T>(
       retryAfter = choice.retryAfterSeconds;
       break;
     }
-    if (attempt > 0 && !router.mayRetry(Date.now())) break; // retries must not amplify an outage
+    // Retries after failures that may come from load are rationed, so they cannot amplify it.
+    if (attempt > 0 && rationed && !router.mayRetry(Date.now())) break;
     throwIfClientLeft(options.signal); // candidates took a round trip: it may have left meanwhile
     attempt++;
     const backendId = choice.backend.id;
@@ -223,7 +234,7 @@ export async function routeJob<T>(
         result.reason === 'fault'
           ? { kind: 'dispatch_threw' }
           : { kind: 'unavailable', reason: 'model_not_served' };
-      router.failed(backendId, failure, Date.now(), choice.probe);
+      rationed = router.failed(backendId, failure, Date.now(), choice.probe).spendsRetryBudget;
       continue;
     }
     const result = await attempts
@@ -249,6 +260,7 @@ export async function routeJob<T>(
         ? { kind: 'job_error', code: result.code, outputSent: false }
         : { kind: 'unavailable', reason: result.reason };
     const cls = router.failed(backendId, failure, Date.now(), choice.probe);
+    rationed = cls.spendsRetryBudget;
     if (result?.reason === 'job_failed') {
       jobFailure = result.code;
       if (cls.retry === 'never') throw jobFailureError(result.code);
