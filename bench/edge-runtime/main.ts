@@ -1,18 +1,23 @@
 /**
  * bench/edge-runtime: the local runtime's tail (docs/design/0014). The same edge Worker under
  * Miniflare (`proxima dev`) and under `proxima edge serve` (bare workerd), each with a node whose
- * engine answers at once, and a plain Node server as the floor. Sustained load comes from wrk
- * (keep-alive, 10 s runs, one connection per wrk thread) at concurrency 1 and 16 on `GET /healthz`
- * and a non-streamed chat; runs are interleaved round by round so every target sees the same
- * machine. Then bursts: 64 requests at once after a pause, 20 times. Prints medians over rounds
- * and a final JSON line. Needs wrk (Debian: apt-get install wrk).
+ * engine answers at once, and a plain Node server as the floor. Sustained load (keep-alive, 10 s
+ * runs) at concurrency 1 and 16 on `GET /healthz` and a non-streamed chat comes from bench/load:
+ * wrk when it is installed (one connection per wrk thread, its corrected p99 beside every request
+ * as measured), else the node:http client, which reports only what it measured (figures.ts).
+ * Runs are interleaved round by round so every target sees the same machine. Then bursts: 64
+ * requests at once after a pause, 20 times. Prints medians over rounds and a final JSON line.
  *
- * Env: BENCH_ROUNDS (3), BENCH_SECONDS (10), BENCH_TARGETS (direct-node,miniflare,edge-serve).
+ * Env: BENCH_ROUNDS (3), BENCH_SECONDS (10), BENCH_TARGETS (direct-node,miniflare,edge-serve),
+ * BENCH_WARMUP_SECONDS (2), BENCH_BURSTS (20), BENCH_GENERATOR (wrk|node).
  */
 import { readFileSync } from 'node:fs';
 import { runLoad } from '../gateway/load.ts';
 import { cpuSeconds } from '../gateway/proc-cpu.ts';
 import { percentile, round } from '../gateway/stats.ts';
+import { pickGenerator } from '../load/generator.ts';
+import type { RequestSpec } from '../load/request.ts';
+import { figures, figuresNote, type Figures } from './figures.ts';
 import {
   API_KEY,
   startDirectTarget,
@@ -20,21 +25,22 @@ import {
   startMiniflareTarget,
   type Target,
 } from './targets.ts';
-import { assertWrkInstalled, wrk, type WrkResult } from './wrk.ts';
 
 const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 3);
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 10);
 const WANTED = (process.env['BENCH_TARGETS'] ?? 'direct-node,miniflare,edge-serve').split(',');
-const BURSTS = 20;
+const WARMUP_SECONDS = Number(process.env['BENCH_WARMUP_SECONDS'] ?? 2);
+const BURSTS = Number(process.env['BENCH_BURSTS'] ?? 20);
 const BURST_SIZE = 64;
 const CHAT = JSON.stringify({
   model: 'bench-instant',
   messages: [{ role: 'user', content: 'hi' }],
   max_tokens: 1,
 });
+const generator = pickGenerator('BENCH_GENERATOR');
 
 type Route = 'healthz' | 'chat';
-interface Row extends WrkResult {
+interface Row extends Figures {
   readonly target: string;
   readonly route: Route;
   readonly c: number;
@@ -47,14 +53,14 @@ interface Row extends WrkResult {
 const loadAverage = () => Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[0]);
 const cpuMs = (pids: number[]) => pids.reduce((sum, pid) => sum + cpuSeconds(pid) * 1000, 0);
 
-function request(target: Target, route: Route) {
+function request(target: Target, route: Route): RequestSpec {
   return route === 'healthz'
-    ? { url: `${target.url}/healthz` }
+    ? { url: `${target.url}/healthz`, method: 'GET', headers: {} }
     : {
         url: `${target.url}/v1/chat/completions`,
-        method: 'POST' as const,
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${API_KEY}` },
         body: CHAT,
-        authorization: `Bearer ${API_KEY}`,
       };
 }
 
@@ -64,7 +70,13 @@ async function measure(target: Target, route: Route, c: number, round: number): 
   const load1 = loadAverage();
   const edge0 = cpuMs(edgePids);
   const node0 = cpuMs(nodePids);
-  const result = await wrk({ ...request(target, route), connections: c, seconds: SECONDS });
+  const run = await generator.sustained({
+    request: request(target, route),
+    connections: c,
+    seconds: SECONDS,
+    measured: true,
+  });
+  const result = figures(run, generator.latencyCorrected);
   const per = (ms: number) => round3(ms / Math.max(1, result.requests));
   return {
     target: target.name,
@@ -91,13 +103,9 @@ async function bursts(target: Target, route: Route) {
   const r = request(target, route);
   const send = () =>
     fetch(r.url, {
-      method: r.method ?? 'GET',
-      ...(r.body === undefined
-        ? {}
-        : {
-            body: r.body,
-            headers: { 'content-type': 'application/json', authorization: r.authorization ?? '' },
-          }),
+      method: r.method,
+      headers: r.headers,
+      ...(r.body === undefined ? {} : { body: r.body }),
     });
   const spans: number[] = [];
   let errors = 0;
@@ -118,7 +126,9 @@ async function bursts(target: Target, route: Route) {
   };
 }
 
-assertWrkInstalled();
+console.error(
+  `bench:edge-runtime: generator ${generator.name} (${generator.version}), ${ROUNDS} rounds of ${SECONDS} s runs`,
+);
 const starters: Record<string, () => Promise<Target>> = {
   'direct-node': startDirectTarget,
   miniflare: startMiniflareTarget,
@@ -134,8 +144,13 @@ try {
   }
   // Warm-up: JIT, isolate caches, the first key lookups.
   for (const t of targets) {
-    await wrk({ ...request(t, 'healthz'), connections: 4, seconds: 2 });
-    await wrk({ ...request(t, 'chat'), connections: 4, seconds: 2 });
+    for (const route of ['healthz', 'chat'] as const) {
+      await generator.sustained({
+        request: request(t, route),
+        connections: 4,
+        seconds: WARMUP_SECONDS,
+      });
+    }
   }
   const rows: Row[] = [];
   for (let r = 1; r <= ROUNDS; r++) {
@@ -159,7 +174,12 @@ try {
     for (const route of ['healthz', 'chat'] as const) {
       for (const t of targets) {
         const mine = rows.filter((x) => x.c === c && x.route === route && x.target === t.name);
-        const m = (key: keyof Row) => round3(median(mine.map((x) => Number(x[key]))));
+        const m = (key: keyof Row) => {
+          const values = mine.map((x) => x[key]);
+          // wrk_* are null without wrk.
+          if (values.some((v) => v === null)) return null;
+          return round3(median(values.map(Number)));
+        };
         summary.push({
           target: t.name,
           route,
@@ -181,7 +201,15 @@ try {
   console.table(summary);
   console.table(burstRows);
   console.log(
-    JSON.stringify({ rounds: ROUNDS, seconds: SECONDS, sustained: summary, bursts: burstRows }),
+    JSON.stringify({
+      rounds: ROUNDS,
+      seconds: SECONDS,
+      generator: generator.name,
+      generator_version: generator.version,
+      latency_figures: figuresNote(generator.latencyCorrected),
+      sustained: summary,
+      bursts: burstRows,
+    }),
   );
 } finally {
   for (const t of targets) await t.stop();

@@ -5,7 +5,7 @@
  */
 import { UPSTREAM_NAME } from './stack.ts';
 import type { ChatRequests, ChatTarget } from './targets.ts';
-import type { RequestSpec } from './phase-result.ts';
+import type { RequestSpec } from '../load/request.ts';
 
 const TEXT = 'ok';
 

@@ -10,7 +10,8 @@
  * 2. sustained load at concurrency 16: requests per second, and CPU per request from /proc;
  * 3. streamed requests at concurrency 1: time to the first SSE byte;
  * 4. bursts of BENCH_PEER_BURST requests at once.
- * Phases 1–2 run on wrk when it is installed, else on the node:http client (generator.ts).
+ * Phases 1–2 run on wrk when it is installed, else on the node:http client (bench/load); 3–4
+ * always run on that client (wrk cannot time a first byte or fire a burst).
  * Progress goes to stderr; the last line of stdout is the JSON (report.ts).
  * Env: BENCH_PEER_SECONDS (10, each sustained run), BENCH_PEER_ROUNDS (2),
  * BENCH_PEER_STREAM_SECONDS (5), BENCH_PEER_BURST (64), BENCH_PEER_BURSTS (10 per round),
@@ -20,11 +21,12 @@ import { availableParallelism, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { round } from '../gateway/stats.ts';
 import { cpuSeconds } from '../gateway/proc-cpu.ts';
+import { runClient } from '../load/client-run.ts';
+import { pickGenerator } from '../load/generator.ts';
+import { percentileMs } from '../load/histogram.ts';
+import { emptyPhase, mergePhase, rps, type PhaseResult } from '../load/phase-result.ts';
+import type { RequestSpec } from '../load/request.ts';
 import { checkTarget } from './check.ts';
-import { runClient } from './client-run.ts';
-import { pickGenerator } from './generator.ts';
-import { percentileMs } from './histogram.ts';
-import { emptyPhase, mergePhase, rps, type PhaseResult, type RequestSpec } from './phase-result.ts';
 import { buildReport, resultKey, type CpuTotals, type Phase } from './report.ts';
 import { startStack, type Stack } from './stack.ts';
 import {
@@ -78,7 +80,7 @@ function describe(name: string, r: PhaseResult, firstByte = false): string {
 
 const benchStarted = performance.now();
 const loadBefore = loadavg()[0] ?? Number.NaN;
-const generator = pickGenerator();
+const generator = pickGenerator('BENCH_PEER_GENERATOR');
 progress(
   `bench:gateway-peer: generator ${generator.name} (${generator.version}), ${ROUNDS} rounds of ${SECONDS} s runs`,
 );
@@ -107,7 +109,11 @@ try {
 
   progress(`warm-up: ${WARMUP_SECONDS} s per path`);
   for (const target of CHAT_TARGETS) {
-    await generator.sustained(chats[target].whole, 4, WARMUP_SECONDS);
+    await generator.sustained({
+      request: chats[target].whole,
+      connections: 4,
+      seconds: WARMUP_SECONDS,
+    });
   }
   for (const target of streamed) {
     await runClient({
@@ -141,7 +147,11 @@ try {
     request: RequestSpec,
   ) => {
     const before = groups();
-    const r = await generator.sustained(request, phase === 'c1' ? 1 : 16, SECONDS);
+    const r = await generator.sustained({
+      request,
+      connections: phase === 'c1' ? 1 : 16,
+      seconds: SECONDS,
+    });
     const after = groups();
     const key = resultKey(target, phase);
     const totals = cpu.get(key) ?? { workerd: 0, node: 0, portkey: 0, upstream: 0 };

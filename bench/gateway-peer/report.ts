@@ -5,8 +5,8 @@
  * first byte is the time to the first byte of the SSE body, again minus direct's.
  */
 import { round } from '../gateway/stats.ts';
-import { percentileMs } from './histogram.ts';
-import { rps, type PhaseResult } from './phase-result.ts';
+import { percentileMs } from '../load/histogram.ts';
+import { rps, type PhaseResult } from '../load/phase-result.ts';
 import type { ChatTarget, FloorTarget } from './targets.ts';
 
 export type Phase = 'c1' | 'c16' | 'stream' | 'burst';

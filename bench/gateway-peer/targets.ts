@@ -3,7 +3,7 @@
  * two gateways' cheapest routes (their floor: what their runtime costs before any gateway work).
  */
 import { INSTANT_MODEL } from '../gateway/instant-engine.ts';
-import type { RequestSpec } from './phase-result.ts';
+import type { RequestSpec } from '../load/request.ts';
 import { UPSTREAM_KEY, UPSTREAM_MODEL, UPSTREAM_OWN_MODEL, type Stack } from './stack.ts';
 
 /** Chat paths, measured in every phase. */

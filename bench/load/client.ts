@@ -1,19 +1,21 @@
 /**
- * bench:gateway-peer's own load client, in its own process so that it never queues behind the
- * bench's event loop. It speaks HTTP/1.1 with keep-alive through node:http (much cheaper per
- * request than fetch), and runs one phase:
- * - `sustained`: `concurrency` workers send the request back to back for `durationMs`; the
- *   fallback when wrk is not installed;
+ * The benches' own load client, in its own process so that it never queues behind a bench's
+ * event loop: the fallback when wrk is not installed, and the only client for what wrk cannot do.
+ * It speaks HTTP/1.1 with keep-alive through node:http (much cheaper per request than fetch),
+ * and runs one phase:
+ * - `sustained`: `concurrency` workers send the request back to back for `durationMs`;
  * - `first-byte`: the same, also timing the first byte of each answer's body (a streamed
  *   request: the first SSE bytes), which wrk cannot see;
  * - `burst`: `burstSize` requests at once, `bursts` times, `gapMs` apart.
+ * Every answer is timed as measured (no correction for coordinated omission).
  * Loopback only. Args: one JSON ClientJob. Prints "result <PhaseWire JSON>".
  */
 import { Agent, request as httpRequest } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { add } from './histogram.ts';
-import { emptyPhase, toWire, type PhaseResult, type RequestSpec } from './phase-result.ts';
+import { emptyPhase, toWire, type PhaseResult } from './phase-result.ts';
+import type { RequestSpec } from './request.ts';
 
 export interface ClientJob {
   readonly mode: 'sustained' | 'first-byte' | 'burst';
@@ -93,7 +95,9 @@ function record(into: PhaseResult, a: Answer): void {
     return;
   }
   into.requests++;
+  // This client corrects nothing: its latency and its measured latency are the same samples.
   add(into.latency, a.totalUs);
+  add(into.measured, a.totalUs);
   if (job.mode === 'first-byte') add(into.firstByte, a.firstByteUs);
 }
 

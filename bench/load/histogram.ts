@@ -33,6 +33,18 @@ export function percentileMs(h: Histogram, p: number): number {
   return Number.NaN;
 }
 
+/** The largest value in milliseconds; NaN for an empty histogram. */
+export function maxMs(h: Histogram): number {
+  return h.size === 0 ? Number.NaN : Math.max(...h.keys()) / 1000;
+}
+
+/** How many values are over `limitUs`. */
+export function countOver(h: Histogram, limitUs: number): number {
+  let n = 0;
+  for (const [v, c] of h) if (v > limitUs) n += c;
+  return n;
+}
+
 /** `[[valueUs, count], ...]`: how a histogram crosses a process boundary as JSON. */
 export function toPairs(h: Histogram): Array<[number, number]> {
   return [...h.entries()];

@@ -5,7 +5,7 @@ import { fromWire, type PhaseResult, type PhaseWire } from './phase-result.ts';
 
 const CLIENT = join(import.meta.dirname, 'client.ts');
 
-/** Runs one phase of bench/gateway-peer/client.ts in its own process and returns its result. */
+/** Runs one phase of bench/load/client.ts in its own process and returns its result. */
 export async function runClient(job: ClientJob): Promise<PhaseResult> {
   let result: PhaseWire | undefined;
   const stderr: string[] = [];

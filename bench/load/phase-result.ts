@@ -1,14 +1,6 @@
+/** What one load phase measured against one target, whichever generator ran it. */
 import { fromPairs, merge, toPairs, type Histogram } from './histogram.ts';
 
-/** One HTTP request as a load generator sends it, again and again. */
-export interface RequestSpec {
-  readonly url: string;
-  readonly method: 'GET' | 'POST';
-  readonly headers: Readonly<Record<string, string>>;
-  readonly body?: string;
-}
-
-/** What one load phase measured against one target, whichever generator ran it. */
 export interface PhaseResult {
   /** Answers with a 2xx status. */
   requests: number;
@@ -16,9 +8,17 @@ export interface PhaseResult {
   errors: number;
   /** Wall time of the phase. */
   seconds: number;
-  /** Time to the whole answer, µs. */
+  /**
+   * Time to the whole answer, µs, as the generator counts it: wrk's own histogram, corrected
+   * for coordinated omission (see wrk.lua), or the node:http client's, every request as measured.
+   */
   readonly latency: Histogram;
-  /** Time to the first byte of the body (streamed phases only), µs. */
+  /**
+   * Time to the whole answer of every 2xx request as measured, µs: always from the node:http
+   * client, from wrk only when run with `measured` (see generator.ts); empty otherwise.
+   */
+  readonly measured: Histogram;
+  /** Time to the first byte of the body (the client's first-byte phases only), µs. */
   readonly firstByte: Histogram;
   /** Time until every request of a burst was answered, ms (burst phases only). */
   readonly makespansMs: number[];
@@ -30,6 +30,7 @@ export function emptyPhase(): PhaseResult {
     errors: 0,
     seconds: 0,
     latency: new Map(),
+    measured: new Map(),
     firstByte: new Map(),
     makespansMs: [],
   };
@@ -40,6 +41,7 @@ export function mergePhase(into: PhaseResult, from: PhaseResult): void {
   into.errors += from.errors;
   into.seconds += from.seconds;
   merge(into.latency, from.latency);
+  merge(into.measured, from.measured);
   merge(into.firstByte, from.firstByte);
   into.makespansMs.push(...from.makespansMs);
 }
@@ -55,6 +57,7 @@ export interface PhaseWire {
   readonly errors: number;
   readonly seconds: number;
   readonly latency: Array<[number, number]>;
+  readonly measured: Array<[number, number]>;
   readonly firstByte: Array<[number, number]>;
   readonly makespansMs: number[];
 }
@@ -65,6 +68,7 @@ export function toWire(r: PhaseResult): PhaseWire {
     errors: r.errors,
     seconds: r.seconds,
     latency: toPairs(r.latency),
+    measured: toPairs(r.measured),
     firstByte: toPairs(r.firstByte),
     makespansMs: r.makespansMs,
   };
@@ -76,6 +80,7 @@ export function fromWire(w: PhaseWire): PhaseResult {
     errors: w.errors,
     seconds: w.seconds,
     latency: fromPairs(w.latency),
+    measured: fromPairs(w.measured),
     firstByte: fromPairs(w.firstByte),
     makespansMs: [...w.makespansMs],
   };
