@@ -1,6 +1,8 @@
 // Mid-stream failover (issue 9): a stream whose node fails carries on on another node that can
 // continue it, with one id and no token repeated or lost; otherwise it ends with an error event.
+import { env, evictDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
+import { nodeSessionStub, type Env } from '../src/env.ts';
 import type { EdgeToNode } from '@proxima/core/protocol';
 import { chat, FakeNode, newApiKey, newNodeToken, readSse, unique } from './helpers.ts';
 
@@ -12,8 +14,9 @@ type Job = Extract<EdgeToNode, { type: 'job' }>;
 async function pair(features: { a?: string[]; b?: string[] } = {}) {
   const key = await newApiKey();
   const model = unique('model');
-  const a = await FakeNode.ready(unique('node'), await newNodeToken(), [model], 256, features.a);
-  const b = await FakeNode.ready(unique('node'), await newNodeToken(), [model], 256, features.b);
+  const ids = [unique('node'), unique('node')] as const;
+  const a = await FakeNode.ready(ids[0], await newNodeToken(), [model], 256, features.a);
+  const b = await FakeNode.ready(ids[1], await newNodeToken(), [model], 256, features.b);
   const beating = new Set([a, b]);
   const beat = setInterval(() => {
     for (const n of beating) {
@@ -29,6 +32,8 @@ async function pair(features: { a?: string[]; b?: string[] } = {}) {
     model,
     a,
     b,
+    /** The node id each FakeNode connected as. */
+    idOf: (n: FakeNode) => (n === a ? ids[0] : ids[1]),
     silence: (n: FakeNode) => beating.delete(n),
     stop: () => clearInterval(beat),
   };
@@ -157,6 +162,41 @@ describe('mid-stream failover', { timeout: 20_000 }, () => {
       });
       expect(parse(await events)).toMatchObject({ done: true, text: 'one ' });
       expect((await first.next('cancel')).jobId).toBe(job.jobId);
+    } finally {
+      f.stop();
+    }
+  });
+
+  it('never hangs or truncates silently when the session object of its node is reset mid-stream', async () => {
+    const f = await pair({ a: ['continue'], b: ['continue'] });
+    try {
+      const pending = chat(f.key, { model: f.model, messages: hello, stream: true });
+      const { first, other, job } = await firstJob([f.a, f.b]);
+      chunks(first, job, ['one ', 'two ']);
+      const events = readSse(await pending);
+      await sleep(50);
+      // The NodeSession object is thrown away with the stream open. Locally its stream neither
+      // ends nor errors; STREAM_STALL_MS (1.2 s in tests) finds it, and the stream continues or
+      // ends with an error event: either way the client is told.
+      await evictDurableObject(nodeSessionStub(env as Env, f.idOf(first)));
+      const answer = (async () => {
+        const next = await other.next('job', 5000).catch(() => null);
+        if (!next) return;
+        chunks(other, next, ['three']);
+        other.send({
+          type: 'done',
+          jobId: next.jobId,
+          seq: 1,
+          finishReason: 'stop',
+          usage: { promptTokens: 5, completionTokens: 1 },
+        });
+      })();
+      const out = parse(await events);
+      await answer;
+      expect(out.text.startsWith('one two ')).toBe(true);
+      expect(out.ids.size).toBe(1);
+      if (out.done) expect(out.text).toBe('one two three');
+      else expect(out.error?.code).toBe('node_failed');
     } finally {
       f.stop();
     }
