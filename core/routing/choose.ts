@@ -5,7 +5,7 @@
  * The rules, in order:
  *  1. Candidates serve the model, are not draining, were not tried already for this request,
  *     can continue a cut stream when that is what is asked, and their breaker lets a request
- *     through (not asked for a rescue: a stream under way that would otherwise end in an error). No backend serves the model at all → unknown_model
+ *     through (not asked for a rescue: a request under way that would otherwise end in an error). No backend serves the model at all → unknown_model
  *     (unless the caller knows the model: then it is a capacity problem).
  *  2. Pools, best first: healthy nodes, healthy upstreams, suspect nodes, suspect upstreams.
  *     Local before cloud (it is ours and free); a suspect backend (missed heartbeats) only when
@@ -57,8 +57,9 @@ export interface RouteRequest {
   /** A cut stream resumes: only backends that can continue text they did not start. */
   readonly continuing?: boolean;
   /**
-   * A rescue: without it a stream already under way would end in an error, so breakers are not
-   * asked (a node that failed a while ago may be back). Everything else still applies.
+   * A rescue: without it a request already under way (a cut stream, a job that failed on a
+   * node) would end in an error, so breakers are not asked (a node that failed a while ago may be
+   * back). Everything else still applies.
    */
   readonly rescue?: boolean;
 }

@@ -10,3 +10,4 @@ export * from './router.ts';
 export * from './upstreams.ts';
 export * from './stream-failover.ts';
 export * from './baseline.ts';
+export * from './affinity.ts';

@@ -20,12 +20,13 @@ function runNode(node: FakeNode, load: { inFlight: number }) {
       const job = await node.next('job', 200).catch(() => null);
       if (!job) continue;
       served.push(job.jobId);
+      node.send({ type: 'chunk', jobId: job.jobId, seq: 0, text: 'ok' });
       node.send({
         type: 'done',
         jobId: job.jobId,
-        seq: 0,
+        seq: 1,
         finishReason: 'stop',
-        usage: { promptTokens: 1, completionTokens: 0 },
+        usage: { promptTokens: 1, completionTokens: 1 },
       });
     }
   })();
@@ -154,4 +155,32 @@ describe('routing by load and liveness', () => {
       }
     },
   );
+
+  it('sends a follow-up turn to the node that answered the turn before (its KV cache)', async () => {
+    const { key, model, a, b } = await twoNodes();
+    const nodes = [runNode(a, { inFlight: 0 }), runNode(b, { inFlight: 0 })];
+    const servedBy = () => nodes.map((n) => n.served.length);
+    try {
+      await sleep(1300);
+      for (let i = 0; i < 6; i++) {
+        const first = [{ role: 'user', content: `conversation ${i}` }];
+        const before = servedBy();
+        expect((await chat(key, { model, messages: first })).status).toBe(200);
+        const turn1 = servedBy().findIndex((n, j) => n > (before[j] ?? 0));
+        await sleep(50); // the answer is remembered after the response
+        const follow = [
+          ...first,
+          { role: 'assistant', content: 'ok' },
+          { role: 'user', content: 'and?' },
+        ];
+        const mid = servedBy();
+        const res = await chat(key, { model, messages: follow, stream: i % 2 === 0 });
+        expect(res.status).toBe(200);
+        await res.text();
+        expect(servedBy().findIndex((n, j) => n > (mid[j] ?? 0))).toBe(turn1);
+      }
+    } finally {
+      await Promise.all(nodes.map((n) => n.stop()));
+    }
+  });
 });

@@ -23,6 +23,7 @@ import { JobEventReader, type JobEvent, type JobEventSource } from '../node-sess
 import { completeFromUpstream, streamFromUpstream } from '../upstream/attempt.ts';
 import { backendHeaders } from './backend-header.ts';
 import { reportStreamFailure, reportStreamStart, routeJob, toJobRequest } from './dispatch.ts';
+import { affinityFor, rememberAffinity } from './affinity.ts';
 import { streamFailoverConfig } from './failover-config.ts';
 import { FailoverStream } from './failover-stream.ts';
 import { readJsonBody } from './read-json.ts';
@@ -62,9 +63,11 @@ chat.post('/v1/chat/completions', requireApiKey('chat'), async (c) => {
     model: req.model,
   };
   const signal = c.req.raw.signal;
+  // The node that answered this conversation's previous turn holds its KV cache.
+  const affinity = await affinityFor(auth.keyId, req.messages);
   try {
     if (req.stream) {
-      const route = (progress: StreamProgress, tried: Set<string>) =>
+      const route = (progress: StreamProgress, tried: Set<string>, follow?: string) =>
         routeJob<JobEventSource>(
           c.env,
           req,
@@ -82,9 +85,10 @@ chat.post('/v1/chat/completions', requireApiKey('chat'), async (c) => {
             resumed: tried.size > 0,
             deferOutcome: true,
             signal,
+            ...(follow === undefined ? {} : { affinity: follow }),
           },
         );
-      const first = await route(NO_PROGRESS, new Set());
+      const first = await route(NO_PROGRESS, new Set(), affinity);
       const events = new FailoverStream(first, route, {
         ...streamFailoverConfig(c.env),
         maxTokens: req.maxTokens ?? null,
@@ -97,7 +101,15 @@ chat.post('/v1/chat/completions', requireApiKey('chat'), async (c) => {
       signal.addEventListener('abort', () => void events.cancel());
       return new Response(
         sseStream(who, req, events, (event) => {
-          if (event?.t !== 'done') logJobFailure(events.backend, event);
+          if (event?.t === 'done') {
+            const remember = rememberAffinity(
+              auth.keyId,
+              req.messages,
+              events.text,
+              events.routerId,
+            );
+            c.executionCtx.waitUntil(remember);
+          } else logJobFailure(events.backend, event);
           end(
             events.backend,
             event?.t === 'done' ? event.usage : NO_USAGE,
@@ -114,7 +126,7 @@ chat.post('/v1/chat/completions', requireApiKey('chat'), async (c) => {
         },
       );
     }
-    const { backend, value } = await routeJob(
+    const { backend, routerId, value } = await routeJob(
       c.env,
       req,
       {
@@ -142,9 +154,10 @@ chat.post('/v1/chat/completions', requireApiKey('chat'), async (c) => {
           }
         },
       },
-      { signal },
+      { signal, ...(affinity === undefined ? {} : { affinity }) },
     );
     end(backend, value.usage, null);
+    c.executionCtx.waitUntil(rememberAffinity(auth.keyId, req.messages, value.text, routerId));
     return Response.json(completionBody(who, value.text, value.finishReason, value.usage), {
       headers: { ...admission.headers, ...backendHeaders(c.env, backend) },
     });

@@ -76,6 +76,8 @@ export interface RouteOptions {
   readonly deferOutcome?: boolean;
   /** The client's request signal: once it fires, no further attempt is placed. */
   readonly signal?: AbortSignal;
+  /** The backend that answered this conversation's previous turn (routes/affinity.ts). */
+  readonly affinity?: string;
 }
 
 export function toJobRequest(req: ChatRequest): JobRequest {
@@ -178,6 +180,7 @@ export async function routeJob<T>(
         knownModel: entry.known,
         continuing: options.continuing ?? false,
         rescue,
+        ...(options.affinity === undefined ? {} : { affinity: options.affinity }),
       },
       Date.now(),
       Math.random,
@@ -187,8 +190,9 @@ export async function routeJob<T>(
         fresh = true;
         continue;
       }
-      // A stream under way ends in an error unless someone takes it: ask past the breakers once.
-      if (options.resumed === true && !rescue && choice.kind === 'no_capacity') {
+      // A request under way (a cut stream, or a job that failed on a node) ends in an error
+      // unless someone takes it: ask past the breakers once. The attempt is still rationed.
+      if ((options.resumed === true || attempt > 0) && !rescue && choice.kind === 'no_capacity') {
         rescue = true;
         continue;
       }

@@ -64,6 +64,16 @@ export class FailoverStream implements JobEventSource {
     return this.current.backend;
   }
 
+  /** The router's id of that backend. */
+  get routerId(): string {
+    return this.current.routerId;
+  }
+
+  /** Every chunk's text the client got so far. */
+  get text(): string {
+    return this.progress.text;
+  }
+
   async next(): Promise<JobEvent | null> {
     for (;;) {
       const event = await this.read();
