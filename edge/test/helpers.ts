@@ -192,3 +192,41 @@ export async function readSse(res: Response): Promise<string[]> {
     .filter((e) => e.startsWith('data: '))
     .map((e) => e.slice(6));
 }
+
+/** A fake node that heartbeats with a given load until stopped, and answers each job at once ('ok'). */
+export function runNode(node: FakeNode, load: { inFlight: number } = { inFlight: 0 }) {
+  const served: string[] = [];
+  let beating = true;
+  const beat = setInterval(() => {
+    if (beating)
+      node.send({ type: 'heartbeat', inFlight: load.inFlight, queued: 0, vramFreeBytes: 0 });
+  }, 250);
+  let answering = true;
+  const answer = (async () => {
+    while (answering) {
+      const job = await node.next('job', 200).catch(() => null);
+      if (!job) continue;
+      served.push(job.jobId);
+      node.send({ type: 'chunk', jobId: job.jobId, seq: 0, text: 'ok' });
+      node.send({
+        type: 'done',
+        jobId: job.jobId,
+        seq: 1,
+        finishReason: 'stop',
+        usage: { promptTokens: 1, completionTokens: 1 },
+      });
+    }
+  })();
+  return {
+    served,
+    stopBeating: () => (beating = false),
+    /** One heartbeat now, beating or not. */
+    beatOnce: () =>
+      node.send({ type: 'heartbeat', inFlight: load.inFlight, queued: 0, vramFreeBytes: 0 }),
+    async stop() {
+      clearInterval(beat);
+      answering = false;
+      await answer;
+    },
+  };
+}

@@ -1,48 +1,19 @@
 // Routing by load and liveness (issue 9): heartbeats feed presence, core/routing chooses.
 import { describe, expect, it } from 'vitest';
 import { SELF } from 'cloudflare:test';
-import { ADMIN, BASE, chat, FakeNode, newApiKey, newNodeToken, unique } from './helpers.ts';
+import {
+  ADMIN,
+  BASE,
+  chat,
+  FakeNode,
+  newApiKey,
+  newNodeToken,
+  runNode,
+  unique,
+} from './helpers.ts';
 
 const hello = [{ role: 'user', content: 'hi' }];
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
-/** A fake node that heartbeats with a given load until stopped; answers each job at once. */
-function runNode(node: FakeNode, load: { inFlight: number }) {
-  const served: string[] = [];
-  let beating = true;
-  const beat = setInterval(() => {
-    if (beating)
-      node.send({ type: 'heartbeat', inFlight: load.inFlight, queued: 0, vramFreeBytes: 0 });
-  }, 250);
-  let answering = true;
-  const answer = (async () => {
-    while (answering) {
-      const job = await node.next('job', 200).catch(() => null);
-      if (!job) continue;
-      served.push(job.jobId);
-      node.send({ type: 'chunk', jobId: job.jobId, seq: 0, text: 'ok' });
-      node.send({
-        type: 'done',
-        jobId: job.jobId,
-        seq: 1,
-        finishReason: 'stop',
-        usage: { promptTokens: 1, completionTokens: 1 },
-      });
-    }
-  })();
-  return {
-    served,
-    stopBeating: () => (beating = false),
-    /** One heartbeat now, beating or not. */
-    beatOnce: () =>
-      node.send({ type: 'heartbeat', inFlight: load.inFlight, queued: 0, vramFreeBytes: 0 }),
-    async stop() {
-      clearInterval(beat);
-      answering = false;
-      await answer;
-    },
-  };
-}
 
 async function twoNodes() {
   const key = await newApiKey();

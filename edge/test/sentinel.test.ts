@@ -5,7 +5,16 @@ import { env, SELF } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import type { JobObservation } from '@proxima/core/routing';
 import { presenceStub, type Env } from '../src/env.ts';
-import { ADMIN, BASE, chat, FakeNode, newApiKey, newNodeToken, unique } from './helpers.ts';
+import {
+  ADMIN,
+  BASE,
+  chat,
+  FakeNode,
+  newApiKey,
+  newNodeToken,
+  runNode,
+  unique,
+} from './helpers.ts';
 
 /** Each RPC to the object takes milliseconds: these tests pace simulated time, not real time. */
 const JOB_EVERY_MS = 2500;
@@ -162,37 +171,6 @@ describe('the sentinel in Presence', () => {
     expect((await p.backends(model, t + 8000))[0]?.degraded).toBe(true);
   });
 });
-
-/** A fake node that heartbeats until stopped and answers each job at once. */
-function runNode(node: FakeNode) {
-  const served: string[] = [];
-  const beat = setInterval(() => {
-    node.send({ type: 'heartbeat', inFlight: 0, queued: 0, vramFreeBytes: 0 });
-  }, 250);
-  let answering = true;
-  const answer = (async () => {
-    while (answering) {
-      const job = await node.next('job', 200).catch(() => null);
-      if (!job) continue;
-      served.push(job.jobId);
-      node.send({
-        type: 'done',
-        jobId: job.jobId,
-        seq: 0,
-        finishReason: 'stop',
-        usage: { promptTokens: 1, completionTokens: 0 },
-      });
-    }
-  })();
-  return {
-    served,
-    async stop() {
-      clearInterval(beat);
-      answering = false;
-      await answer;
-    },
-  };
-}
 
 describe('a degraded node takes work last; /admin/routing', () => {
   it(
