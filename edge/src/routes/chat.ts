@@ -88,9 +88,11 @@ chat.post('/v1/chat/completions', requireApiKey('chat'), async (c) => {
             ...(follow === undefined ? {} : { affinity: follow }),
           },
         );
+      // Read before routing: a bad setting must not leave a placed job without a reader.
+      const failover = streamFailoverConfig(c.env);
       const first = await route(NO_PROGRESS, new Set(), affinity);
       const events = new FailoverStream(first, route, {
-        ...streamFailoverConfig(c.env),
+        ...failover,
         maxTokens: req.maxTokens ?? null,
         promptEstimate: estimateChatTokens(req),
         reportStart: reportStreamStart,
