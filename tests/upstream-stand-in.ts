@@ -30,15 +30,23 @@ export interface StandInUpstream {
   close(): Promise<void>;
 }
 
-async function readBody(req: IncomingMessage): Promise<string> {
+/** A request's whole body as text. */
+export async function readBody(req: IncomingMessage): Promise<string> {
   const parts: Buffer[] = [];
   for await (const part of req) parts.push(part as Buffer);
   return Buffer.concat(parts).toString('utf8');
 }
 
-function chunk(model: string, delta: object, finish: string | null, usage?: object): string {
+/** One OpenAI chat-completion chunk as an SSE event; with `usage`, the final usage chunk. */
+export function sseChunk(
+  id: string,
+  model: string,
+  delta: object,
+  finish: string | null,
+  usage?: object,
+): string {
   const body = {
-    id: STAND_IN_ID,
+    id,
     object: 'chat.completion.chunk',
     created: 1,
     model,
@@ -72,10 +80,11 @@ function answer(res: ServerResponse, body: SeenRequest['body']): void {
     return;
   }
   res.writeHead(200, { 'content-type': 'text/event-stream' });
-  res.write(chunk(body.model, { role: 'assistant', content: '' }, null));
-  for (const piece of STAND_IN_TEXT) res.write(chunk(body.model, { content: piece }, null));
-  res.write(chunk(body.model, {}, 'stop'));
-  res.write(chunk(body.model, {}, null, USAGE));
+  res.write(sseChunk(STAND_IN_ID, body.model, { role: 'assistant', content: '' }, null));
+  for (const piece of STAND_IN_TEXT)
+    res.write(sseChunk(STAND_IN_ID, body.model, { content: piece }, null));
+  res.write(sseChunk(STAND_IN_ID, body.model, {}, 'stop'));
+  res.write(sseChunk(STAND_IN_ID, body.model, {}, null, USAGE));
   res.end('data: [DONE]\n\n');
 }
 

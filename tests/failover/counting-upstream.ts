@@ -4,9 +4,10 @@
  * path prefix here (`<origin>/<name>/v1`). A test can take one down (503 to everything) or cut its
  * streams mid-way (the socket is reset), so the edge must carry the rest on a node.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { expectedAnswer, promptTokens, tokenAt, type ChatMessage } from './sequence.ts';
+import { readBody, sseChunk } from '../upstream-stand-in.ts';
 
 export interface CountingUpstream {
   /** http://127.0.0.1:<port> */
@@ -31,24 +32,6 @@ interface Body {
 }
 
 const ID = 'chatcmpl-counting-upstream';
-
-function sse(model: string, delta: object, finish: string | null, usage?: object): string {
-  const body = {
-    id: ID,
-    object: 'chat.completion.chunk',
-    created: 1,
-    model,
-    choices: usage ? [] : [{ index: 0, delta, finish_reason: finish }],
-    ...(usage ? { usage } : {}),
-  };
-  return `data: ${JSON.stringify(body)}\n\n`;
-}
-
-async function readBody(req: IncomingMessage): Promise<string> {
-  const parts: Buffer[] = [];
-  for await (const part of req) parts.push(part as Buffer);
-  return Buffer.concat(parts).toString('utf8');
-}
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -91,14 +74,14 @@ export async function startCountingUpstream(tokenDelayMs: number): Promise<Count
     mine.add(res);
     res.on('close', () => mine.delete(res));
     res.writeHead(200, { 'content-type': 'text/event-stream' });
-    res.write(sse(model, { role: 'assistant', content: '' }, null));
+    res.write(sseChunk(ID, model, { role: 'assistant', content: '' }, null));
     for (let i = 0; i < want.tokens; i++) {
       await sleep(tokenDelayMs);
       if (res.destroyed) return; // cut, or the edge went away
-      res.write(sse(model, { content: tokenAt(want.tag, i) }, null));
+      res.write(sseChunk(ID, model, { content: tokenAt(want.tag, i) }, null));
     }
-    res.write(sse(model, {}, want.finishReason));
-    res.write(sse(model, {}, null, usage));
+    res.write(sseChunk(ID, model, {}, want.finishReason));
+    res.write(sseChunk(ID, model, {}, null, usage));
     res.end('data: [DONE]\n\n');
   }
 
