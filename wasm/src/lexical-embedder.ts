@@ -2,6 +2,10 @@
 // trigrams into a fixed dimension, with sublinear term weights, then L2 normalisation. No model and
 // no download: the same text gives the same vector everywhere. What it can and cannot match is in
 // docs/design/0021-lexical-embedder.md.
+import { hash32, STOPWORDS, tokenize } from '@proxima/core/text';
+
+// Re-exported: callers of @proxima/wasm have always found the tokenizer here.
+export { tokenize };
 
 export interface LexicalEmbedderOptions {
   /** Output dimension, 256–384 (default 256). */
@@ -20,30 +24,7 @@ const WEIGHTS = new Map([
 ]);
 
 // Without corpus statistics (no IDF) the commonest function words would dominate; damp them.
-const STOPWORDS = new Set(
-  'a an and are as at be by for from has have in is it its of on or that the this to was were will with'.split(
-    ' ',
-  ),
-);
 const STOP_WEIGHT = 0.1;
-
-const TOKEN = /[\p{L}\p{N}]+/gu;
-
-/** FNV-1a over UTF-16 units, seeded per feature family, then the murmur3 finaliser to mix. */
-function hash(seed: number, s: string): number {
-  let h = (0x811c9dc5 ^ seed) >>> 0;
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
-}
-
-export function tokenize(text: string): string[] {
-  return text.normalize('NFKC').toLowerCase().match(TOKEN) ?? [];
-}
 
 export class LexicalEmbedder {
   readonly dim: number;
@@ -79,7 +60,7 @@ export class LexicalEmbedder {
     for (const [key, tf] of counts) {
       const colon = key.indexOf(':');
       const family = Number(key.slice(0, colon));
-      const h = hash(family, key.slice(colon + 1));
+      const h = hash32(family, key.slice(colon + 1));
       // Sublinear term frequency, signed so that collisions cancel in expectation.
       const weight = (WEIGHTS.get(family) ?? 1) * (tf >= 1 ? 1 + Math.log(tf) : tf);
       v[h % this.dim]! += h & 0x80000000 ? -weight : weight;
