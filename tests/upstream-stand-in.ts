@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 /**
@@ -56,6 +56,34 @@ export function sseChunk(
   return `data: ${JSON.stringify(body)}\n\n`;
 }
 
+/** A runaway answer: 200, `opening`, then 1 MiB of spaces at a time until the client stops reading. */
+export function answerEndlessly(res: ServerResponse, opening: string): void {
+  res.writeHead(200, { 'content-type': 'application/json' });
+  const mib = ' '.repeat(1024 * 1024);
+  const more = () => {
+    while (!res.destroyed && res.write(mib));
+    if (!res.destroyed) res.once('drain', more);
+  };
+  res.write(opening);
+  more();
+}
+
+/** Listens on a free loopback port: the origin, and a close that drops open connections. */
+export async function listenOnLoopback(
+  server: Server,
+): Promise<{ readonly origin: string; close(): Promise<void> }> {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    origin: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
 const USAGE = { prompt_tokens: 7, completion_tokens: STAND_IN_TEXT.length, total_tokens: 11 };
 
 function answer(res: ServerResponse, body: SeenRequest['body']): void {
@@ -101,15 +129,7 @@ export async function startStandInUpstream(): Promise<StandInUpstream> {
         // Never answers: the edge's UPSTREAM_TIMEOUT_MS must give up on it.
         return;
       } else if (path.startsWith('/huge/')) {
-        // A runaway answer: 1 MiB at a time until the edge stops reading.
-        res.writeHead(200, { 'content-type': 'application/json' });
-        const mib = ' '.repeat(1024 * 1024);
-        const more = () => {
-          while (!res.destroyed && res.write(mib));
-          if (!res.destroyed) res.once('drain', more);
-        };
-        res.write('{"choices":[{"message":{"content":"');
-        more();
+        answerEndlessly(res, '{"choices":[{"message":{"content":"');
       } else if (path.startsWith('/broken/')) {
         res.writeHead(500, { 'content-type': 'application/json' });
         res.end(JSON.stringify({ error: { message: STAND_IN_SECRET_ERROR } }));
@@ -118,15 +138,5 @@ export async function startStandInUpstream(): Promise<StandInUpstream> {
       }
     })().catch(() => res.writeHead(400).end());
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    origin: `http://127.0.0.1:${port}`,
-    seen,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  return { ...(await listenOnLoopback(server)), seen };
 }

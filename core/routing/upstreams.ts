@@ -10,8 +10,8 @@ import type { Backend } from './backend.ts';
 /** Hosts where plain http is acceptable: the key never leaves the machine. */
 const LOCAL_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 
-/** Env var names: what `keyVar` may name (a Worker secret). */
-const VAR_PATTERN = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
+/** Env var names: what `keyVar` may name (a Worker secret); EMBEDDER's `keyVar` too. */
+export const VAR_PATTERN = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
 
 /**
  * scheme://host[:port][/path], no credentials, query or fragment. Parsed by hand: core is pure
@@ -19,7 +19,8 @@ const VAR_PATTERN = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
  */
 const URL_SHAPE = /^(https?):\/\/(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(:\d{1,5})?(\/[^\s?#@]*)?$/;
 
-const baseUrl = z.string().superRefine((value, ctx) => {
+/** An upstream's base URL; EMBEDDER's `baseUrl` (core/embed/config.ts) is checked the same way. */
+export const baseUrlSchema = z.string().superRefine((value, ctx) => {
   const m = URL_SHAPE.exec(value);
   if (!m) {
     ctx.addIssue({
@@ -39,7 +40,7 @@ const baseUrl = z.string().superRefine((value, ctx) => {
 
 const upstream = z.strictObject({
   name: z.string().regex(ID_PATTERN, `must be ${ID_RULE}`),
-  baseUrl,
+  baseUrl: baseUrlSchema,
   keyVar: z.string().regex(VAR_PATTERN, 'must be an environment variable name').optional(),
   models: z
     .record(

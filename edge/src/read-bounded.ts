@@ -12,7 +12,8 @@ export async function readAtMost(
   const parts: Uint8Array[] = [];
   let size = 0;
   for (;;) {
-    let chunk: ReadableStreamReadResult<Uint8Array>;
+    // Typed from the reader, not by the DOM's name for it: Node's types (tests/) lack that name.
+    let chunk: Awaited<ReturnType<typeof reader.read>>;
     try {
       chunk = await reader.read();
     } catch {

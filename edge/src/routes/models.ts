@@ -4,6 +4,7 @@ import { requireApiKey, type AuthVariables } from '../auth/require-api-key.ts';
 import { presenceStub, type Env } from '../env.ts';
 import { registryClient } from '../raft/client/registry.ts';
 import { upstreamsOf } from '../upstream/config.ts';
+import { embeddingModelOf } from '../embed/embedder.ts';
 
 export const models = new Hono<{ Bindings: Env; Variables: AuthVariables }>();
 
@@ -27,20 +28,24 @@ async function dates(env: Env, served: readonly string[]): Promise<void> {
 }
 
 /**
- * Models that a connected node serves now, and those an upstream maps (UPSTREAMS), dated by when
- * the catalogue first saw them.
+ * Models that a connected node serves now, those an upstream maps (UPSTREAMS) and the embeddings
+ * model (EMBEDDER), dated by when the catalogue first saw them.
  */
 async function servedModels(env: Env): Promise<Array<{ id: string; created: number }>> {
   const now = Date.now();
   const byNodes = await presenceStub(env).servedModels(now);
   await dates(env, byNodes);
   const served = new Set(byNodes);
-  for (const upstream of upstreamsOf(env)) {
-    for (const id of Object.keys(upstream.models)) {
-      served.add(id);
-      // The catalogue records what nodes serve; an upstream's model is dated by its first listing here.
-      if (!firstSeen.has(id) && firstSeen.size < FIRST_SEEN_MAX) firstSeen.set(id, now);
-    }
+  const embedding = embeddingModelOf(env);
+  const notByNodes = [
+    ...upstreamsOf(env).flatMap((upstream) => Object.keys(upstream.models)),
+    // POST /v1/embeddings: the edge serves it itself.
+    ...(embedding === null ? [] : [embedding]),
+  ];
+  for (const id of notByNodes) {
+    served.add(id);
+    // The catalogue records what nodes serve; other models are dated by their first listing here.
+    if (!firstSeen.has(id) && firstSeen.size < FIRST_SEEN_MAX) firstSeen.set(id, now);
   }
   // A model announced while the registry had no leader is served but not yet catalogued: now.
   return [...served].sort().map((id) => ({
