@@ -119,6 +119,7 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
       port,
       persistDir: join(stateDir, 'edge'),
       adminToken: secrets.adminToken,
+      dataKey: secrets.dataKey,
       ...(options.heartbeatMs === undefined ? {} : { heartbeatMs: options.heartbeatMs }),
       ...(options.helloTimeoutMs === undefined ? {} : { helloTimeoutMs: options.helloTimeoutMs }),
       ...(options.edgeBindings === undefined ? {} : { bindings: options.edgeBindings }),
