@@ -3,7 +3,10 @@ import { dirname, join } from 'node:path';
 import { build } from 'esbuild';
 import { Log, LogLevel, Miniflare } from 'miniflare';
 import { REPO_ROOT } from './paths.ts';
+import { type EdgeBundle, miniflareModules, wasmModulesPlugin } from './wasm-modules.ts';
 import { readEdgeConfig } from './wrangler-config.ts';
+
+const EDGE_CONFIG = join(REPO_ROOT, 'edge', 'wrangler.jsonc');
 
 export interface EdgeRuntimeOptions {
   /** 0 picks a free port. */
@@ -11,6 +14,8 @@ export interface EdgeRuntimeOptions {
   /** Durable Object storage lives here across restarts. */
   readonly persistDir: string;
   readonly adminToken: string;
+  /** The DATA_KEY secret (RAG and the cache seal data under it). Unset: those features refuse. */
+  readonly dataKey?: string;
   readonly heartbeatMs?: number;
   readonly helloTimeoutMs?: number;
   /** More vars, applied last (benchmarks set Raft timings and test-only switches here). */
@@ -28,12 +33,17 @@ export interface EdgeRuntime {
   stop(): Promise<void>;
 }
 
-/** Bundles the Worker the way Wrangler would for workerd: ESM, workerd export conditions. */
-export async function bundleEdge(outFile: string): Promise<void> {
-  const config = await readEdgeConfig(join(REPO_ROOT, 'edge', 'wrangler.jsonc'));
+/**
+ * Bundles the Worker the way Wrangler would for workerd: ESM, workerd export conditions, and each
+ * `.wasm` import kept as a CompiledWasm module beside the bundle (see wasm-modules.ts). `entry`
+ * (default: wrangler.jsonc's main) lets tests bundle a smaller Worker exactly the same way.
+ */
+export async function bundleEdge(outFile: string, entry?: string): Promise<EdgeBundle> {
+  const main = entry ?? join(REPO_ROOT, 'edge', (await readEdgeConfig(EDGE_CONFIG)).main);
   await mkdir(dirname(outFile), { recursive: true });
+  const wasm = wasmModulesPlugin(dirname(outFile));
   await build({
-    entryPoints: [join(REPO_ROOT, 'edge', config.main)],
+    entryPoints: [main],
     outfile: outFile,
     bundle: true,
     format: 'esm',
@@ -42,8 +52,10 @@ export async function bundleEdge(outFile: string): Promise<void> {
     conditions: ['workerd', 'worker', 'browser', 'import'],
     mainFields: ['module', 'main'],
     external: ['cloudflare:*'],
+    plugins: [wasm.plugin],
     logLevel: 'error',
   });
+  return { scriptPath: outFile, wasmModules: wasm.emitted() };
 }
 
 /**
@@ -52,17 +64,15 @@ export async function bundleEdge(outFile: string): Promise<void> {
  * request.cf download are off.
  */
 export async function startEdgeRuntime(options: EdgeRuntimeOptions): Promise<EdgeRuntime> {
-  const config = await readEdgeConfig(join(REPO_ROOT, 'edge', 'wrangler.jsonc'));
-  const scriptPath = join(options.persistDir, 'bundle', 'index.js');
-  await bundleEdge(scriptPath);
+  const config = await readEdgeConfig(EDGE_CONFIG);
+  const bundle = await bundleEdge(join(options.persistDir, 'bundle', 'index.js'));
   const onLine = options.onLine ?? (() => undefined);
   const sqlite = new Set(config.sqliteClasses);
   const mf = new Miniflare({
     name: 'proxima-edge',
-    modules: true,
-    scriptPath,
+    modules: miniflareModules(bundle),
     // Module names are paths relative to this root; workerd refuses names that climb out with '..'.
-    modulesRoot: dirname(scriptPath),
+    modulesRoot: dirname(bundle.scriptPath),
     compatibilityDate: config.compatibilityDate,
     compatibilityFlags: config.compatibilityFlags,
     durableObjects: Object.fromEntries(
@@ -74,6 +84,7 @@ export async function startEdgeRuntime(options: EdgeRuntimeOptions): Promise<Edg
     bindings: {
       ...config.vars,
       ADMIN_TOKEN: options.adminToken,
+      ...(options.dataKey === undefined ? {} : { DATA_KEY: options.dataKey }),
       ...(options.heartbeatMs === undefined ? {} : { HEARTBEAT_MS: String(options.heartbeatMs) }),
       ...(options.helloTimeoutMs === undefined
         ? {}

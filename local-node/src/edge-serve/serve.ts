@@ -80,6 +80,7 @@ export async function runEdgeServe(options: EdgeServeOptions, io: EdgeServeIo): 
   try {
     const secrets = await resolveSecrets({
       env: io.env,
+      stateDir: options.stateDir,
       ...(options.adminTokenFile === undefined ? {} : { adminTokenFile: options.adminTokenFile }),
       ...(options.secretsFile === undefined ? {} : { secretsFile: options.secretsFile }),
     });
@@ -97,10 +98,12 @@ export async function runEdgeServe(options: EdgeServeOptions, io: EdgeServeIo): 
     release = await lockStateDir(layout);
     await assertCanListen(options.listen);
 
-    await bundleEdge(join(layout.workerd, BUNDLE_FILE));
+    // Wasm modules land beside the bundle, where the config's relative embeds find them.
+    const bundle = await bundleEdge(join(layout.workerd, BUNDLE_FILE));
     const configFile = join(layout.workerd, CONFIG_FILE);
     const text = renderWorkerdConfig({
       bundleFile: BUNDLE_FILE,
+      wasmModules: bundle.wasmModules,
       compatibilityDate: config.compatibilityDate,
       compatibilityFlags: config.compatibilityFlags,
       durableObjects: config.durableObjects,
@@ -117,7 +120,7 @@ export async function runEdgeServe(options: EdgeServeOptions, io: EdgeServeIo): 
       Object.entries(secrets.values).map(([name, value]) => [secretEnvName(name), value]),
     );
     io.out(
-      `proxima edge serve: workerd ${binary}\n  config   ${configFile} (no secrets in it)\n  state    ${layout.storage}\n  admin    ADMIN_TOKEN from ${secrets.adminTokenFrom}`,
+      `proxima edge serve: workerd ${binary}\n  config   ${configFile} (no secrets in it)\n  state    ${layout.storage}\n  admin    ADMIN_TOKEN from ${secrets.adminTokenFrom}\n  data key DATA_KEY from ${secrets.dataKeyFrom} (losing it loses the encrypted data)`,
     );
     return await runWorkerd({
       binary,

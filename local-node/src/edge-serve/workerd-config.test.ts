@@ -70,7 +70,15 @@ describe('renderWorkerdConfig', () => {
   });
 
   it('embeds the bundle by its file name, next to the config', () => {
-    expect(text).toContain('modules = [(name = "index.js", esModule = embed "index.js")]');
+    expect(text).toMatch(/modules = \[\s*\(name = "index.js", esModule = embed "index.js"\),\s*\]/);
+  });
+
+  it('embeds each wasm module the bundle imports as a compiled module, after the bundle', () => {
+    const withWasm = renderWorkerdConfig({ ...spec, wasmModules: ['kernels.wasm', 'a1b2-x.wasm'] });
+    expect(withWasm).toMatch(
+      /modules = \[\s*\(name = "index.js", esModule = embed "index.js"\),\s*\(name = "kernels.wasm", wasm = embed "kernels.wasm"\),\s*\(name = "a1b2-x.wasm", wasm = embed "a1b2-x.wasm"\),\s*\]/,
+    );
+    expect(text).not.toContain('wasm =');
   });
 
   it('adds no V8 flags unless asked', () => {
