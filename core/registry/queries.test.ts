@@ -108,3 +108,24 @@ describe('parseQuery', () => {
     expect(() => parseQuery(value)).toThrow(message);
   });
 });
+
+describe('shardMap and cacheEpoch', () => {
+  it('answer what the commands set, and null or 0 before any', () => {
+    const s = build([
+      { v: 1, type: 'shards.set', namespace: 'rag:acme:docs', version: 1, shards: ['a:docs:0'] },
+      { v: 1, type: 'cacheEpoch.bump', scope: 'acme' },
+      { v: 1, type: 'cacheEpoch.bump', scope: 'acme' },
+    ]);
+    expect(runQuery(s, parseQuery({ type: 'shardMap', namespace: 'rag:acme:docs' }))).toEqual({
+      version: 1,
+      shards: ['a:docs:0'],
+    });
+    expect(runQuery(s, parseQuery({ type: 'shardMap', namespace: 'rag:acme:other' }))).toBeNull();
+    expect(runQuery(s, parseQuery({ type: 'cacheEpoch', scope: 'acme' }))).toBe(2);
+    expect(runQuery(s, parseQuery({ type: 'cacheEpoch', scope: '*' }))).toBe(0);
+  });
+
+  it('refuse a namespace outside the id rule', () => {
+    expect(() => parseQuery({ type: 'shardMap', namespace: 'a b' })).toThrow(/namespace/);
+  });
+});

@@ -5,10 +5,18 @@
 import * as z from 'zod';
 import { parseOrThrow } from '../protocol/validation.ts';
 import { authenticate, checkNodeToken, type AuthRecord, type NodeTokenCheck } from './auth.ts';
-import { hashField, idField, keyIdField, labelField, modelIdField, timeField } from './fields.ts';
+import {
+  cacheScopeField,
+  hashField,
+  idField,
+  keyIdField,
+  labelField,
+  modelIdField,
+  timeField,
+} from './fields.ts';
 import { CONFIG_KEYS, type JsonValue } from './config.ts';
-import { configValue, knownModel, resolveRoute } from './lookups.ts';
-import type { RegistryState } from './state.ts';
+import { cacheEpoch, configValue, knownModel, resolveRoute, shardMap } from './lookups.ts';
+import type { RegistryState, ShardMapRecord } from './state.ts';
 import {
   keyCounts,
   keyView,
@@ -40,6 +48,8 @@ const querySchema = z.discriminatedUnion('type', [
   query('route', { model: modelIdField }),
   query('setting', { key: z.enum(CONFIG_KEYS) }),
   query('clusterVersion', {}),
+  query('shardMap', { namespace: idField }),
+  query('cacheEpoch', { scope: cacheScopeField }),
 ]);
 
 export type RegistryQuery = z.output<typeof querySchema>;
@@ -63,6 +73,10 @@ export interface QueryAnswers {
   /** A setting's value in force (the one set, else its default). */
   readonly setting: JsonValue;
   readonly clusterVersion: number;
+  /** A RAG namespace's shard map (null: never set). */
+  readonly shardMap: ShardMapRecord | null;
+  /** How many times a cache scope ('*' or a tenant) was flushed; part of every cache key. */
+  readonly cacheEpoch: number;
 }
 
 export type QueryOf<T extends QueryType> = Extract<RegistryQuery, { readonly type: T }>;
@@ -94,6 +108,8 @@ const ANSWER: { readonly [T in QueryType]: (s: RegistryState, q: QueryOf<T>) => 
     route: (s, q) => resolveRoute(s, q.model),
     setting: (s, q) => configValue(s, q.key),
     clusterVersion: (s) => s.clusterVersion,
+    shardMap: (s, q) => shardMap(s, q.namespace),
+    cacheEpoch: (s, q) => cacheEpoch(s, q.scope),
   };
 
 /** Answers a validated query on a state. */
