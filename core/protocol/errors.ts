@@ -19,7 +19,11 @@ export const ERROR_CODES = {
   rate_limit_exceeded: { status: 429, type: 'rate_limit_error' },
   insufficient_quota: { status: 429, type: 'insufficient_quota' },
   no_capacity: { status: 503, type: 'server_error' },
+  /** The deployment lacks configuration a feature needs (a missing secret): the operator must act. */
+  service_unavailable: { status: 503, type: 'server_error' },
   node_failed: { status: 502, type: 'server_error' },
+  /** A service the edge calls (an embeddings API) failed; its own words stay in the edge's log. */
+  upstream_error: { status: 502, type: 'server_error' },
   upstream_timeout: { status: 504, type: 'server_error' },
   internal_error: { status: 500, type: 'server_error' },
   /** The client left: nobody reads this answer; recorded in usage and logs only (nginx's 499). */

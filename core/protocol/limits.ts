@@ -25,6 +25,12 @@ export const SECRET_RULE = '16-256 printable ASCII characters without spaces';
 /** The admin token must be long enough that guessing it is hopeless. */
 export const ADMIN_TOKEN_MIN_CHARS = 32;
 
+/**
+ * The edge's DATA_KEY secret (from which per-tenant encryption keys are derived) must be long
+ * enough that guessing it is hopeless; shorter, RAG and the semantic cache refuse to store anything.
+ */
+export const DATA_KEY_MIN_CHARS = 32;
+
 /** Largest node <-> edge WebSocket frame, in UTF-8 bytes. Both sides measure bytes, not characters. */
 export const FRAME_MAX_BYTES = 2 * 1024 * 1024;
 

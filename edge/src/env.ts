@@ -1,6 +1,9 @@
 import type { Limiter } from './limiter/limiter.ts';
 import type { NodeSession } from './node-session/node-session.ts';
 import type { Presence } from './presence/presence.ts';
+import type { LshShard } from './rag/lsh-shard.ts';
+import type { RagNamespace } from './rag/rag-namespace.ts';
+import type { SemanticCache } from './cache/semantic-cache.ts';
 import type { RaftPeer } from './raft/peer/raft-peer.ts';
 import type { LegacyRegistry } from './registry/legacy-registry.ts';
 
@@ -12,8 +15,22 @@ export interface Env {
   readonly PRESENCE: DurableObjectNamespace<Presence>;
   readonly RAFT_PEER: DurableObjectNamespace<RaftPeer>;
   readonly LIMITER: DurableObjectNamespace<Limiter>;
+  /** One per tenant and RAG namespace: its catalogue, shard directory and writes. */
+  readonly RAG_NAMESPACE: DurableObjectNamespace<RagNamespace>;
+  /** The shards of RAG namespaces: vectors and BM25 postings of at most RAG_SHARD_SPLIT_CHUNKS chunks. */
+  readonly LSH_SHARD: DurableObjectNamespace<LshShard>;
+  /** One per tenant: its semantic cache of answers. */
+  readonly SEMANTIC_CACHE: DurableObjectNamespace<SemanticCache>;
   /** Bearer token for /admin routes. Unset: the admin API is off. Set it as a secret in production. */
   readonly ADMIN_TOKEN?: string;
+  /**
+   * Secret (at least DATA_KEY_MIN_CHARS characters) from which per-tenant AES-GCM keys for RAG
+   * chunks and cached answers are derived (crypto/data-key.ts). Unset: those features refuse to
+   * store anything. Losing it loses that data; set it as a secret in production.
+   */
+  readonly DATA_KEY?: string;
+  /** The DATA_KEY before a rotation: still tried when opening data, never used to seal it. */
+  readonly DATA_KEY_PREVIOUS?: string;
   /** Largest accepted request body in bytes (default 1 MiB). */
   readonly MAX_BODY_BYTES?: string;
   /** A node that sends no hello this long after connecting is closed with 4408 (default 10000). */
@@ -45,10 +62,27 @@ export interface Env {
   readonly UPSTREAMS?: string;
   /** How long an upstream may take to answer (headers and first event, or the whole answer); default 60000. */
   readonly UPSTREAM_TIMEOUT_MS?: string;
+  /**
+   * The embedder of POST /v1/embeddings, RAG and the semantic cache: unset or "lexical" (built in,
+   * 256-d), or JSON (README, "Embeddings"; validated by core/embed/config.ts). An "openai" one's key
+   * is the secret named by `keyVar`; a "workers-ai" one uses the AI binding named by `binding`.
+   */
+  readonly EMBEDDER?: string;
+  /** How long a remote embedder may take to answer one batch (default 30000). */
+  readonly EMBEDDER_TIMEOUT_MS?: string;
   /** A stream whose backend sends nothing for this long after its first chunk is continued elsewhere (default 30000). */
   readonly STREAM_STALL_MS?: string;
   /** How many times one stream may move to another backend mid-way; 0 turns it off (default 2, at most 8). */
   readonly STREAM_CONTINUATIONS?: string;
+  /** A RAG shard holding more chunks than this splits in two, live (default 20000). */
+  readonly RAG_SHARD_SPLIT_CHUNKS?: string;
+  /** Shards a RAG query visits: the nearest P by centroid (default 4). The fan-out bound. */
+  readonly RAG_PROBE_SHARDS?: string;
+  /**
+   * The semantic cache's mode when a request does not say (`proxima.cache.mode`): "off" (default),
+   * "exact" or "semantic". A cached answer ignores sampling, so it is opt-in.
+   */
+  readonly CACHE_MODE?: string;
 }
 
 /**

@@ -12,12 +12,23 @@ import {
   usageChunkBody,
   type ChatRequest,
   type CompletionIdentity,
+  type FinishReason,
   type TokenUsage,
 } from '@proxima/core/protocol';
+import type { CacheOptions, CacheSource } from '@proxima/core/cache';
+import { parseRagOptions } from '@proxima/core/rag';
 import { NO_PROGRESS, type StreamProgress } from '@proxima/core/routing';
 import { Hono } from 'hono';
 import { requireApiKey, type AuthVariables } from '../auth/require-api-key.ts';
+import {
+  cacheHeaders,
+  cacheOptionsOf,
+  consultCache,
+  type CacheTicket,
+} from '../cache/chat-cache.ts';
+import { replayJson, replayStream } from '../cache/replay.ts';
 import type { Env } from '../env.ts';
+import { ground, groundingSummary, type Grounding } from '../rag/ground.ts';
 import { admit, settle, type Outcome } from '../metering/meter.ts';
 import { JobEventReader, type JobEvent, type JobEventSource } from '../node-session/job-events.ts';
 import { completeFromUpstream, streamFromUpstream } from '../upstream/attempt.ts';
@@ -34,25 +45,23 @@ const NO_USAGE: TokenUsage = { promptTokens: 0, completionTokens: 0 };
 
 chat.post('/v1/chat/completions', requireApiKey('chat'), async (c) => {
   const auth = c.get('auth');
-  const req = parseChatRequest(await readJsonBody(c.req.raw, c.env));
-  const job = toJobRequest(req);
-  if (!jobFrameFits(job)) {
-    throw new ProximaError(
-      'payload_too_large',
-      `The request does not fit in one node frame (${FRAME_MAX_BYTES} bytes); shorten the prompt.`,
-    );
-  }
-  const admission = await admit(c.env, auth, estimateChatTokens(req), req.model);
+  const body = await readJsonBody(c.req.raw, c.env);
+  const original = parseChatRequest(body);
+  const extension = proximaExtension(body);
+  const cacheOptions = cacheOptionsOf(c.env, extension.cache);
+  const ragOptions = parseRagOptions(extension.rag);
+  if (!jobFrameFits(toJobRequest(original))) throw frameTooLarge();
+  const admission = await admit(c.env, auth, estimateChatTokens(original), original.model);
   let settled = false;
-  const end = (backend: string, usage: TokenUsage, error: string | null) => {
+  const end = (backend: string, usage: TokenUsage, error: string | null, cacheHit = false) => {
     if (settled) return;
     settled = true;
     const outcome: Outcome = {
-      model: req.model,
+      model: original.model,
       backend,
       promptTokens: usage.promptTokens,
       completionTokens: usage.completionTokens,
-      cacheHit: false,
+      cacheHit,
       error,
     };
     settle(c.executionCtx, c.env, auth, admission, outcome);
@@ -60,12 +69,41 @@ chat.post('/v1/chat/completions', requireApiKey('chat'), async (c) => {
   const who: CompletionIdentity = {
     id: `chatcmpl-${crypto.randomUUID()}`,
     created: Math.floor(Date.now() / 1000),
-    model: req.model,
+    model: original.model,
   };
   const signal = c.req.raw.signal;
-  // The node that answered this conversation's previous turn holds its KV cache.
-  const affinity = await affinityFor(auth.keyId, req.messages);
   try {
+    const cache = await consultCacheSafely(c.env, auth.tenant, body, original, cacheOptions);
+    if (cache.answer !== null) {
+      end('cache', NO_USAGE, null, true);
+      const headers = { ...admission.headers, ...cacheHeaders(cache) };
+      if (original.stream)
+        return new Response(replayStream(who, cache.answer, original.includeUsage), {
+          headers: { ...headers, ...SSE_HEADERS },
+        });
+      return Response.json(replayJson(who, cache.answer), { headers });
+    }
+    const grounding =
+      ragOptions === null ? null : await ground(c.env, auth.tenant, original.messages, ragOptions);
+    const req: ChatRequest =
+      grounding === null ? original : { ...original, messages: grounding.messages };
+    const job = toJobRequest(req);
+    if (!jobFrameFits(job)) throw frameTooLarge();
+    const extra =
+      grounding === null ? undefined : { proxima: { rag: groundingSummary(grounding) } };
+    const sources = grounding === null ? [] : sourcesOf(grounding);
+    const remember = (text: string, finishReason: FinishReason, usage: TokenUsage) =>
+      c.executionCtx.waitUntil(
+        cache.remember({ text, finishReason, usage }, sources).catch((err: unknown) => {
+          console.warn(
+            JSON.stringify({ event: 'cache.put_failed', error: String(err).slice(0, 200) }),
+          );
+        }),
+      );
+    const answerHeaders = { ...admission.headers, ...cacheHeaders(cache) };
+    // The node that answered this conversation's previous turn holds its KV cache. The
+    // conversation is the client's messages: retrieved context differs from turn to turn.
+    const affinity = await affinityFor(auth.keyId, original.messages);
     if (req.stream) {
       const route = (progress: StreamProgress, tried: Set<string>, follow?: string) =>
         routeJob<JobEventSource>(
@@ -102,15 +140,16 @@ chat.post('/v1/chat/completions', requireApiKey('chat'), async (c) => {
       // and with it the job on the node; the signal covers a platform that says so sooner.
       signal.addEventListener('abort', () => void events.cancel());
       return new Response(
-        sseStream(who, req, events, (event) => {
+        sseStream(who, req, events, extra, (event) => {
           if (event?.t === 'done') {
-            const remember = rememberAffinity(
+            const affine = rememberAffinity(
               auth.keyId,
-              req.messages,
+              original.messages,
               events.text,
               events.routerId,
             );
-            c.executionCtx.waitUntil(remember);
+            c.executionCtx.waitUntil(affine);
+            remember(events.text, event.finishReason, event.usage);
           } else logJobFailure(events.backend, event);
           end(
             events.backend,
@@ -119,12 +158,7 @@ chat.post('/v1/chat/completions', requireApiKey('chat'), async (c) => {
           );
         }),
         {
-          headers: {
-            ...admission.headers,
-            ...backendHeaders(c.env, first.backend),
-            'content-type': 'text/event-stream; charset=utf-8',
-            'cache-control': 'no-cache',
-          },
+          headers: { ...answerHeaders, ...backendHeaders(c.env, first.backend), ...SSE_HEADERS },
         },
       );
     }
@@ -159,16 +193,75 @@ chat.post('/v1/chat/completions', requireApiKey('chat'), async (c) => {
       { signal, ...(affinity === undefined ? {} : { affinity }) },
     );
     end(backend, value.usage, null);
-    c.executionCtx.waitUntil(rememberAffinity(auth.keyId, req.messages, value.text, routerId));
-    return Response.json(completionBody(who, value.text, value.finishReason, value.usage), {
-      headers: { ...admission.headers, ...backendHeaders(c.env, backend) },
-    });
+    c.executionCtx.waitUntil(rememberAffinity(auth.keyId, original.messages, value.text, routerId));
+    remember(value.text, value.finishReason, value.usage);
+    return Response.json(
+      { ...completionBody(who, value.text, value.finishReason, value.usage), ...extra },
+      { headers: { ...answerHeaders, ...backendHeaders(c.env, backend) } },
+    );
   } catch (err) {
     // Routing found no node (404/503) or the dispatch failed: still counted, still released.
     end('none', NO_USAGE, err instanceof ProximaError ? err.code : 'internal_error');
     throw err;
   }
 });
+
+const SSE_HEADERS = {
+  'content-type': 'text/event-stream; charset=utf-8',
+  'cache-control': 'no-cache',
+} as const;
+
+function frameTooLarge(): ProximaError {
+  return new ProximaError(
+    'payload_too_large',
+    `The request does not fit in one node frame (${FRAME_MAX_BYTES} bytes); shorten the prompt.`,
+  );
+}
+
+/** The `proxima` extension object of a chat body (validated field by field by its parsers). */
+function proximaExtension(body: unknown): { readonly cache: unknown; readonly rag: unknown } {
+  const ext = (body as { proxima?: unknown }).proxima;
+  if (typeof ext !== 'object' || ext === null) return { cache: undefined, rag: undefined };
+  const { cache, rag } = ext as { cache?: unknown; rag?: unknown };
+  return { cache, rag };
+}
+
+/** The cache, or a miss when its object cannot be reached: the request is served either way. */
+async function consultCacheSafely(
+  env: Env,
+  tenant: string,
+  body: unknown,
+  req: ChatRequest,
+  options: CacheOptions,
+): Promise<CacheTicket> {
+  try {
+    return await consultCache(
+      env,
+      tenant,
+      body as Record<string, unknown>,
+      req.model,
+      req.messages,
+      options,
+    );
+  } catch (err) {
+    if (err instanceof ProximaError && err.status < 500) throw err;
+    console.warn(
+      JSON.stringify({ event: 'cache.lookup_failed', error: String(err).slice(0, 200) }),
+    );
+    return { status: 'MISS', similarity: null, answer: null, remember: () => Promise.resolve() };
+  }
+}
+
+function sourcesOf(g: Grounding): CacheSource[] {
+  const seen = new Map<string, CacheSource>();
+  for (const h of g.hits)
+    seen.set(h.document_id, {
+      namespace: g.namespace,
+      documentId: h.document_id,
+      version: h.version,
+    });
+  return [...seen.values()];
+}
 
 function errorClass(event: JobEvent | null): string {
   return event === null ? 'node_failed' : event.t === 'error' ? event.code : 'node_failed';
@@ -190,6 +283,7 @@ function sseStream(
   who: CompletionIdentity,
   req: ChatRequest,
   events: JobEventSource,
+  extra: Readonly<Record<string, unknown>> | undefined,
   onEnd: (last: JobEvent | null) => void,
 ): ReadableStream<Uint8Array> {
   const encoder = new TextEncoder();
@@ -205,7 +299,8 @@ function sseStream(
       const send = (text: string) => controller.enqueue(encoder.encode(text));
       if (!started) {
         started = true;
-        send(sseEvent(chunkBody(who, { role: 'assistant', content: '' }, null)));
+        // Extension fields (which documents grounded the answer) ride on the first chunk.
+        send(sseEvent({ ...chunkBody(who, { role: 'assistant', content: '' }, null), ...extra }));
         return;
       }
       const event = await events.next();

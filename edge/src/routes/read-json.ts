@@ -18,9 +18,15 @@ const truncated = () =>
     'Request body was cut short or badly framed (Content-Length or chunked encoding); send it whole.',
   );
 
-/** Reads a JSON body, refusing more than the body limit (413) even when Content-Length lies or is absent. */
-export async function readJsonBody(request: Request, env: Env): Promise<unknown> {
-  const limit = bodyLimit(env);
+/**
+ * Reads a JSON body, refusing more than the body limit (413) even when Content-Length lies or is
+ * absent. Routes whose bodies are not node frames (document uploads) pass their own limit.
+ */
+export async function readJsonBody(
+  request: Request,
+  env: Env,
+  limit: number = bodyLimit(env),
+): Promise<unknown> {
   const tooLarge = () =>
     new ProximaError('payload_too_large', `Request body exceeds ${limit} bytes.`);
   const declared = Number(request.headers.get('content-length') ?? 'NaN');

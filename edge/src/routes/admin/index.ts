@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import type { Env } from '../../env.ts';
 import { apiKeys } from './api-keys.ts';
+import { cacheAdmin } from './cache.ts';
 import { nodeTokens } from './node-tokens.ts';
 import { raft } from './raft.ts';
 import { requireAdmin } from './require-admin.ts';
@@ -24,6 +25,7 @@ admin.route('/admin/usage', usage);
 admin.route('/admin/raft', raft);
 admin.route('/admin/registry/hand-over', registryHandOver);
 admin.route('/admin/routing', routing);
+admin.route('/admin/cache', cacheAdmin);
 admin.get('/admin/nodes', async (c) =>
   c.json({ nodes: await presenceStub(c.env).listNodes(Date.now()) }),
 );

@@ -1,0 +1,160 @@
+// Phase 2 of bench:rag: the shard path as the corpus grows. Single-chunk documents go in through
+// the HTTP API while a checker keeps searching for documents already acknowledged (each must come
+// back first: a miss or an error during a split is a failed query). At each tier, once the splits
+// have settled, query latency is measured and recall@10 against exact search over everything.
+import { performance } from 'node:perf_hooks';
+import { seededRng, type VectorKernels } from '@proxima/core/lsh';
+import { LexicalEmbedder } from '@proxima/wasm';
+import { bruteForce, recallAtK } from '../../wasm/bench/truth.ts';
+import { percentile, round } from '../gateway/stats.ts';
+import { describeNamespace, postDocuments, search, settled, type BenchEdge } from './edge.ts';
+
+export interface TierResult {
+  readonly vectors: number;
+  readonly shards: number;
+  readonly queryP50Ms: number;
+  readonly queryP99Ms: number;
+  readonly recallAt10: number;
+}
+
+export interface ScaleResult {
+  readonly tiers: TierResult[];
+  readonly ingestChunksPerS: number;
+  readonly splitQueries: number;
+  readonly splitFailedQueries: number;
+  readonly splits: number;
+}
+
+const BATCH = 256;
+const NS = 'scale';
+
+/** `n` unique texts: man-page passages, then halves of two passages joined (seeded). */
+export function scaleTexts(passages: readonly string[], n: number, seed: number): string[] {
+  const out: string[] = [];
+  const seen = new Set<string>();
+  for (const p of passages) {
+    if (out.length >= n) return out;
+    if (seen.has(p)) continue;
+    seen.add(p);
+    out.push(p);
+  }
+  const rng = seededRng(seed);
+  const halves = passages.map((p) => {
+    const w = p.split(' ');
+    return [w.slice(0, w.length >> 1).join(' '), w.slice(w.length >> 1).join(' ')] as const;
+  });
+  while (out.length < n) {
+    const a = halves[Math.floor(rng.next() * halves.length)]![0];
+    const b = halves[Math.floor(rng.next() * halves.length)]![1];
+    const t = `${a} ${b}`;
+    if (seen.has(t)) continue;
+    seen.add(t);
+    out.push(t);
+  }
+  return out;
+}
+
+export async function scalePhase(
+  edge: BenchEdge,
+  kernels: VectorKernels,
+  texts: readonly string[],
+  queries: readonly string[],
+  tiers: readonly number[],
+  queriesPerTier: number,
+  threshold: number,
+  log: (line: string) => void,
+): Promise<ScaleResult> {
+  const embedder = new LexicalEmbedder();
+  const dim = embedder.dim;
+  const qv = new Float32Array(queries.length * dim);
+  queries.forEach((q, i) => qv.set(embedder.embed(q), i * dim));
+  const data = new Float32Array(Math.max(...tiers) * dim);
+  let acknowledged = 0;
+  let checking = true;
+  let splitQueries = 0;
+  let splitFailedQueries = 0;
+  const rng = seededRng(7);
+  // The checker: read-your-writes and correctness while shards split under it.
+  const checker = (async () => {
+    while (checking) {
+      if (acknowledged === 0) {
+        await new Promise((r) => setTimeout(r, 50));
+        continue;
+      }
+      const i = Math.floor(rng.next() * acknowledged);
+      splitQueries++;
+      try {
+        const hits = await search(edge, NS, texts[i]!, 'vector', 3);
+        if (!hits.some((h) => h.document_id === `d${i}`)) splitFailedQueries++;
+      } catch (err) {
+        splitFailedQueries++;
+        log(`  checker: ${String(err).slice(0, 200)}`);
+      }
+    }
+  })();
+  const results: TierResult[] = [];
+  let ingestMs = 0;
+  let ingested = 0;
+  try {
+    for (const tier of tiers) {
+      const started = performance.now();
+      for (let from = ingested; from < tier; from += BATCH * 2) {
+        // Two requests in flight: the namespace object orders them.
+        await Promise.all(
+          [from, from + BATCH]
+            .filter((s) => s < tier)
+            .map(async (s) => {
+              const docs = [];
+              for (let i = s; i < Math.min(s + BATCH, tier); i++) {
+                docs.push({ id: `d${i}`, text: texts[i]! });
+                data.set(embedder.embed(texts[i]!), i * dim);
+              }
+              await postDocuments(edge, NS, docs);
+            }),
+        );
+        acknowledged = Math.min(from + BATCH * 2, tier);
+        if (acknowledged % 51_200 === 0) log(`  ${acknowledged} chunks in`);
+      }
+      const state = await settled(edge, NS, threshold);
+      ingestMs += performance.now() - started;
+      ingested = tier;
+      const latencies: number[] = [];
+      const returned: number[][] = [];
+      for (let q = 0; q < queriesPerTier; q++) {
+        const text = queries[q % queries.length]!;
+        const t0 = performance.now();
+        await search(edge, NS, text, 'hybrid', 10);
+        latencies.push(performance.now() - t0);
+        if (q < queries.length) {
+          const vector = await search(edge, NS, text, 'vector', 10);
+          returned.push(vector.map((h) => Number(h.document_id.slice(1))));
+        }
+      }
+      const tierData = data.subarray(0, tier * dim);
+      const truth = bruteForce(kernels, tierData, qv, dim, 10);
+      const recall = recallAtK(truth, tierData, qv, dim, returned);
+      const result: TierResult = {
+        vectors: tier,
+        shards: state.shards.length,
+        queryP50Ms: round(percentile(latencies, 50), 2),
+        queryP99Ms: round(percentile(latencies, 99), 2),
+        recallAt10: round(recall, 4),
+      };
+      results.push(result);
+      log(
+        `  ${tier} vectors in ${state.shards.length} shards: query p50 ${result.queryP50Ms} ms, p99 ${result.queryP99Ms} ms, recall@10 ${result.recallAt10}`,
+      );
+    }
+  } finally {
+    checking = false;
+    await checker;
+  }
+  const state = await describeNamespace(edge, NS);
+  return {
+    tiers: results,
+    ingestChunksPerS: round(ingested / (ingestMs / 1000), 1),
+    splitQueries,
+    splitFailedQueries,
+    splits: state.shards.length - 1,
+  };
+}

@@ -1,0 +1,47 @@
+// A cached answer, replayed the way a backend would have sent it: one JSON completion, or a
+// well-formed SSE stream (role chunk, content deltas cut at word boundaries, the finish chunk,
+// usage when asked, [DONE]) under a fresh completion id.
+import { replayPieces } from '@proxima/core/cache';
+import {
+  chunkBody,
+  completionBody,
+  SSE_DONE,
+  sseEvent,
+  usageChunkBody,
+  type CompletionIdentity,
+  type FinishReason,
+  type TokenUsage,
+} from '@proxima/core/protocol';
+
+export interface CachedAnswer {
+  readonly text: string;
+  readonly finishReason: FinishReason;
+  readonly usage: TokenUsage;
+}
+
+export function replayJson(who: CompletionIdentity, answer: CachedAnswer): unknown {
+  return completionBody(who, answer.text, answer.finishReason, answer.usage);
+}
+
+export function replayStream(
+  who: CompletionIdentity,
+  answer: CachedAnswer,
+  includeUsage: boolean,
+): ReadableStream<Uint8Array> {
+  const events = [
+    sseEvent(chunkBody(who, { role: 'assistant', content: '' }, null)),
+    ...replayPieces(answer.text).map((piece) => sseEvent(chunkBody(who, { content: piece }, null))),
+    sseEvent(chunkBody(who, {}, answer.finishReason)),
+    ...(includeUsage ? [sseEvent(usageChunkBody(who, answer.usage))] : []),
+    SSE_DONE,
+  ];
+  const encoder = new TextEncoder();
+  let next = 0;
+  return new ReadableStream<Uint8Array>({
+    pull(controller) {
+      const event = events[next++];
+      if (event === undefined) controller.close();
+      else controller.enqueue(encoder.encode(event));
+    },
+  });
+}
