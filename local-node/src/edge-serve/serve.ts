@@ -78,6 +78,8 @@ function checkBindings(
 export async function runEdgeServe(options: EdgeServeOptions, io: EdgeServeIo): Promise<number> {
   let release: (() => Promise<void>) | undefined;
   try {
+    // First, so an unusable state directory is named as such before a data key is kept in it.
+    const layout = await prepareStateDir(options.stateDir);
     const secrets = await resolveSecrets({
       env: io.env,
       stateDir: options.stateDir,
@@ -94,7 +96,6 @@ export async function runEdgeServe(options: EdgeServeOptions, io: EdgeServeIo): 
       config.durableObjects.map((d) => d.name),
     );
     const binary = workerdBinary(options.workerd);
-    const layout = await prepareStateDir(options.stateDir);
     release = await lockStateDir(layout);
     await assertCanListen(options.listen);
 
