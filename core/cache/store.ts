@@ -92,7 +92,6 @@ export class CacheStore {
   private readonly guard: (stored: GuardFeatures, query: GuardFeatures) => GuardResult;
   private readonly linearScanMax: number;
   private readonly guardCandidates: number;
-  private readonly lshSimilarity: number;
   private readonly seed: number;
   /** Insertion order is recency order: the first entry is the least recently used. */
   private readonly byId = new Map<string, Entry>();
@@ -112,9 +111,11 @@ export class CacheStore {
     this.guard = options.guard ?? compareGuardFeatures;
     this.linearScanMax = options.linearScanMax ?? CACHE_DEFAULTS.linearScanMax;
     this.guardCandidates = options.guardCandidates ?? CACHE_DEFAULTS.guardCandidates;
-    this.lshSimilarity = options.lshSimilarity ?? CACHE_DEFAULTS.lshSimilarity;
     this.seed = options.seed ?? 0x5eed;
-    this.sizing = { similarity: this.lshSimilarity, planes: (p) => this.planesFor(p) };
+    this.sizing = {
+      similarity: options.lshSimilarity ?? CACHE_DEFAULTS.lshSimilarity,
+      planes: (p) => this.planesFor(p),
+    };
     if (!Number.isInteger(this.capacity) || this.capacity < 1)
       throw new RangeError(`capacity must be a positive integer, got ${this.capacity}`);
     if (!Number.isInteger(this.dim) || this.dim < 1)

@@ -17,10 +17,22 @@ export interface CachedAnswer {
   readonly text: string;
   readonly finishReason: FinishReason;
   readonly usage: TokenUsage;
+  /**
+   * Extension fields the answer carried, as JSON text (`proxima.rag`: the documents it was
+   * grounded in). Text, so the object stays plain data across RPC.
+   */
+  readonly extra?: string;
+}
+
+function extraOf(answer: CachedAnswer): Record<string, unknown> {
+  return answer.extra === undefined ? {} : (JSON.parse(answer.extra) as Record<string, unknown>);
 }
 
 export function replayJson(who: CompletionIdentity, answer: CachedAnswer): unknown {
-  return completionBody(who, answer.text, answer.finishReason, answer.usage);
+  return {
+    ...completionBody(who, answer.text, answer.finishReason, answer.usage),
+    ...extraOf(answer),
+  };
 }
 
 export function replayStream(
@@ -29,7 +41,7 @@ export function replayStream(
   includeUsage: boolean,
 ): ReadableStream<Uint8Array> {
   const events = [
-    sseEvent(chunkBody(who, { role: 'assistant', content: '' }, null)),
+    sseEvent({ ...chunkBody(who, { role: 'assistant', content: '' }, null), ...extraOf(answer) }),
     ...replayPieces(answer.text).map((piece) => sseEvent(chunkBody(who, { content: piece }, null))),
     sseEvent(chunkBody(who, {}, answer.finishReason)),
     ...(includeUsage ? [sseEvent(usageChunkBody(who, answer.usage))] : []),

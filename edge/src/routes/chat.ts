@@ -94,11 +94,16 @@ chat.post('/v1/chat/completions', requireApiKey('chat'), async (c) => {
     const sources = grounding === null ? [] : sourcesOf(grounding);
     const remember = (text: string, finishReason: FinishReason, usage: TokenUsage) =>
       c.executionCtx.waitUntil(
-        cache.remember({ text, finishReason, usage }, sources).catch((err: unknown) => {
-          console.warn(
-            JSON.stringify({ event: 'cache.put_failed', error: String(err).slice(0, 200) }),
-          );
-        }),
+        cache
+          .remember(
+            { text, finishReason, usage, ...(extra ? { extra: JSON.stringify(extra) } : {}) },
+            sources,
+          )
+          .catch((err: unknown) => {
+            console.warn(
+              JSON.stringify({ event: 'cache.put_failed', error: String(err).slice(0, 200) }),
+            );
+          }),
       );
     const answerHeaders = { ...admission.headers, ...cacheHeaders(cache) };
     // The node that answered this conversation's previous turn holds its KV cache. The
