@@ -53,7 +53,8 @@ describe('ShardEngine recall', () => {
     expect(recallAgainstExact(engine, queries, dim, { nprobe: 2 })).toBeLessThan(0.95);
     engine.search(row(queries, dim, 0), 10);
     expect(engine.lastScored).toBeGreaterThan(0);
-    expect(engine.lastScored).toBeLessThan(n / 2);
+    // The default probes 70 % of the cells (a shard is small): fewer rows than an exact scan.
+    expect(engine.lastScored).toBeLessThan(0.85 * n);
     engine.search(row(queries, dim, 0), 10, { exact: true });
     expect(engine.lastScored).toBe(n);
     // exactSearch is the ground truth: the best row of a stored vector is itself.
