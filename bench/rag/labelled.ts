@@ -2,11 +2,12 @@
 // POST /v1/rag/{ns}/documents; every query is searched in each mode; a ranking is the distinct
 // documents of the returned chunks, in order; recall@10 is measured against the labels.
 import { performance } from 'node:perf_hooks';
+import { SEARCH_MODES, type SearchMode } from '@proxima/core/rag';
 import { postDocuments, search, settled, type BenchEdge } from './edge.ts';
 import { buildLabelledSet, meanRecall } from './labelled-set.ts';
 
-export const MODES = ['bm25', 'vector', 'hybrid'] as const;
-export type Mode = (typeof MODES)[number];
+type Mode = SearchMode;
+export const MODES = SEARCH_MODES;
 
 export interface LabelledResult {
   readonly note: string;
