@@ -9,6 +9,7 @@ import { useTestFleet } from './fleet.ts';
 import { hostileFrameCases, type FrameCase } from './fuzz/node-frames.ts';
 import { NodePeer, type Closed } from './fuzz/node-peer.ts';
 import { mapLimit } from './fuzz/raw-http.ts';
+import { fetchRetryingClosedSocket } from './closed-socket-retry.ts';
 
 const f = useTestFleet();
 const LANES = 4;
@@ -22,8 +23,9 @@ interface Outcome {
   readonly problems: readonly string[];
 }
 
+/** An admin call; a kept-alive socket closed under it is retried (a second token is harmless). */
 async function admin(path: string, body: unknown): Promise<Response> {
-  return fetch(new URL(path, f.t.fleet.info.url), {
+  return fetchRetryingClosedSocket(new URL(path, f.t.fleet.info.url), {
     method: 'POST',
     headers: {
       authorization: `Bearer ${f.t.fleet.adminToken}`,

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { SearchMode } from '@proxima/core/rag';
 import { startEdgeRuntime, type EdgeRuntime } from '../../local-node/src/dev/edge-runtime.ts';
+import { fetchRetryingClosedSocket } from '../../tests/closed-socket-retry.ts';
 
 export interface BenchEdge {
   readonly url: string;
@@ -58,32 +59,13 @@ export interface Hit {
   readonly score: number;
 }
 
-/** Requests sent again because a kept-alive connection had been closed under the client. */
-export const clientRetries = { count: 0 };
-
-/**
- * Node's fetch reuses kept-alive connections; one that workerd closed meanwhile fails with
- * "other side closed" before the request reached the edge. That is the client's socket, not an
- * answer, so the request goes once more on a fresh connection (and is counted).
- */
-async function send(url: string, init: RequestInit): Promise<Response> {
-  try {
-    return await fetch(url, init);
-  } catch (err) {
-    const code = (err as { cause?: { code?: string } }).cause?.code;
-    if (code !== 'UND_ERR_SOCKET') throw err;
-    clientRetries.count++;
-    return fetch(url, init);
-  }
-}
-
 async function call(
   edge: BenchEdge,
   method: string,
   path: string,
   body?: unknown,
 ): Promise<unknown> {
-  const res = await send(`${edge.url}${path}`, {
+  const res = await fetchRetryingClosedSocket(`${edge.url}${path}`, {
     method,
     headers: { authorization: `Bearer ${edge.key}`, 'content-type': 'application/json' },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),

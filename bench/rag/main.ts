@@ -16,7 +16,8 @@ import { locateManPages, passages } from '../../wasm/bench/man-corpus.ts';
 import { LexicalEmbedder } from '@proxima/wasm';
 import { bruteForce } from '../../wasm/bench/truth.ts';
 import { percentile, round } from '../gateway/stats.ts';
-import { clientRetries, startBenchEdge } from './edge.ts';
+import { closedSocketRetries } from '../../tests/closed-socket-retry.ts';
+import { startBenchEdge } from './edge.ts';
 import { labelledPhase, MODES } from './labelled.ts';
 import { scalePhase, scaleTexts } from './scale.ts';
 
@@ -114,7 +115,7 @@ try {
     split_failed_queries: scale.splitFailedQueries,
     split_queries: scale.splitQueries,
     splits: scale.splits,
-    client_socket_retries: clientRetries.count,
+    client_socket_retries: closedSocketRetries.count,
     reference_healthz_p99_ms: healthzP99,
     reference_exact_scan_ms_largest: exactP50,
     goal_flat_curve_met: last.queryP99Ms <= 2 * first.queryP99Ms,
