@@ -15,20 +15,15 @@ import {
   type FinishReason,
   type TokenUsage,
 } from '@proxima/core/protocol';
-import type { CacheOptions, CacheSource } from '@proxima/core/cache';
 import { parseRagOptions } from '@proxima/core/rag';
 import { NO_PROGRESS, type StreamProgress } from '@proxima/core/routing';
 import { Hono } from 'hono';
 import { requireApiKey, type AuthVariables } from '../auth/require-api-key.ts';
-import {
-  cacheHeaders,
-  cacheOptionsOf,
-  consultCache,
-  type CacheTicket,
-} from '../cache/chat-cache.ts';
+import { cacheHeaders, cacheOptionsOf } from '../cache/chat-cache.ts';
 import { replayJson, replayStream } from '../cache/replay.ts';
 import type { Env } from '../env.ts';
-import { ground, groundingSummary, type Grounding } from '../rag/ground.ts';
+import { ground, groundingSummary } from '../rag/ground.ts';
+import { consultCacheSafely, proximaExtension, sourcesOf } from './chat-extensions.ts';
 import { admit, settle, type Outcome } from '../metering/meter.ts';
 import { JobEventReader, type JobEvent, type JobEventSource } from '../node-session/job-events.ts';
 import { completeFromUpstream, streamFromUpstream } from '../upstream/attempt.ts';
@@ -221,51 +216,6 @@ function frameTooLarge(): ProximaError {
     'payload_too_large',
     `The request does not fit in one node frame (${FRAME_MAX_BYTES} bytes); shorten the prompt.`,
   );
-}
-
-/** The `proxima` extension object of a chat body (validated field by field by its parsers). */
-function proximaExtension(body: unknown): { readonly cache: unknown; readonly rag: unknown } {
-  const ext = (body as { proxima?: unknown }).proxima;
-  if (typeof ext !== 'object' || ext === null) return { cache: undefined, rag: undefined };
-  const { cache, rag } = ext as { cache?: unknown; rag?: unknown };
-  return { cache, rag };
-}
-
-/** The cache, or a miss when its object cannot be reached: the request is served either way. */
-async function consultCacheSafely(
-  env: Env,
-  tenant: string,
-  body: unknown,
-  req: ChatRequest,
-  options: CacheOptions,
-): Promise<CacheTicket> {
-  try {
-    return await consultCache(
-      env,
-      tenant,
-      body as Record<string, unknown>,
-      req.model,
-      req.messages,
-      options,
-    );
-  } catch (err) {
-    if (err instanceof ProximaError && err.status < 500) throw err;
-    console.warn(
-      JSON.stringify({ event: 'cache.lookup_failed', error: String(err).slice(0, 200) }),
-    );
-    return { status: 'MISS', similarity: null, answer: null, remember: () => Promise.resolve() };
-  }
-}
-
-function sourcesOf(g: Grounding): CacheSource[] {
-  const seen = new Map<string, CacheSource>();
-  for (const h of g.hits)
-    seen.set(h.document_id, {
-      namespace: g.namespace,
-      documentId: h.document_id,
-      version: h.version,
-    });
-  return [...seen.values()];
 }
 
 function errorClass(event: JobEvent | null): string {
