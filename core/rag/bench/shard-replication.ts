@@ -4,9 +4,11 @@
 // ShardEngine, and 500 held-out queries are routed by fixed P or by adaptive probing, their hits
 // merged with duplicates removed. Recall@10 is against exact search over all rows.
 // Env: SHARD_REPL_N (200000), SHARD_REPL_QUERIES (500), SHARD_REPL_SETS (synthetic,manpages),
-// SHARD_REPL_EPS (0,0.01,0.02,0.05,0.1), SHARD_REPL_CAPS (2,3), SHARD_REPL_BUILDS (eps:cap,… instead of the grid),
-// SHARD_REPL_SCOPES (children; or directory, children), SHARD_REPL_P (2,4,8),
-// SHARD_REPL_DELTAS (0.02,0.05,0.1,0.15,0.2), SHARD_REPL_BOUNDS (2-8). The final line is JSON.
+// SHARD_REPL_EPS (0,0.01,0.02,0.05,0.1), SHARD_REPL_CAPS (2,3), SHARD_REPL_BUILDS (eps:cap,…, in
+// place of that grid), SHARD_REPL_SCOPES (children, directory), SHARD_REPL_P (2,4,8),
+// SHARD_REPL_DELTAS (0.02,0.05,0.1,0.15,0.2), SHARD_REPL_BOUNDS (2-8),
+// SHARD_REPL_CELL_SHARES (default: ShardEngine's own recallFraction; or shares such as 0.3,0.5 of
+// each shard's IVF cells). The final line is JSON.
 import { loadKernelsSync } from '@proxima/wasm/node';
 import { manPageSet, syntheticSet, type VectorSet } from '../../../wasm/bench/datasets.ts';
 import { bruteForce, recallAtK, type Truth } from '../../../wasm/bench/truth.ts';
@@ -32,6 +34,11 @@ const EPS = list('SHARD_REPL_EPS', '0,0.01,0.02,0.05,0.1');
 const CAPS = list('SHARD_REPL_CAPS', '2,3');
 const FIXED_P = list('SHARD_REPL_P', '2,4,8');
 const DELTAS = list('SHARD_REPL_DELTAS', '0.02,0.05,0.1,0.15,0.2');
+/** Share of each shard's IVF cells a query probes; 0.3 is ShardEngine's default recallFraction. */
+/** Shares of each shard's IVF cells a query probes; null: ShardEngine's default recallFraction. */
+const CELL_SHARES = (process.env['SHARD_REPL_CELL_SHARES'] ?? 'default')
+  .split(',')
+  .map((x) => (x === 'default' ? null : Number(x)));
 const BOUNDS = (process.env['SHARD_REPL_BOUNDS'] ?? '2-8')
   .split(',')
   .map((b) => b.split('-').map(Number) as [number, number]);
@@ -61,6 +68,7 @@ interface Probe {
   readonly adaptive: boolean;
   /** Shard indices to visit for query q, nearest first. */
   readonly pick: (q: number) => number[];
+  readonly cellShare: number | null;
 }
 
 interface Result {
@@ -74,6 +82,7 @@ interface Result {
   readonly nearestHeld: number;
   readonly probe: string;
   readonly adaptive: boolean;
+  readonly cellShare: number | null;
   readonly recall: number;
   readonly recallExactShards: number;
   readonly shardsMean: number;
@@ -101,7 +110,8 @@ function run(
     const shards = probe.pick(q);
     for (const s of shards) {
       const engine = engines[s]!;
-      hits.push(...engine.search(v, K, { exact }));
+      const nprobe = cellProbe(engine, probe.cellShare);
+      hits.push(...engine.search(v, K, nprobe === undefined ? { exact } : { exact, nprobe }));
       scored += engine.lastScored;
     }
     visited.push(shards.length);
@@ -124,13 +134,23 @@ function run(
   };
 }
 
+/**
+ * The nprobe that makes a shard probe `share` of its cells, at least 8 (ShardEngine's minProbe);
+ * undefined for the default share and for small untrained shards (one cell, scanned whole).
+ */
+function cellProbe(engine: ShardEngine, share: number | null): number | undefined {
+  const cells = (engine.trained()?.centroids.length ?? 0) / DIM;
+  if (share === null || cells === 0) return undefined;
+  return Math.min(cells, Math.max(8, Math.ceil(share * cells)));
+}
+
 function probesFor(set: VectorSet, shards: ReplicatedShards): Probe[] {
   const nq = set.queries.length / DIM;
   const count = shards.dir.shards.length;
   const scores = kernels.dotMatrixF32(set.queries, shards.centroids, DIM);
   const index = new Map(shards.dir.shards.map((s, i) => [s.id, i]));
   const row = (q: number) => scores.subarray(q * count, q * count + count);
-  const probes: Probe[] = FIXED_P.map((p) => ({
+  const probes: Omit<Probe, 'cellShare'>[] = FIXED_P.map((p) => ({
     label: `P=${p}`,
     adaptive: false,
     pick: (q) =>
@@ -158,11 +178,16 @@ function probesFor(set: VectorSet, shards: ReplicatedShards): Probe[] {
     `     queries: median cos(best) − cos(j-th nearest centroid): ` +
       gaps.map((j) => `j=${j} ${median(j).toFixed(3)}`).join(', '),
   );
-  return probes;
+  return CELL_SHARES.flatMap((cellShare) =>
+    probes.map((p) => ({
+      ...p,
+      cellShare,
+      label: cellShare === null ? p.label : `${p.label} cells ${cellShare}`,
+    })),
+  );
 }
 
 function measure(set: VectorSet, namespace: string): Result[] {
-  const n = set.data.length / DIM;
   const truthLap = stopwatch();
   const truth = bruteForce(kernels, set.data, set.queries, DIM, K);
   log(`  exact truth for ${set.queries.length / DIM} queries: ${truthLap().cpu.toFixed(1)} s`);
@@ -184,45 +209,44 @@ function measureBuild(
   namespace: string,
 ): Result[] {
   const out: Result[] = [];
-  {
-    const shards = streamIntoShards(set.data, DIM, build, scope, namespace, kernels, cpuSeconds);
-    const load = stopwatch();
-    const engines = loadEngines(shards, set.data, DIM, kernels);
-    const sizes = shards.members.map((m) => m.length).sort((a, b) => a - b);
+  const shards = streamIntoShards(set.data, DIM, build, scope, namespace, kernels, cpuSeconds);
+  const load = stopwatch();
+  const engines = loadEngines(shards, set.data, DIM, kernels);
+  const sizes = shards.members.map((m) => m.length).sort((a, b) => a - b);
+  log(
+    `  -- split scope ${scope}, ε ${build.eps}, cap ${build.cap}: ${shards.dir.shards.length} shards ` +
+      `(rows ${sizes[0]}–${sizes[sizes.length - 1]}), ${shards.splits} splits; stream + splits ` +
+      `${shards.buildSeconds.toFixed(1)} s, engines ${load().cpu.toFixed(1)} s (CPU)`,
+  );
+  for (const probe of probesFor(set, shards)) {
+    const ivf = run(set, truth, engines, probe, false);
+    const exact = run(set, truth, engines, probe, true);
+    const r: Result = {
+      set: set.name,
+      n: set.data.length / DIM,
+      scope,
+      eps: build.eps,
+      cap: build.cap,
+      shards: shards.dir.shards.length,
+      storage: Number(shards.storage.toFixed(3)),
+      nearestHeld: Number(shards.nearestHeld.toFixed(4)),
+      probe: probe.label,
+      adaptive: probe.adaptive,
+      cellShare: probe.cellShare,
+      recall: ivf.recall,
+      recallExactShards: exact.recall,
+      shardsMean: Number(ivf.shardsMean.toFixed(2)),
+      shardsP99: ivf.shardsP99,
+      rowsScored: Math.round(ivf.rowsScored),
+      msPerQuery: Number(ivf.ms.toFixed(3)),
+    };
+    out.push(r);
     log(
-      `  -- split scope ${scope}, ε ${build.eps}, cap ${build.cap}: ${shards.dir.shards.length} shards ` +
-        `(rows ${sizes[0]}–${sizes[sizes.length - 1]}), ${shards.splits} splits; stream + splits ` +
-        `${shards.buildSeconds.toFixed(1)} s, engines ${load().cpu.toFixed(1)} s (CPU)`,
+      `  ${r.scope} | ${r.eps} | ${r.cap} | ${r.shards} | ${r.storage.toFixed(2)} | ` +
+        `${(100 * r.nearestHeld).toFixed(1)} % | ${r.probe} | ${r.recall.toFixed(4)} | ` +
+        `${r.recallExactShards.toFixed(4)} | ${r.shardsMean.toFixed(2)}/${r.shardsP99} | ` +
+        `${r.rowsScored} | ${r.msPerQuery.toFixed(2)}`,
     );
-    for (const probe of probesFor(set, shards)) {
-      const ivf = run(set, truth, engines, probe, false);
-      const exact = run(set, truth, engines, probe, true);
-      const r: Result = {
-        set: set.name,
-        n: set.data.length / DIM,
-        scope,
-        eps: build.eps,
-        cap: build.cap,
-        shards: shards.dir.shards.length,
-        storage: Number(shards.storage.toFixed(3)),
-        nearestHeld: Number(shards.nearestHeld.toFixed(4)),
-        probe: probe.label,
-        adaptive: probe.adaptive,
-        recall: ivf.recall,
-        recallExactShards: exact.recall,
-        shardsMean: Number(ivf.shardsMean.toFixed(2)),
-        shardsP99: ivf.shardsP99,
-        rowsScored: Math.round(ivf.rowsScored),
-        msPerQuery: Number(ivf.ms.toFixed(3)),
-      };
-      out.push(r);
-      log(
-        `  ${r.scope} | ${r.eps} | ${r.cap} | ${r.shards} | ${r.storage.toFixed(2)} | ` +
-          `${(100 * r.nearestHeld).toFixed(1)} % | ${r.probe} | ${r.recall.toFixed(4)} | ` +
-          `${r.recallExactShards.toFixed(4)} | ${r.shardsMean.toFixed(2)}/${r.shardsP99} | ` +
-          `${r.rowsScored} | ${r.msPerQuery.toFixed(2)}`,
-      );
-    }
   }
   return out;
 }
