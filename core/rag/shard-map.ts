@@ -21,7 +21,7 @@ export const SHARD_LIMITS = {
   /**
    * A shard past this many chunks splits. 20 000 rows of 256-d hold ~26 MB in a ShardEngine (f32 +
    * int8 rows) of a Durable Object's 128 MB (768-d: ~77 MB, the most that fits); a query at the
-   * default 30 % of cells scores ~6 000 of them. The bench loaded 200 000 rows into 16 engines in
+   * engine's default 70 % of cells scores ~14 000 of them. The bench loaded 200 000 rows into 16 engines in
    * ~22 s of CPU with the wasm kernels (~0.1 ms a row, k-means trainings included).
    */
   splitAtChunks: 20_000,
@@ -29,7 +29,9 @@ export const SHARD_LIMITS = {
    * Shards a query probes, nearest centroid first. core/rag/bench/shard-routing.ts, 200 000 × 256
    * in 15–16 shards, recall@10 against exact search over everything: P = 4 → 0.84 (synthetic) /
    * 0.81 (man pages), P = 8 → 0.94 / 0.92, scoring 9–10 % / 17–18 % of the rows. Neighbours straddle
-   * region borders, so recall at a fixed P falls as a namespace grows more shards.
+   * region borders, so recall at a fixed P falls as a namespace grows more shards (measured with
+   * the engine probing 30 % of cells; at 70 %, 0.85 / 0.86 at P = 4). Adaptive probing measured
+   * better: core/rag/bench/shard-replication.ts and docs/design/0017.
    */
   probeShards: 4,
   /**
