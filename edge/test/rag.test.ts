@@ -81,6 +81,12 @@ describe('RAG documents and search', () => {
     expect(seen).toEqual(['docs/a b.md', 'man2/open.2', 'z']);
     const raw = await call(key, 'DELETE', `/v1/rag/${ns}/documents/man2/open.2`);
     expect(raw.status).toBe(200);
+    for (const id of ['docs/a b.md', 'z'])
+      await call(key, 'DELETE', `/v1/rag/${ns}/documents/${encodeURIComponent(id)}`);
+    // Emptied is not dropped: the namespace is still there, with no documents.
+    const emptied = await call(key, 'GET', `/v1/rag/${ns}`);
+    expect(emptied.status).toBe(200);
+    expect(await emptied.json<{ documents: number }>()).toMatchObject({ documents: 0 });
   });
 
   it('filters by metadata', async () => {

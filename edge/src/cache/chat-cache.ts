@@ -32,14 +32,30 @@ const MODES: readonly CacheMode[] = ['off', 'exact', 'semantic'];
 
 /** The deployment's default mode (`CACHE_MODE`, default off: a cached answer ignores sampling). */
 export function cacheOptionsOf(env: Env, raw: unknown): CacheOptions {
-  const mode = (MODES as readonly string[]).includes(env.CACHE_MODE ?? '')
-    ? (env.CACHE_MODE as CacheMode)
-    : CACHE_DEFAULTS.mode;
   return parseCacheOptions(raw, {
-    mode,
+    mode: deploymentMode(env),
     threshold: CACHE_DEFAULTS.threshold,
     ttlSeconds: CACHE_DEFAULTS.ttlSeconds,
   });
+}
+
+let warnedMode: string | null = null;
+
+/** CACHE_MODE, or the default; a value that is none of the modes is logged once per isolate. */
+function deploymentMode(env: Env): CacheMode {
+  const raw = env.CACHE_MODE;
+  if (raw === undefined || raw === '') return CACHE_DEFAULTS.mode;
+  if ((MODES as readonly string[]).includes(raw)) return raw as CacheMode;
+  if (warnedMode !== raw) {
+    warnedMode = raw;
+    console.error(
+      JSON.stringify({
+        event: 'cache.mode_invalid',
+        error: `CACHE_MODE must be one of ${MODES.join(', ')}, not ${JSON.stringify(raw.slice(0, 64))}; using ${CACHE_DEFAULTS.mode}`,
+      }),
+    );
+  }
+  return CACHE_DEFAULTS.mode;
 }
 
 const off = (status: CacheStatus = 'OFF'): CacheTicket => ({

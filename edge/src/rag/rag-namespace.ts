@@ -158,6 +158,8 @@ export class RagNamespace extends DurableObject<Env> {
 
   /** Figures for operators and tests. */
   describe(caller: NamespaceIdentity): {
+    /** Whether it holds an index (written to, not dropped): what search and listing go by too. */
+    readonly exists: boolean;
     readonly documents: number;
     readonly version: number | null;
     readonly shards: { readonly id: string; readonly rows: number }[];
@@ -166,6 +168,7 @@ export class RagNamespace extends DurableObject<Env> {
     this.check(caller);
     const dir = this.meta.directory();
     return {
+      exists: this.meta.embedder() !== null,
       documents: this.catalog.liveCount(),
       version: dir?.version ?? null,
       shards: (dir?.shards ?? []).map((s) => ({ id: s.id, rows: this.catalog.rowsOf(s.id) })),

@@ -113,9 +113,9 @@ rag.delete('/v1/rag/:namespace', async (c) => {
 rag.get('/v1/rag/:namespace', async (c) => {
   const id = place(c, c.req.param('namespace'));
   const d = await namespaceStub(c.env, id.tenant, id.namespace).describe(id);
-  if (d.version === null || (d.documents === 0 && d.shards.every((s) => s.rows === 0)))
-    throw notFound(id.namespace);
-  return c.json({ object: 'rag.namespace', namespace: id.namespace, ...d });
+  if (!d.exists) throw notFound(id.namespace);
+  const { exists: _exists, ...view } = d;
+  return c.json({ object: 'rag.namespace', namespace: id.namespace, ...view });
 });
 
 rag.post('/v1/rag/:namespace/search', async (c) => {
