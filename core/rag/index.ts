@@ -41,6 +41,10 @@ export {
   rootDirectory,
   placeVector,
   probeShards,
+  chooseProbes,
+  fixedProbe,
+  checkProbePolicy,
+  DEFAULT_PROBE_POLICY,
   planSplit,
   afterSplit,
   shouldSplit,
@@ -50,6 +54,7 @@ export {
   decodeDirectory,
   type ShardRoute,
   type ShardDirectory,
+  type ProbePolicy,
 } from './shard-map.ts';
 
 // The objects' wire, the cross-shard merge and chat grounding.

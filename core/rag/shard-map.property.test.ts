@@ -9,6 +9,8 @@ import {
   encodeDirectory,
   placeVector,
   probeShards,
+  fixedProbe,
+  chooseProbes,
   rootDirectory,
   shardId,
   type ShardDirectory,
@@ -83,7 +85,7 @@ describe('shard directory properties', () => {
           );
           expect(homes).toHaveLength(1);
           expect(placeVector(dir, v)).toBe(homes[0]);
-          expect([...probeShards(dir, v, ids.length)].sort()).toEqual([...ids].sort());
+          expect([...probeShards(dir, v, fixedProbe(ids.length))].sort()).toEqual([...ids].sort());
         }
       }),
       { seed: SEED, numRuns: 300 },
@@ -106,10 +108,10 @@ describe('shard directory properties', () => {
       fc.property(scenario, fc.integer({ min: 1, max: 8 }), (s, p) => {
         const dir = last(s);
         for (const v of s.probes) {
-          const probed = probeShards(dir, v, p);
+          const probed = probeShards(dir, v, fixedProbe(p));
           expect(probed[0]).toBe(placeVector(dir, v));
           expect(probed).toHaveLength(Math.min(p, dir.shards.length));
-          expect(probeShards(dir, v, p + 1).slice(0, probed.length)).toEqual(probed);
+          expect(probeShards(dir, v, fixedProbe(p + 1)).slice(0, probed.length)).toEqual(probed);
           const cos = probed.map((id) => {
             const c = dir.shards.find((x) => x.id === id)!.centroid;
             return c ? cosine(v, c) : 0;
@@ -118,6 +120,38 @@ describe('shard directory properties', () => {
         }
       }),
       { seed: SEED + 2, numRuns: 300 },
+    );
+  });
+
+  it('adaptive probing visits a nearest-first prefix: within its bounds, and every shard within delta', () => {
+    const policy = fc
+      .record({
+        minShards: fc.integer({ min: 1, max: 6 }),
+        extra: fc.integer({ min: 0, max: 6 }),
+        delta: fc.double({ min: 0, max: 2, noNaN: true }),
+      })
+      .map(({ minShards, extra, delta }) => ({ minShards, maxShards: minShards + extra, delta }));
+    const scores = fc.array(fc.double({ min: -1, max: 1, noNaN: true }), {
+      minLength: 1,
+      maxLength: 20,
+    });
+    fc.assert(
+      fc.property(scores, policy, (xs, pol) => {
+        const picked = chooseProbes(xs, pol);
+        const order = chooseProbes(xs, { minShards: xs.length, maxShards: xs.length, delta: 0 });
+        expect(picked).toEqual(order.slice(0, picked.length));
+        expect(picked.length).toBeGreaterThanOrEqual(Math.min(pol.minShards, xs.length));
+        expect(picked.length).toBeLessThanOrEqual(Math.min(pol.maxShards, xs.length));
+        const best = xs[order[0]!]!;
+        // Below the cap, nothing within delta of the best is left out; past the floor, nothing
+        // beyond delta is taken.
+        if (picked.length < Math.min(pol.maxShards, xs.length))
+          expect(xs[order[picked.length]!]!).toBeLessThan(best - pol.delta);
+        picked
+          .slice(pol.minShards)
+          .forEach((i) => expect(xs[i]!).toBeGreaterThanOrEqual(best - pol.delta));
+      }),
+      { seed: SEED + 4, numRuns: 500 },
     );
   });
 

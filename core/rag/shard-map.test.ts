@@ -11,6 +11,10 @@ import {
   placeVector,
   planSplit,
   probeShards,
+  fixedProbe,
+  checkProbePolicy,
+  chooseProbes,
+  DEFAULT_PROBE_POLICY,
   registryNamespaceKey,
   rootDirectory,
   SHARD_LIMITS,
@@ -58,7 +62,7 @@ describe('directory', () => {
     const dir = rootDirectory('acme:docs:0');
     expect(dir).toEqual({ version: 1, shards: [{ id: 'acme:docs:0', centroid: null }] });
     expect(placeVector(dir, Float32Array.of(3, -1, 2))).toBe('acme:docs:0');
-    expect(probeShards(dir, Float32Array.of(1), 4)).toEqual(['acme:docs:0']);
+    expect(probeShards(dir, Float32Array.of(1), fixedProbe(4))).toEqual(['acme:docs:0']);
     expect(() => rootDirectory('bad id')).toThrow(ProximaError);
   });
 
@@ -72,14 +76,14 @@ describe('directory', () => {
     );
     expect(placeVector(dir, Float32Array.of(5, 0.1))).toBe('t:n:1');
     expect(placeVector(dir, Float32Array.of(-1, 2))).toBe('t:n:3');
-    expect(probeShards(dir, Float32Array.of(1, -0.9), 2)).toEqual(['t:n:1', 't:n:4']);
+    expect(probeShards(dir, Float32Array.of(1, -0.9), fixedProbe(2))).toEqual(['t:n:1', 't:n:4']);
     // (1, 1) is equally near (1, 0) and (0, 1): the lower index wins.
     const tie = afterSplit(rootDirectory('t:n:0'), 't:n:0', [
       route('t:n:1', 1, 0),
       route('t:n:2', 0, 1),
     ]);
     expect(placeVector(tie, Float32Array.of(1, 1))).toBe('t:n:1');
-    expect(probeShards(tie, Float32Array.of(1, 1), 2)).toEqual(['t:n:1', 't:n:2']);
+    expect(probeShards(tie, Float32Array.of(1, 1), fixedProbe(2))).toEqual(['t:n:1', 't:n:2']);
   });
 
   it('refuses a split of an absent parent, past the shard limit, or with bad children', () => {
@@ -109,12 +113,37 @@ describe('directory', () => {
       /zero vector/,
     );
     expect(() => placeVector(dir, Float32Array.of(1, 2, 3))).toThrow(LshError);
-    expect(() => probeShards(dir, Float32Array.of(1, 2), 0)).toThrow(/positive integer/);
+    expect(() => probeShards(dir, Float32Array.of(1, 2), fixedProbe(0))).toThrow(/minShards/);
   });
 
   it('the defaults fit the registry: a namespace map lists at most MAX_SHARDS shards', () => {
     expect(SHARD_LIMITS.maxShardsPerNamespace).toBeLessThanOrEqual(MAX_SHARDS);
-    expect(SHARD_LIMITS.probeShards).toBeLessThanOrEqual(SHARD_LIMITS.maxShardsPerNamespace);
+    expect(() => checkProbePolicy(DEFAULT_PROBE_POLICY)).not.toThrow();
+  });
+});
+
+describe('probe policy', () => {
+  it('visits the shards within delta of the nearest, between its bounds', () => {
+    const scores = [0.5, 0.9, 0.8, 0.74, 0.1];
+    const policy = { minShards: 1, maxShards: 4, delta: 0.15 };
+    expect(chooseProbes(scores, policy)).toEqual([1, 2]);
+    expect(chooseProbes(scores, { ...policy, delta: 0.16 })).toEqual([1, 2, 3]);
+    expect(chooseProbes(scores, { ...policy, minShards: 4 })).toEqual([1, 2, 3, 0]);
+    expect(chooseProbes(scores, { ...policy, delta: 2 })).toEqual([1, 2, 3, 0]);
+    expect(chooseProbes(scores, { minShards: 9, maxShards: 9, delta: 0 })).toEqual([1, 2, 3, 0, 4]);
+    expect(chooseProbes([0.3, 0.3], fixedProbe(1))).toEqual([0]);
+  });
+
+  it('refuses a policy that could visit no shard or more than a namespace holds', () => {
+    const max = SHARD_LIMITS.maxShardsPerNamespace;
+    expect(() => checkProbePolicy({ minShards: 0, maxShards: 2, delta: 0 })).toThrow(/minShards/);
+    expect(() => checkProbePolicy({ minShards: 3, maxShards: 2, delta: 0 })).toThrow(/maxShards/);
+    expect(() => checkProbePolicy({ minShards: 1, maxShards: max + 1, delta: 0 })).toThrow(
+      /maxShards/,
+    );
+    expect(() => checkProbePolicy({ minShards: 1, maxShards: 2, delta: -0.1 })).toThrow(/delta/);
+    expect(() => checkProbePolicy({ minShards: 1, maxShards: 2, delta: NaN })).toThrow(/delta/);
+    expect(() => checkProbePolicy(fixedProbe(max))).not.toThrow();
   });
 });
 

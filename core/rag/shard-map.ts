@@ -26,14 +26,17 @@ export const SHARD_LIMITS = {
    */
   splitAtChunks: 20_000,
   /**
-   * Shards a query probes, nearest centroid first. core/rag/bench/shard-routing.ts, 200 000 × 256
-   * in 15–16 shards, recall@10 against exact search over everything: P = 4 → 0.84 (synthetic) /
-   * 0.81 (man pages), P = 8 → 0.94 / 0.92, scoring 9–10 % / 17–18 % of the rows. Neighbours straddle
-   * region borders, so recall at a fixed P falls as a namespace grows more shards (measured with
-   * the engine probing 30 % of cells; at 70 %, 0.85 / 0.86 at P = 4). Adaptive probing measured
-   * better: core/rag/bench/shard-replication.ts and docs/design/0017.
+   * How many shards a query probes: every shard whose centroid similarity is within probeDelta of
+   * the nearest one, at least probeMinShards and at most probeMaxShards, nearest first. The maximum
+   * is the fan-out bound: a query's work never exceeds probeMaxShards shard searches, however large
+   * the namespace grows. core/rag/bench/shard-replication.ts, 200 000 rows streamed in and split as
+   * the product does: recall@10 against exact search over everything 0.974 (clustered synthetic) /
+   * 0.957 (man-page passages), visiting 6.7 / 6.2 shards on average (p99 16 / 14); a fixed P = 4
+   * gave 0.85 / 0.86 there, P = 8 0.94 / 0.92.
    */
-  probeShards: 4,
+  probeMinShards: 2,
+  probeMaxShards: 16,
+  probeDelta: 0.15,
   /**
    * Shards one namespace may hold: 256 × splitAtChunks ≈ 5 M chunks. Ranking 256 centroids per
    * query is negligible, and the encoded directory stays ~350 KB at 256-d (≤ 2 MB, one SQLite row
@@ -67,13 +70,64 @@ export function placeVector(dir: ShardDirectory, v: Float32Array): string {
   return dir.shards[best]!.id;
 }
 
-/** The ids of the p shards nearest q (all of them when there are ≤ p), nearest first. */
-export function probeShards(dir: ShardDirectory, q: Float32Array, p: number): string[] {
-  if (!Number.isInteger(p) || p < 1)
-    throw new LshError('bad_params', `p must be a positive integer, got ${p}`);
-  const scores = centroidScores(dir, q);
-  const order = Array.from(scores.keys()).sort((a, b) => scores[b]! - scores[a]! || a - b);
-  return order.slice(0, p).map((i) => dir.shards[i]!.id);
+/** Which shards a query visits; min = max and delta = 0 is a fixed P. */
+export interface ProbePolicy {
+  readonly minShards: number;
+  readonly maxShards: number;
+  /** Also visit a shard whose cosine to the query is within delta of the nearest shard's. */
+  readonly delta: number;
+}
+
+export const DEFAULT_PROBE_POLICY: ProbePolicy = {
+  minShards: SHARD_LIMITS.probeMinShards,
+  maxShards: SHARD_LIMITS.probeMaxShards,
+  delta: SHARD_LIMITS.probeDelta,
+};
+
+/** The fixed policy that visits the p nearest shards. */
+export function fixedProbe(p: number): ProbePolicy {
+  return { minShards: p, maxShards: p, delta: 0 };
+}
+
+/** Throws on a policy that could visit no shard or more than a namespace may hold. */
+export function checkProbePolicy(policy: ProbePolicy): void {
+  const { minShards, maxShards, delta } = policy;
+  const limit = SHARD_LIMITS.maxShardsPerNamespace;
+  if (!Number.isInteger(minShards) || minShards < 1 || minShards > limit)
+    throw new LshError(
+      'bad_params',
+      `minShards must be an integer in [1, ${limit}], got ${minShards}`,
+    );
+  if (!Number.isInteger(maxShards) || maxShards < minShards || maxShards > limit)
+    throw new LshError(
+      'bad_params',
+      `maxShards must be an integer in [minShards (${minShards}), ${limit}], got ${maxShards}`,
+    );
+  if (!Number.isFinite(delta) || delta < 0 || delta > 2)
+    throw new LshError('bad_params', `delta must be a cosine distance in [0, 2], got ${delta}`);
+}
+
+/**
+ * Indices into `scores` (a query's cosine to each shard centroid) that the policy visits, nearest
+ * first, ties to the lower index.
+ */
+export function chooseProbes(scores: ArrayLike<number>, policy: ProbePolicy): number[] {
+  checkProbePolicy(policy);
+  const order = Array.from({ length: scores.length }, (_, i) => i).sort(
+    (a, b) => scores[b]! - scores[a]! || a - b,
+  );
+  const first = order[0];
+  if (first === undefined) return [];
+  const floor = scores[first]! - policy.delta;
+  const most = Math.min(policy.maxShards, order.length);
+  let take = Math.min(policy.minShards, order.length);
+  while (take < most && scores[order[take]!]! >= floor) take++;
+  return order.slice(0, take);
+}
+
+/** The ids of the shards the policy visits for q, nearest first. */
+export function probeShards(dir: ShardDirectory, q: Float32Array, policy: ProbePolicy): string[] {
+  return chooseProbes(centroidScores(dir, q), policy).map((i) => dir.shards[i]!.id);
 }
 
 /**

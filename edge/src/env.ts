@@ -76,8 +76,14 @@ export interface Env {
   readonly STREAM_CONTINUATIONS?: string;
   /** A RAG shard holding more chunks than this splits in two, live (default 20000). */
   readonly RAG_SHARD_SPLIT_CHUNKS?: string;
-  /** Shards a RAG query visits: the nearest P by centroid (default 4). The fan-out bound. */
-  readonly RAG_PROBE_SHARDS?: string;
+  /**
+   * Shards a RAG query visits: every shard whose centroid is within RAG_PROBE_DELTA (cosine,
+   * default 0.15) of the nearest, at least RAG_PROBE_MIN_SHARDS (default 2) and at most
+   * RAG_PROBE_MAX_SHARDS (default 16, the fan-out bound). Equal bounds and delta 0 give a fixed P.
+   */
+  readonly RAG_PROBE_MIN_SHARDS?: string;
+  readonly RAG_PROBE_MAX_SHARDS?: string;
+  readonly RAG_PROBE_DELTA?: string;
   /**
    * The semantic cache's mode when a request does not say (`proxima.cache.mode`): "off" (default),
    * "exact" or "semantic". A cached answer ignores sampling, so it is opt-in.
@@ -118,6 +124,22 @@ export function intVar(
   if (!Number.isInteger(n) || n < min || n > max) {
     throw new Error(
       `configuration value ${JSON.stringify(value)} must be an integer in [${min}, ${max}]`,
+    );
+  }
+  return n;
+}
+
+export function numberVar(
+  value: string | undefined,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
+  if (value === undefined || value === '') return fallback;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < min || n > max) {
+    throw new Error(
+      `configuration value ${JSON.stringify(value)} must be a number in [${min}, ${max}]`,
     );
   }
   return n;

@@ -1,8 +1,7 @@
 // The shard layouts that bench/shard-replication.ts compares: rows streamed in one at a time as the
 // product writes them (placed by centroid, a shard past SHARD_LIMITS.splitAtChunks split by
 // planSplit and its rows handed to the children), with optional boundary replication, plus the
-// adaptive probe rule. `closure` and `adaptiveProbe` would belong in core/rag/shard-map.ts beside
-// placeVector and probeShards (they take the centroid scores that its centroidScores computes).
+// closure rule (adaptive probing is shard-map.ts's chooseProbes).
 import type { VectorKernels } from '../../lsh/index.ts';
 import { seededRng } from '../../lsh/index.ts';
 import { ShardEngine } from '../shard-engine.ts';
@@ -37,25 +36,6 @@ export function closure(scores: ArrayLike<number>, eps: number, cap: number): nu
     out.push(order[j]!);
   }
   return out;
-}
-
-/**
- * Adaptive probing: every shard whose score is ≥ best − delta, nearest first, never fewer than pMin
- * (or all there are) nor more than pMax.
- */
-export function adaptiveProbe(
-  scores: ArrayLike<number>,
-  delta: number,
-  pMin: number,
-  pMax: number,
-): number[] {
-  const order = Array.from({ length: scores.length }, (_, i) => i).sort(
-    (a, b) => scores[b]! - scores[a]! || a - b,
-  );
-  const best = scores[order[0]!]!;
-  let take = Math.min(pMin, order.length);
-  while (take < Math.min(pMax, order.length) && scores[order[take]!]! >= best - delta) take++;
-  return order.slice(0, take);
 }
 
 export interface ReplicatedShards {

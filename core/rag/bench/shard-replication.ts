@@ -14,9 +14,8 @@ import { manPageSet, syntheticSet, type VectorSet } from '../../../wasm/bench/da
 import { bruteForce, recallAtK, type Truth } from '../../../wasm/bench/truth.ts';
 import { stopwatch } from '../../../wasm/bench/timing.ts';
 import type { ShardEngine, ShardHit } from '../shard-engine.ts';
-import { probeShards, SHARD_LIMITS } from '../shard-map.ts';
+import { chooseProbes, fixedProbe, probeShards, SHARD_LIMITS } from '../shard-map.ts';
 import {
-  adaptiveProbe,
   loadEngines,
   streamIntoShards,
   type ReplicatedShards,
@@ -154,8 +153,8 @@ function probesFor(set: VectorSet, shards: ReplicatedShards): Probe[] {
     label: `P=${p}`,
     adaptive: false,
     pick: (q) =>
-      probeShards(shards.dir, set.queries.subarray(q * DIM, q * DIM + DIM), p).map((id) =>
-        index.get(id)!,
+      probeShards(shards.dir, set.queries.subarray(q * DIM, q * DIM + DIM), fixedProbe(p)).map(
+        (id) => index.get(id)!,
       ),
   }));
   for (const [pMin, pMax] of BOUNDS)
@@ -163,7 +162,7 @@ function probesFor(set: VectorSet, shards: ReplicatedShards): Probe[] {
       probes.push({
         label: `δ=${delta} [${pMin},${pMax}]`,
         adaptive: true,
-        pick: (q) => adaptiveProbe(row(q), delta, pMin, pMax),
+        pick: (q) => chooseProbes(row(q), { minShards: pMin, maxShards: pMax, delta }),
       });
   // How far the j-th nearest centroid trails the nearest one: the scale δ and ε act on.
   const gaps = [2, 4, 8].filter((j) => j <= count);

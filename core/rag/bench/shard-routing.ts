@@ -16,6 +16,7 @@ import {
   placeVector,
   planSplit,
   probeShards,
+  fixedProbe,
   rootDirectory,
   SHARD_LIMITS,
   shardId,
@@ -141,7 +142,7 @@ function measure(set: VectorSet, namespace: string): Row[] {
     for (let q = 0; q < nq; q++) {
       const v = set.queries.subarray(q * DIM, q * DIM + DIM);
       const hits: ShardHit[] = [];
-      for (const id of probeShards(s.dir, v, p)) {
+      for (const id of probeShards(s.dir, v, fixedProbe(p))) {
         const engine = s.engines.get(id)!;
         hits.push(...engine.search(v, K, { exact }));
         scored += engine.lastScored;

@@ -1,7 +1,8 @@
-// A search from the Worker: embed the query, pick the P shards nearest to it from the cached
-// directory, ask them in parallel, merge (cosine list, BM25 rescored over the visited shards,
-// reciprocal rank fusion) and open the winners' text. P is bounded, so the work of a query does
-// not grow with the corpus (docs/design/0017-rag-and-cache.md).
+// A search from the Worker: embed the query, pick the shards nearest to it from the cached
+// directory (adaptive probing), ask them in parallel, merge (cosine list, BM25 rescored over the
+// visited shards, reciprocal rank fusion) and open the winners' text. The shards visited are at
+// most RAG_PROBE_MAX_SHARDS, so the work of a query does not grow with the corpus
+// (docs/design/0017-rag-and-cache.md).
 import { ProximaError } from '@proxima/core/protocol';
 import { mixingError, type Embedder } from '@proxima/core/embed';
 import {
@@ -11,9 +12,10 @@ import {
   RAG_WIRE_LIMITS,
   SHARD_LIMITS,
   type NamespaceIdentity,
+  type ProbePolicy,
   type SearchRequest,
 } from '@proxima/core/rag';
-import { intVar, type Env } from '../env.ts';
+import { intVar, numberVar, type Env } from '../env.ts';
 import type { TenantCrypto } from '../crypto/tenant-crypto.ts';
 import { chunkAad } from './aad.ts';
 import { forgetRoute, routeOf } from './directory-cache.ts';
@@ -31,13 +33,21 @@ export interface SearchHit {
 /** Tries with a fresh directory after a shard said it was retired (a split or a drop went by). */
 const ATTEMPTS = 3;
 
-export function probeCount(env: Env): number {
-  return intVar(
-    env.RAG_PROBE_SHARDS,
-    SHARD_LIMITS.probeShards,
+export function probePolicy(env: Env): ProbePolicy {
+  const maxShards = intVar(
+    env.RAG_PROBE_MAX_SHARDS,
+    SHARD_LIMITS.probeMaxShards,
     1,
     SHARD_LIMITS.maxShardsPerNamespace,
   );
+  const minShards = intVar(
+    env.RAG_PROBE_MIN_SHARDS,
+    Math.min(SHARD_LIMITS.probeMinShards, maxShards),
+    1,
+    maxShards,
+  );
+  const delta = numberVar(env.RAG_PROBE_DELTA, SHARD_LIMITS.probeDelta, 0, 2);
+  return { minShards, maxShards, delta };
 }
 
 export function notFound(namespace: string): ProximaError {
@@ -65,7 +75,7 @@ export async function searchNamespace(
     if (route === null) throw notFound(id.namespace);
     const mixed = mixingError(route.embedder, route.dim, embedder);
     if (mixed !== null) throw mixed;
-    const shards = probeShards(route.directory, vector!, probeCount(env));
+    const shards = probeShards(route.directory, vector!, probePolicy(env));
     const answers = await Promise.all(
       shards.map(async (shard) => ({
         shard,
