@@ -7,3 +7,4 @@ export * from './config.ts';
 export * from './request.ts';
 export * from './estimate.ts';
 export * from './response.ts';
+export * from './memo.ts';

@@ -1,5 +1,6 @@
 // The Embedder contract (core/embed/contract) for the embedders that run inside workerd. The
 // OpenAI-compatible one needs a listening server, so it runs in Node: tests/embeddings-openai.test.ts.
+import { memoizedEmbedder } from '@proxima/core/embed';
 import { describeEmbedderContract } from '@proxima/core/embed/contract';
 import { parseEmbedderConfig } from '@proxima/core/embed';
 import { LexicalEmbedder } from '@proxima/wasm';
@@ -36,6 +37,9 @@ const workersAi = { kind: 'workers-ai', binding: 'AI', model: BGE, dim: 384 } as
 
 describeEmbedderContract('lexical (built in, 256-d)', () =>
   Promise.resolve(new LexicalHashEmbedder()),
+);
+describeEmbedderContract('lexical behind the per-request memo', () =>
+  Promise.resolve(memoizedEmbedder(new LexicalHashEmbedder())),
 );
 describeEmbedderContract('lexical at 384-d', () => Promise.resolve(new LexicalHashEmbedder(384)));
 describeEmbedderContract('Workers AI (through a lexical-backed stand-in binding)', () =>

@@ -10,9 +10,9 @@ import {
   type CacheOptions,
   type CacheSource,
 } from '@proxima/core/cache';
+import type { Embedder } from '@proxima/core/embed';
 import type { ChatMessage } from '@proxima/core/protocol';
 import { sha256Hex } from '../auth/hash.ts';
-import { embedderFor } from '../embed/embedder.ts';
 import type { Env } from '../env.ts';
 import { cacheEpochOf } from './epochs.ts';
 import type { CachedAnswer } from './replay.ts';
@@ -72,6 +72,8 @@ export async function consultCache(
   model: string,
   messages: readonly ChatMessage[],
   options: CacheOptions,
+  /** The request's embedder, made on first use (a misconfigured one throws only if needed). */
+  embedderOf: () => Embedder,
 ): Promise<CacheTicket> {
   if (options.mode === 'off') return off();
   const turn = lastUserTurn(messages);
@@ -82,7 +84,7 @@ export async function consultCache(
   const scope = await sha256Hex(cacheScope({ tenant, epoch, model, params, messages }));
   let vector: Float32Array | null = null;
   if (options.mode === 'semantic') {
-    const embedder = embedderFor(env);
+    const embedder = embedderOf();
     // A prompt longer than the embedder takes can still hit exactly, never semantically.
     if (turn.text.length <= embedder.maxInputChars)
       [vector = null] = await embedder.embed([turn.text]);

@@ -2,9 +2,9 @@
 // in front of the model with their chunk ids, and say which document versions were used (for the
 // response and for the cache's invalidation).
 import { groundMessages, RAG_LIMITS, type RagOptions } from '@proxima/core/rag';
+import type { Embedder } from '@proxima/core/embed';
 import type { ChatMessage } from '@proxima/core/protocol';
 import { tenantCrypto } from '../crypto/tenant-crypto.ts';
-import { embedderFor } from '../embed/embedder.ts';
 import type { Env } from '../env.ts';
 import { searchNamespace, type SearchHit } from './search.ts';
 
@@ -19,6 +19,7 @@ export async function ground(
   tenant: string,
   messages: readonly ChatMessage[],
   options: RagOptions,
+  embedder: Embedder,
 ): Promise<Grounding> {
   const query = searchQuery([...messages].reverse().find((m) => m.role === 'user')?.content ?? '');
   const crypto = await tenantCrypto(env, tenant, 'rag');
@@ -29,7 +30,7 @@ export async function ground(
           env,
           { tenant, namespace: options.namespace },
           { query, topK: options.topK, mode: options.mode, filter: options.filter },
-          embedderFor(env),
+          embedder,
           crypto,
         );
   return {

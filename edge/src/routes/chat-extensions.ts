@@ -1,8 +1,10 @@
 // The chat route's Proxima extensions: the `proxima` field of a request (cache and RAG options),
 // a cache lookup that never fails the request, and the sources a grounded answer records.
 import type { CacheOptions, CacheSource } from '@proxima/core/cache';
+import { memoizedEmbedder, type Embedder } from '@proxima/core/embed';
 import { ProximaError, type ChatRequest } from '@proxima/core/protocol';
 import { consultCache, type CacheTicket } from '../cache/chat-cache.ts';
+import { embedderFor } from '../embed/embedder.ts';
 import type { Env } from '../env.ts';
 import type { Grounding } from '../rag/ground.ts';
 
@@ -24,6 +26,7 @@ export async function consultCacheSafely(
   body: unknown,
   req: ChatRequest,
   options: CacheOptions,
+  embedderOf: () => Embedder,
 ): Promise<CacheTicket> {
   try {
     return await consultCache(
@@ -33,6 +36,7 @@ export async function consultCacheSafely(
       req.model,
       req.messages,
       options,
+      embedderOf,
     );
   } catch (err) {
     if (err instanceof ProximaError && err.status < 500) throw err;
@@ -41,6 +45,15 @@ export async function consultCacheSafely(
     );
     return { status: 'MISS', similarity: null, answer: null, remember: () => Promise.resolve() };
   }
+}
+
+/**
+ * The request's embedder, made on first use and memoized, so that the cache lookup and RAG's
+ * search embed the last user turn once between them.
+ */
+export function requestEmbedder(env: Env): () => Embedder {
+  let made: Embedder | undefined;
+  return () => (made ??= memoizedEmbedder(embedderFor(env)));
 }
 
 export function sourcesOf(g: Grounding): CacheSource[] {

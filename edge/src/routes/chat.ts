@@ -23,7 +23,12 @@ import { cacheHeaders, cacheOptionsOf } from '../cache/chat-cache.ts';
 import { replayJson, replayStream } from '../cache/replay.ts';
 import type { Env } from '../env.ts';
 import { ground, groundingSummary } from '../rag/ground.ts';
-import { consultCacheSafely, proximaExtension, sourcesOf } from './chat-extensions.ts';
+import {
+  consultCacheSafely,
+  proximaExtension,
+  requestEmbedder,
+  sourcesOf,
+} from './chat-extensions.ts';
 import { admit, settle, type Outcome } from '../metering/meter.ts';
 import { JobEventReader, type JobEvent, type JobEventSource } from '../node-session/job-events.ts';
 import { completeFromUpstream, streamFromUpstream } from '../upstream/attempt.ts';
@@ -68,7 +73,15 @@ chat.post('/v1/chat/completions', requireApiKey('chat'), async (c) => {
   };
   const signal = c.req.raw.signal;
   try {
-    const cache = await consultCacheSafely(c.env, auth.tenant, body, original, cacheOptions);
+    const embedderOf = requestEmbedder(c.env);
+    const cache = await consultCacheSafely(
+      c.env,
+      auth.tenant,
+      body,
+      original,
+      cacheOptions,
+      embedderOf,
+    );
     if (cache.answer !== null) {
       end('cache', NO_USAGE, null, true);
       const headers = { ...admission.headers, ...cacheHeaders(cache) };
@@ -79,7 +92,9 @@ chat.post('/v1/chat/completions', requireApiKey('chat'), async (c) => {
       return Response.json(replayJson(who, cache.answer), { headers });
     }
     const grounding =
-      ragOptions === null ? null : await ground(c.env, auth.tenant, original.messages, ragOptions);
+      ragOptions === null
+        ? null
+        : await ground(c.env, auth.tenant, original.messages, ragOptions, embedderOf());
     const req: ChatRequest =
       grounding === null ? original : { ...original, messages: grounding.messages };
     const job = toJobRequest(req);
