@@ -136,6 +136,15 @@ function expectedRequest(wire: ValidWire): ChatRequest {
     topP: get<number>('top_p') ?? 1,
     stop: stop === undefined ? [] : typeof stop === 'string' ? [stop] : stop,
     seed: get<number>('seed'),
+    frequencyPenalty: 0,
+    presencePenalty: 0,
+    logitBias: [],
+    logprobs: null,
+    tools: [],
+    toolChoice: 'none',
+    parallelToolCalls: true,
+    responseFormat: { type: 'text' },
+    reasoningEffort: null,
   };
 }
 

@@ -11,3 +11,8 @@ export * from './utf8.ts';
 export * from './node/continuation.ts';
 export * from './node/session/edge-socket.ts';
 export * from './node/session/node-jobs.ts';
+export * from './openai/answer.ts';
+export * from './openai/tools.ts';
+export * from './openai/response-format.ts';
+export * from './openai/json-schema.ts';
+export * from './openai/images.ts';

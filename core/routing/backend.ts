@@ -4,6 +4,8 @@
  * Durable Object RPC or be logged as JSON.
  */
 
+import type { ModelCapability } from '../protocol/node/messages.ts';
+
 export type BackendTier = 'node' | 'upstream';
 
 /** Load as last reported by the backend's heartbeat (nodes) or counted by the edge (upstreams). */
@@ -43,6 +45,8 @@ export interface Backend {
    * stream cut elsewhere can resume here without repeating a token.
    */
   readonly canContinue: boolean;
+  /** What the model it was listed for can do beyond plain chat; absent: nothing more. */
+  readonly capabilities?: readonly ModelCapability[];
   /**
    * Which run of the backend this is (a node's session number): a node that reconnected is a new
    * process, so the router forgets the old one's breaker and latency. Absent: always the same.

@@ -11,3 +11,4 @@ export * from './upstreams.ts';
 export * from './stream-failover.ts';
 export * from './baseline.ts';
 export * from './affinity.ts';
+export * from './capabilities.ts';

@@ -7,12 +7,18 @@
  * feeds it what happened and does what it says.
  */
 import type { ErrorCode } from '../protocol/errors.ts';
+import type { ChatRequest } from '../protocol/openai/chat-request.ts';
 import type { TokenUsage } from '../protocol/openai/chat-response.ts';
 import { classifyFailure } from './classify.ts';
 
 export interface FailoverOptions {
   /** Continuations one stream may use; 0 turns mid-stream failover off. */
   readonly maxContinuations: number;
+  /**
+   * Whether the request can be carried on from its text (continuableMidStream); default true. A
+   * request that cannot still moves to another backend before its first chunk.
+   */
+  readonly continuable?: boolean;
 }
 
 export const DEFAULT_FAILOVER: FailoverOptions = { maxContinuations: 2 };
@@ -27,6 +33,8 @@ export interface StreamProgress {
   readonly continuations: number;
   /** Chunks the client had when the current attempt began: they are not in its usage. */
   readonly chunksBeforeAttempt: number;
+  /** False once a chunk carried more than text (reasoning, tool calls, log probabilities). */
+  readonly textOnly: boolean;
 }
 
 export const NO_PROGRESS: StreamProgress = {
@@ -34,10 +42,31 @@ export const NO_PROGRESS: StreamProgress = {
   chunks: 0,
   continuations: 0,
   chunksBeforeAttempt: 0,
+  textOnly: true,
 };
 
-export function recordChunk(progress: StreamProgress, text: string): StreamProgress {
-  return { ...progress, text: progress.text + text, chunks: progress.chunks + 1 };
+export function recordChunk(
+  progress: StreamProgress,
+  text: string,
+  beyondText = false,
+): StreamProgress {
+  return {
+    ...progress,
+    text: progress.text + text,
+    chunks: progress.chunks + 1,
+    textOnly: progress.textOnly && !beyondText,
+  };
+}
+
+/**
+ * Whether another backend can carry on a cut answer from its text alone. Not under a grammar
+ * (structured output, tool calls: the next backend's grammar would start over) nor with log
+ * probabilities (the prefix's would be missing).
+ */
+export function continuableMidStream(
+  req: Pick<ChatRequest, 'responseFormat' | 'toolChoice' | 'logprobs'>,
+): boolean {
+  return req.responseFormat.type === 'text' && req.toolChoice === 'none' && req.logprobs === null;
 }
 
 /** A new attempt took over the stream. */
@@ -73,6 +102,8 @@ export function onStreamFailure(
   const cls = classifyFailure({ kind: 'job_error', code, outputSent: false });
   if (cls.retry === 'never') return { kind: 'end', code: cls.clientError ?? 'node_failed' };
   if (maxTokens !== null && progress.chunks >= maxTokens) return { kind: 'finish_length' };
+  if (progress.chunks > 0 && (options.continuable === false || !progress.textOnly))
+    return { kind: 'end', code: 'node_failed' };
   if (progress.continuations >= options.maxContinuations)
     return { kind: 'end', code: 'node_failed' };
   return { kind: 'continue' };

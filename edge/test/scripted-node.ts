@@ -96,6 +96,8 @@ export class ScriptedNode {
             draining: this.draining,
             models: this.options.models.map((m) => m.id),
             continues: this.options.features?.includes('continue') ?? false,
+            capabilities: (model) =>
+              this.options.models.find((m) => m.id === model)?.capabilities ?? [],
             has: (id) => this.running.has(id),
           },
           message.jobId,

@@ -49,7 +49,16 @@ async function admin<T>(path: string): Promise<T> {
 /** A node announced straight to Presence (no socket), whose heartbeats the test sends. */
 async function announce(nodeId: string, model: string, session: number, at: number) {
   await presence().nodeConnected(
-    { nodeId, session, models: [model], engine: 'fake', gpu: 'cpu', slots: 4, features: [] },
+    {
+      nodeId,
+      session,
+      models: [model],
+      engine: 'fake',
+      gpu: 'cpu',
+      slots: 4,
+      features: [],
+      capabilities: {},
+    },
     at,
   );
 }

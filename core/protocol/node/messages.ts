@@ -12,13 +12,19 @@ import {
   utf8Length,
 } from '../limits.ts';
 import { formatPath } from '../validation.ts';
+import { REASONING_EFFORTS, SAMPLING_LIMITS } from '../openai/chat-request.ts';
+import { IMAGE_LIMITS } from '../openai/images.ts';
+import { TOOL_LIMITS, TOOL_NAME_PATTERN } from '../openai/tools.ts';
 import { CLOSE } from './close-codes.ts';
 
 /**
  * The node <-> edge protocol over one WebSocket. Text frames of JSON, one message each.
- * The node opens with `hello`; the edge answers `welcome`. Versions are negotiated in hello.
+ * The node opens with `hello`; the edge answers `welcome`. Versions are negotiated in hello: an
+ * edge closes a node of another version with CLOSE.unsupportedProtocol, which the node reports
+ * and does not retry. Version 2 added tools, structured output, penalties, logit bias, log
+ * probabilities, reasoning, images, raw completions (FIM) and model capabilities.
  */
-export const NODE_PROTOCOL_VERSION = 1;
+export const NODE_PROTOCOL_VERSION = 2;
 
 /**
  * Optional capabilities a node announces in hello, so new fields stay within protocol 1: an old
@@ -37,6 +43,28 @@ const count = z.number().int().min(0);
 const bytes = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 const usage = z.object({ promptTokens: count, completionTokens: count });
 
+/**
+ * What a model can do beyond plain chat. The edge routes a request that needs one only to models
+ * that list it, and refuses with a 400 naming the parameter when none does.
+ * - 'tools': function calling, its arguments constrained to their schema;
+ * - 'json_schema': response_format json_object and json_schema, constrained by a grammar;
+ * - 'vision': image parts; 'fim': raw completions with a suffix (fill in the middle);
+ * - 'logprobs': log probabilities of the sampled tokens and their alternatives;
+ * - 'logit_bias', 'penalties': frequency/presence penalties; 'reasoning': reasoning_content.
+ */
+export const MODEL_CAPABILITIES = [
+  'tools',
+  'json_schema',
+  'vision',
+  'fim',
+  'logprobs',
+  'logit_bias',
+  'penalties',
+  'reasoning',
+  'embeddings',
+] as const;
+export type ModelCapability = (typeof MODEL_CAPABILITIES)[number];
+
 export const nodeModel = z.object({
   id: modelId,
   contextSize: z
@@ -47,6 +75,16 @@ export const nodeModel = z.object({
   description: z.string().max(L.modelDescriptionChars),
   /** The node's own bound: a prompt longer than this (UTF-8 bytes) cannot fit its context. */
   maxPromptBytes: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER).optional(),
+  /** Unknown names are dropped, so a newer node's capabilities do not break an older edge. */
+  capabilities: z
+    .array(z.string().max(32))
+    .max(32)
+    .transform((list) =>
+      list.filter((c): c is ModelCapability =>
+        (MODEL_CAPABILITIES as readonly string[]).includes(c),
+      ),
+    )
+    .optional(),
 });
 
 const hello = z.object({
@@ -77,17 +115,45 @@ const heartbeat = z.object({
   vramFreeBytes: bytes,
 });
 
+const toolCallDelta = z.object({
+  /** Position of the call in the answer's list of calls. */
+  index: z
+    .number()
+    .int()
+    .min(0)
+    .max(TOOL_LIMITS.callsPerMessage - 1),
+  id: z.string().min(1).max(TOOL_LIMITS.callIdChars),
+  name: z.string().regex(TOOL_NAME_PATTERN),
+  /** JSON text of the arguments, whole: a node sends a call once it is complete. */
+  arguments: z.string().max(L.chunkChars),
+});
+const tokenLogprob = z.object({
+  token: z.string().max(L.chunkChars),
+  logprob: z.number().max(0),
+  /** The token's UTF-8 bytes (a token may be part of a character). */
+  bytes: z.array(z.number().int().min(0).max(255)).max(256),
+});
+const logprobEntry = tokenLogprob.extend({
+  top: z.array(tokenLogprob).max(SAMPLING_LIMITS.topLogprobs),
+});
+
 const chunk = z.object({
   type: z.literal('chunk'),
   jobId: id,
   seq: count,
   text: z.string().max(L.chunkChars),
+  /** Reasoning text (a `<think>` section), for reasoning_content. */
+  reasoning: z.string().max(L.chunkChars).optional(),
+  toolCalls: z.array(toolCallDelta).max(TOOL_LIMITS.callsPerMessage).optional(),
+  /** One entry per sampled token of this chunk, when the job asked for logprobs. */
+  logprobs: z.array(logprobEntry).max(4096).optional(),
 });
+export const FINISH_REASONS = ['stop', 'length', 'tool_calls'] as const;
 const done = z.object({
   type: z.literal('done'),
   jobId: id,
   seq: count,
-  finishReason: z.enum(['stop', 'length']),
+  finishReason: z.enum(FINISH_REASONS),
   usage,
 });
 const jobError = z.object({
@@ -107,31 +173,92 @@ export const nodeToEdge = z.discriminatedUnion('type', [
   drain,
 ]);
 
-const jobRequest = z.object({
-  model: modelId,
-  messages: z
-    .array(z.object({ role: z.enum(['system', 'user', 'assistant']), content: z.string() }))
-    .min(1)
-    .max(L.messages),
-  maxTokens: z.number().int().min(1).max(L.maxTokensCeiling).nullable(),
-  temperature: z.number().min(0).max(2),
-  topP: z.number().gt(0).max(1),
-  stop: z.array(z.string().max(L.stopChars)).max(L.stopSequences),
-  seed: z.number().int().nullable(),
-  /**
-   * Text the client already received from an earlier attempt: the node continues this assistant
-   * turn and streams only what comes after it. Bounded like message content (by the body limit),
-   * well-formed so a cut never falls inside a surrogate pair. Only for nodes with 'continue'.
-   */
-  assistantPrefix: z
-    .string()
-    .min(1)
-    .refine(isWellFormedText, 'must not contain unpaired surrogates')
-    .refine((t) => !exceedsUtf8(t, REQUEST_BODY_MAX_BYTES), {
-      message: `must be at most ${REQUEST_BODY_MAX_BYTES} bytes`,
-    })
-    .optional(),
+const jobImage = z.object({
+  mimeType: z.enum(IMAGE_LIMITS.mimeTypes),
+  base64: z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/),
 });
+const jobMessage = z.object({
+  role: z.enum(['system', 'user', 'assistant', 'tool']),
+  content: z.string(),
+  images: z.array(jobImage).max(IMAGE_LIMITS.perRequest).optional(),
+  toolCalls: z
+    .array(
+      z.object({
+        id: z.string().min(1).max(TOOL_LIMITS.callIdChars),
+        name: z.string().regex(TOOL_NAME_PATTERN),
+        arguments: z.string(),
+      }),
+    )
+    .max(TOOL_LIMITS.callsPerMessage)
+    .optional(),
+  toolCallId: z.string().min(1).max(TOOL_LIMITS.callIdChars).optional(),
+});
+const jobTool = z.object({
+  name: z.string().regex(TOOL_NAME_PATTERN),
+  description: z.string().max(TOOL_LIMITS.descriptionChars),
+  parameters: z.record(z.string(), z.unknown()),
+});
+
+const jobRequest = z
+  .object({
+    model: modelId,
+    /** The chat; empty for a raw completion (`prompt`). */
+    messages: z.array(jobMessage).max(L.messages),
+    /** A raw completion (POST /v1/completions): the prompt as is, and a suffix for FIM. */
+    prompt: z.object({ text: z.string(), suffix: z.string().optional() }).optional(),
+    maxTokens: z.number().int().min(1).max(L.maxTokensCeiling).nullable(),
+    temperature: z.number().min(0).max(2),
+    topP: z.number().gt(0).max(1),
+    stop: z.array(z.string().max(L.stopChars)).max(L.stopSequences),
+    seed: z.number().int().nullable(),
+    /**
+     * Text the client already received from an earlier attempt: the node continues this assistant
+     * turn and streams only what comes after it. Bounded like message content (by the body limit),
+     * well-formed so a cut never falls inside a surrogate pair. Only for nodes with 'continue'.
+     */
+    assistantPrefix: z
+      .string()
+      .min(1)
+      .refine(isWellFormedText, 'must not contain unpaired surrogates')
+      .refine((t) => !exceedsUtf8(t, REQUEST_BODY_MAX_BYTES), {
+        message: `must be at most ${REQUEST_BODY_MAX_BYTES} bytes`,
+      })
+      .optional(),
+    // Version 2. Absent means off / the default.
+    frequencyPenalty: z.number().min(-2).max(2).optional(),
+    presencePenalty: z.number().min(-2).max(2).optional(),
+    /** [token id, bias]: the model's own token ids. */
+    logitBias: z
+      .array(
+        z.tuple([
+          z.number().int().min(0),
+          z.number().min(-SAMPLING_LIMITS.logitBias).max(SAMPLING_LIMITS.logitBias),
+        ]),
+      )
+      .max(SAMPLING_LIMITS.logitBiasEntries)
+      .optional(),
+    /** Alternatives per token (0..20) when log probabilities are wanted. */
+    logprobs: z.number().int().min(0).max(SAMPLING_LIMITS.topLogprobs).optional(),
+    tools: z.array(jobTool).max(TOOL_LIMITS.tools).optional(),
+    toolChoice: z
+      .union([
+        z.enum(['none', 'auto', 'required']),
+        z.object({ name: z.string().regex(TOOL_NAME_PATTERN) }),
+      ])
+      .optional(),
+    parallelToolCalls: z.boolean().optional(),
+    responseFormat: z
+      .discriminatedUnion('type', [
+        z.object({ type: z.literal('json_object') }),
+        z.object({ type: z.literal('json_schema'), schema: z.record(z.string(), z.unknown()) }),
+      ])
+      .optional(),
+    reasoningEffort: z.enum(REASONING_EFFORTS).optional(),
+  })
+  .refine((r) => (r.prompt === undefined) !== (r.messages.length === 0), {
+    message: 'a job holds either messages or a prompt',
+    path: ['messages'],
+  });
 
 const welcome = z.object({
   type: z.literal('welcome'),
@@ -210,7 +337,11 @@ export function nodeSupports(hello: Pick<Hello, 'features'>, feature: NodeFeatur
  */
 export function promptBytes(request: JobRequest): number {
   let bytes = utf8Length(request.assistantPrefix ?? '');
-  for (const m of request.messages) bytes += utf8Length(m.content);
+  bytes += utf8Length(request.prompt?.text ?? '') + utf8Length(request.prompt?.suffix ?? '');
+  for (const m of request.messages) {
+    bytes += utf8Length(m.content);
+    for (const c of m.toolCalls ?? []) bytes += utf8Length(c.name) + utf8Length(c.arguments);
+  }
   return bytes;
 }
 

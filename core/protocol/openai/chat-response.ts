@@ -1,6 +1,7 @@
 /** Builders for OpenAI's chat-completion response shapes. Ids and timestamps are passed in. */
+import type { Answer, AnswerDelta, LogprobEntry, TokenLogprob } from './answer.ts';
 
-export type FinishReason = 'stop' | 'length';
+export type FinishReason = 'stop' | 'length' | 'tool_calls';
 
 export interface TokenUsage {
   readonly promptTokens: number;
@@ -28,12 +29,36 @@ export function wireUsage(usage: TokenUsage): WireUsage {
   };
 }
 
+function wireTokenLogprob(t: TokenLogprob) {
+  return { token: t.token, logprob: t.logprob, bytes: [...t.bytes] };
+}
+
+/** OpenAI's `logprobs` of a choice: `{content: [...], refusal: null}`. */
+export function wireLogprobs(entries: readonly LogprobEntry[]) {
+  return {
+    content: entries.map((e) => ({
+      ...wireTokenLogprob(e),
+      top_logprobs: e.top.map(wireTokenLogprob),
+    })),
+    refusal: null,
+  };
+}
+
+function wireToolCalls(answer: Pick<Answer, 'toolCalls'>) {
+  return answer.toolCalls.map((c) => ({
+    id: c.id,
+    type: 'function' as const,
+    function: { name: c.name, arguments: c.arguments },
+  }));
+}
+
 export function completionBody(
   who: CompletionIdentity,
-  content: string,
+  answer: Answer,
   finishReason: FinishReason,
   usage: TokenUsage,
 ) {
+  const calls = answer.toolCalls.length > 0;
   return {
     id: who.id,
     object: 'chat.completion' as const,
@@ -42,8 +67,15 @@ export function completionBody(
     choices: [
       {
         index: 0,
-        message: { role: 'assistant' as const, content, refusal: null },
-        logprobs: null,
+        message: {
+          role: 'assistant' as const,
+          // OpenAI's shape: a turn of tool calls alone has null content.
+          content: calls && answer.text === '' ? null : answer.text,
+          refusal: null,
+          ...(answer.reasoning === '' ? {} : { reasoning_content: answer.reasoning }),
+          ...(calls ? { tool_calls: wireToolCalls(answer) } : {}),
+        },
+        logprobs: answer.logprobs === null ? null : wireLogprobs(answer.logprobs),
         finish_reason: finishReason,
       },
     ],
@@ -54,19 +86,54 @@ export function completionBody(
 export interface ChunkDelta {
   readonly role?: 'assistant';
   readonly content?: string;
+  readonly reasoning_content?: string;
+  readonly tool_calls?: ReadonlyArray<{
+    readonly index: number;
+    readonly id: string;
+    readonly type: 'function';
+    readonly function: { readonly name: string; readonly arguments: string };
+  }>;
+}
+
+/** The wire delta of an answer delta: only the parts it has (a tool call is sent whole). */
+export function chunkDeltaOf(delta: AnswerDelta): ChunkDelta {
+  return {
+    ...(delta.text === '' && (delta.reasoning || delta.toolCalls?.length)
+      ? {}
+      : { content: delta.text }),
+    ...(delta.reasoning ? { reasoning_content: delta.reasoning } : {}),
+    ...(delta.toolCalls?.length
+      ? {
+          tool_calls: delta.toolCalls.map((c) => ({
+            index: c.index,
+            id: c.id,
+            type: 'function' as const,
+            function: { name: c.name, arguments: c.arguments },
+          })),
+        }
+      : {}),
+  };
 }
 
 export function chunkBody(
   who: CompletionIdentity,
   delta: ChunkDelta,
   finishReason: FinishReason | null,
+  logprobs: readonly LogprobEntry[] | null = null,
 ) {
   return {
     id: who.id,
     object: 'chat.completion.chunk' as const,
     created: who.created,
     model: who.model,
-    choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }],
+    choices: [
+      {
+        index: 0,
+        delta,
+        logprobs: logprobs === null ? null : wireLogprobs(logprobs),
+        finish_reason: finishReason,
+      },
+    ],
   };
 }
 

@@ -6,6 +6,7 @@ import {
   chunkBody,
   completionBody,
   SSE_DONE,
+  textAnswer,
   sseEvent,
   usageChunkBody,
   type CompletionIdentity,
@@ -30,7 +31,7 @@ function extraOf(answer: CachedAnswer): Record<string, unknown> {
 
 export function replayJson(who: CompletionIdentity, answer: CachedAnswer): unknown {
   return {
-    ...completionBody(who, answer.text, answer.finishReason, answer.usage),
+    ...completionBody(who, textAnswer(answer.text), answer.finishReason, answer.usage),
     ...extraOf(answer),
   };
 }

@@ -1,8 +1,8 @@
-import type { FinishReason, TokenUsage } from '@proxima/core/protocol';
+import type { AnswerDelta, FinishReason, TokenUsage } from '@proxima/core/protocol';
 
 /** What a NodeSession streams back to the Worker for one job: NDJSON, one event a line. */
 export type JobEvent =
-  | { readonly t: 'chunk'; readonly text: string }
+  | ({ readonly t: 'chunk' } & AnswerDelta)
   | { readonly t: 'done'; readonly finishReason: FinishReason; readonly usage: TokenUsage }
   | { readonly t: 'error'; readonly code: string; readonly message: string };
 

@@ -19,6 +19,9 @@ import {
   socketDue,
   stalledAfterMs,
   socketRefusal,
+  AnswerBuilder,
+  type Answer,
+  type AnswerDelta,
   type EdgeSocketView,
   type EdgeToNode,
   type EmittedSoFar,
@@ -37,7 +40,7 @@ import { encodeJobEvent, type JobEvent } from './job-events.ts';
 
 /** Where a job's output goes: a stream to the Worker, or a promise of the whole answer. */
 interface JobSink {
-  chunk(text: string): void;
+  chunk(delta: AnswerDelta): void;
   end(event: Exclude<JobEvent, { t: 'chunk' }>): void;
 }
 
@@ -74,7 +77,7 @@ export type JobCompletion =
       readonly outcome:
         | {
             readonly t: 'done';
-            readonly text: string;
+            readonly answer: Answer;
             readonly finishReason: FinishReason;
             readonly usage: TokenUsage;
           }
@@ -149,8 +152,8 @@ export class NodeSession extends DurableObject<Env> {
       {
         start: (controller) => {
           this.start(jobId, target.ws, request, {
-            chunk: (text) => {
-              controller.enqueue(encodeJobEvent({ t: 'chunk', text }));
+            chunk: (delta) => {
+              controller.enqueue(encodeJobEvent({ t: 'chunk', ...delta }));
               if (flow) this.applyFlow(jobId, controller.desiredSize);
             },
             end: (event) => {
@@ -177,11 +180,11 @@ export class NodeSession extends DurableObject<Env> {
     const target = this.target(request);
     if (!target.ok) return target;
     if (this.jobs.has(jobId)) throw new Error(`job ${jobId} already exists`);
-    let text = '';
+    const answer = new AnswerBuilder(request.logprobs !== undefined);
     const outcome = new Promise<Extract<JobCompletion, { ok: true }>['outcome']>((resolve) => {
       this.start(jobId, target.ws, request, {
-        chunk: (t) => (text += t),
-        end: (event) => resolve(event.t === 'done' ? { ...event, text } : event),
+        chunk: (delta) => answer.add(delta),
+        end: (event) => resolve(event.t === 'done' ? { ...event, answer: answer.answer } : event),
       });
     });
     await this.scheduleAlarm(Date.now() + this.timing.jobIdleMs);
@@ -373,7 +376,13 @@ export class NodeSession extends DurableObject<Env> {
         await presenceStub(this.env).nodeDraining(state.nodeId, state.session, Date.now());
         return;
       case 'chunk':
-        return this.onChunk(message.jobId, message.seq, { t: 'chunk', text: message.text });
+        return this.onChunk(message.jobId, message.seq, {
+          t: 'chunk',
+          text: message.text,
+          ...(message.reasoning === undefined ? {} : { reasoning: message.reasoning }),
+          ...(message.toolCalls === undefined ? {} : { toolCalls: message.toolCalls }),
+          ...(message.logprobs === undefined ? {} : { logprobs: message.logprobs }),
+        });
       case 'done':
         return this.onChunk(message.jobId, message.seq, {
           t: 'done',
@@ -405,6 +414,7 @@ export class NodeSession extends DurableObject<Env> {
         gpu: hello.gpu,
         slots: hello.slots,
         features: hello.features ?? [],
+        capabilities: Object.fromEntries(hello.models.map((m) => [m.id, m.capabilities ?? []])),
       },
       now,
     );
@@ -438,7 +448,7 @@ export class NodeSession extends DurableObject<Env> {
     if (event.t === 'done') return this.finish(jobId, event);
     job.firstChunkAt ??= job.lastActivity;
     job.chunks++;
-    job.sink.chunk(event.text);
+    job.sink.chunk(event);
   }
 
   private finish(jobId: string, event: Exclude<JobEvent, { t: 'chunk' }>): void {

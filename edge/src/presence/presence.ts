@@ -19,6 +19,7 @@ import {
   type SentinelAlert,
   type SentinelEvent,
 } from '@proxima/core/routing';
+import { MODEL_CAPABILITIES, type ModelCapability } from '@proxima/core/protocol';
 import { heartbeatIntervalMs, type Env } from '../env.ts';
 import { pruneCatalogue, PRUNE_EVERY_MS } from './catalogue.ts';
 
@@ -31,6 +32,8 @@ export interface NodeAnnouncement {
   readonly slots: number;
   /** Optional capabilities from its hello (NODE_FEATURES), e.g. 'continue'. */
   readonly features: readonly string[];
+  /** What each model can do beyond plain chat (MODEL_CAPABILITIES), by model id. */
+  readonly capabilities: Readonly<Record<string, readonly ModelCapability[]>>;
 }
 
 export interface NodeView extends NodeAnnouncement {
@@ -75,6 +78,7 @@ interface LiveNode {
 interface NodeRow extends Record<string, SqlStorageValue> {
   node_id: string;
   models_json: string;
+  capabilities_json: string;
   engine: string;
   gpu: string;
   slots: number;
@@ -110,12 +114,17 @@ export class Presence extends DurableObject<Env> {
          node_id TEXT PRIMARY KEY, models_json TEXT NOT NULL, engine TEXT NOT NULL,
          gpu TEXT NOT NULL, slots INTEGER NOT NULL, session INTEGER NOT NULL,
          connected INTEGER NOT NULL, draining INTEGER NOT NULL, updated_at INTEGER NOT NULL,
-         features_json TEXT NOT NULL DEFAULT '[]')`,
+         features_json TEXT NOT NULL DEFAULT '[]',
+         capabilities_json TEXT NOT NULL DEFAULT '{}')`,
     );
-    // Tables made before features were kept get the column; their rows list none until a reconnect.
+    // Tables made before features (or capabilities) were kept get the column; their rows list
+    // none until a reconnect.
     const columns = this.sql.exec<{ name: string }>('PRAGMA table_info(nodes)').toArray();
     if (!columns.some((c) => c.name === 'features_json')) {
       this.sql.exec(`ALTER TABLE nodes ADD COLUMN features_json TEXT NOT NULL DEFAULT '[]'`);
+    }
+    if (!columns.some((c) => c.name === 'capabilities_json')) {
+      this.sql.exec(`ALTER TABLE nodes ADD COLUMN capabilities_json TEXT NOT NULL DEFAULT '{}'`);
     }
     // After a restart every connected node gets a fresh grace period: its next heartbeat or its
     // silence decides.
@@ -136,11 +145,12 @@ export class Presence extends DurableObject<Env> {
     const previous = this.live.get(node.nodeId);
     if (previous) this.sentinelEvents(closeBaselines(previous.sentinel, now));
     this.sql.exec(
-      `INSERT INTO nodes (node_id, models_json, engine, gpu, slots, session, connected, draining, updated_at, features_json)
-       VALUES (?, ?, ?, ?, ?, ?, 1, 0, ?, ?)
+      `INSERT INTO nodes (node_id, models_json, engine, gpu, slots, session, connected, draining, updated_at, features_json, capabilities_json)
+       VALUES (?, ?, ?, ?, ?, ?, 1, 0, ?, ?, ?)
        ON CONFLICT (node_id) DO UPDATE SET models_json = excluded.models_json, engine = excluded.engine,
          gpu = excluded.gpu, slots = excluded.slots, session = excluded.session, connected = 1,
-         draining = 0, updated_at = excluded.updated_at, features_json = excluded.features_json`,
+         draining = 0, updated_at = excluded.updated_at, features_json = excluded.features_json,
+         capabilities_json = excluded.capabilities_json`,
       node.nodeId,
       JSON.stringify(node.models),
       node.engine,
@@ -149,12 +159,14 @@ export class Presence extends DurableObject<Env> {
       node.session,
       now,
       JSON.stringify(node.features),
+      JSON.stringify(node.capabilities),
     );
     this.live.set(node.nodeId, {
       view: {
         ...node,
         models: [...node.models],
         features: [...node.features],
+        capabilities: { ...node.capabilities },
         connected: true,
         draining: false,
         updatedAt: now,
@@ -305,6 +317,7 @@ export class Presence extends DurableObject<Env> {
         suspect: livenessAt(liveness, now, this.heartbeatMs) === 'suspect',
         degraded: isDegraded(node.sentinel),
         canContinue: view.features.includes('continue'),
+        capabilities: view.capabilities[model] ?? [],
         incarnation: view.session,
       });
     }
@@ -391,12 +404,31 @@ function stringsOf(json: string): string[] {
   return Array.isArray(value) ? value.filter((m): m is string => typeof m === 'string') : [];
 }
 
+/** A stored capability map, keeping only names this edge knows. */
+function capabilitiesOf(json: string): Record<string, ModelCapability[]> {
+  let value: unknown = {};
+  try {
+    value = JSON.parse(json);
+  } catch {
+    return {};
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return {};
+  const out: Record<string, ModelCapability[]> = {};
+  for (const [model, list] of Object.entries(value as Record<string, unknown>))
+    if (Array.isArray(list))
+      out[model] = list.filter((c): c is ModelCapability =>
+        (MODEL_CAPABILITIES as readonly unknown[]).includes(c),
+      );
+  return out;
+}
+
 function rowToNode(row: NodeRow): NodeView {
   return {
     nodeId: row.node_id,
     session: row.session,
     models: stringsOf(row.models_json),
     features: stringsOf(row.features_json),
+    capabilities: capabilitiesOf(row.capabilities_json),
     engine: row.engine,
     gpu: row.gpu,
     slots: row.slots,

@@ -1,6 +1,7 @@
 import { estimateChatTokens } from '@proxima/core/limits';
 import {
   chunkBody,
+  chunkDeltaOf,
   completionBody,
   FRAME_MAX_BYTES,
   jobFailureError,
@@ -10,13 +11,14 @@ import {
   SSE_DONE,
   sseEvent,
   usageChunkBody,
+  type Answer,
   type ChatRequest,
   type CompletionIdentity,
   type FinishReason,
   type TokenUsage,
 } from '@proxima/core/protocol';
 import { parseRagOptions } from '@proxima/core/rag';
-import { NO_PROGRESS, type StreamProgress } from '@proxima/core/routing';
+import { continuableMidStream, NO_PROGRESS, type StreamProgress } from '@proxima/core/routing';
 import { Hono } from 'hono';
 import { requireApiKey, type AuthVariables } from '../auth/require-api-key.ts';
 import { cacheHeaders, cacheOptionsOf } from '../cache/chat-cache.ts';
@@ -147,6 +149,7 @@ chat.post('/v1/chat/completions', requireApiKey('chat'), async (c) => {
       const events = new FailoverStream(first, route, {
         ...failover,
         maxTokens: req.maxTokens ?? null,
+        continuable: continuableMidStream(req),
         promptEstimate: estimateChatTokens(req),
         reportStart: reportStreamStart,
         reportFailure: reportStreamFailure,
@@ -164,7 +167,7 @@ chat.post('/v1/chat/completions', requireApiKey('chat'), async (c) => {
               events.routerId,
             );
             c.executionCtx.waitUntil(affine);
-            remember(events.text, event.finishReason, event.usage);
+            if (events.textOnly) remember(events.text, event.finishReason, event.usage);
           } else logJobFailure(events.backend, event);
           end(
             events.backend,
@@ -208,10 +211,13 @@ chat.post('/v1/chat/completions', requireApiKey('chat'), async (c) => {
       { signal, ...(affinity === undefined ? {} : { affinity }) },
     );
     end(backend, value.usage, null);
-    c.executionCtx.waitUntil(rememberAffinity(auth.keyId, original.messages, value.text, routerId));
-    remember(value.text, value.finishReason, value.usage);
+    const { answer } = value;
+    c.executionCtx.waitUntil(
+      rememberAffinity(auth.keyId, original.messages, answer.text, routerId),
+    );
+    if (answerIsText(answer)) remember(answer.text, value.finishReason, value.usage);
     return Response.json(
-      { ...completionBody(who, value.text, value.finishReason, value.usage), ...extra },
+      { ...completionBody(who, answer, value.finishReason, value.usage), ...extra },
       { headers: { ...answerHeaders, ...backendHeaders(c.env, backend) } },
     );
   } catch (err) {
@@ -220,6 +226,11 @@ chat.post('/v1/chat/completions', requireApiKey('chat'), async (c) => {
     throw err;
   }
 });
+
+/** Only text answers are cached: a replay carries text, never tool calls or log probabilities. */
+function answerIsText(answer: Answer): boolean {
+  return answer.toolCalls.length === 0 && answer.reasoning === '' && answer.logprobs === null;
+}
 
 const SSE_HEADERS = {
   'content-type': 'text/event-stream; charset=utf-8',
@@ -275,7 +286,8 @@ function sseStream(
       }
       const event = await events.next();
       if (event?.t === 'chunk') {
-        send(sseEvent(chunkBody(who, { content: event.text }, null)));
+        const logprobs = req.logprobs === null ? null : (event.logprobs ?? []);
+        send(sseEvent(chunkBody(who, chunkDeltaOf(event), null, logprobs)));
         return;
       }
       if (event?.t === 'done') {

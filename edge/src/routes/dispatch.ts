@@ -4,9 +4,12 @@ import {
   ProximaError,
   quote,
   type ChatRequest,
+  type ImageInput,
   type JobRequest,
 } from '@proxima/core/protocol';
 import {
+  capableBackends,
+  requiredCapabilities,
   Router,
   UPSTREAM_ID_PREFIX,
   upstreamBackends,
@@ -83,13 +86,52 @@ export interface RouteOptions {
 export function toJobRequest(req: ChatRequest): JobRequest {
   return {
     model: req.model,
-    messages: req.messages.map((m) => ({ role: m.role, content: m.content })),
+    messages: req.messages.map((m, i) => ({
+      role: m.role,
+      content: m.content,
+      ...(m.images?.length ? { images: m.images.map((img) => jobImage(img, i)) } : {}),
+      ...(m.toolCalls?.length ? { toolCalls: m.toolCalls.map((c) => ({ ...c })) } : {}),
+      ...(m.toolCallId === undefined ? {} : { toolCallId: m.toolCallId }),
+    })),
     maxTokens: req.maxTokens ?? null,
     temperature: req.temperature,
     topP: req.topP,
     stop: [...req.stop],
     seed: req.seed ?? null,
+    // Version 2 fields: only when they differ from the default, so plain jobs stay as they were.
+    ...(req.frequencyPenalty === 0 ? {} : { frequencyPenalty: req.frequencyPenalty }),
+    ...(req.presencePenalty === 0 ? {} : { presencePenalty: req.presencePenalty }),
+    ...(req.logitBias.length === 0
+      ? {}
+      : { logitBias: req.logitBias.map(([t, b]) => [t, b] as [number, number]) }),
+    ...(req.logprobs === null ? {} : { logprobs: req.logprobs }),
+    ...(req.tools.length === 0 || req.toolChoice === 'none'
+      ? {}
+      : {
+          tools: req.tools.map((t) => ({ ...t, parameters: { ...t.parameters } })),
+          toolChoice: req.toolChoice,
+          parallelToolCalls: req.parallelToolCalls,
+        }),
+    ...(req.responseFormat.type === 'text'
+      ? {}
+      : {
+          responseFormat:
+            req.responseFormat.type === 'json_object'
+              ? { type: 'json_object' as const }
+              : { type: 'json_schema' as const, schema: { ...req.responseFormat.schema } },
+        }),
+    ...(req.reasoningEffort === null ? {} : { reasoningEffort: req.reasoningEffort }),
   };
+}
+
+/** A node gets image bytes, never a URL: the edge fetches remote images first (images.ts). */
+function jobImage(image: ImageInput, message: number) {
+  if (image.kind === 'data') return { mimeType: image.mimeType, base64: image.base64 };
+  throw new ProximaError(
+    'unsupported_parameter',
+    `'messages[${message}].content' holds an image URL; this edge does not fetch images. Send it as a data URL.`,
+    { param: `messages[${message}].content` },
+  );
 }
 
 export interface RouteCandidates {
@@ -161,6 +203,7 @@ export async function routeJob<T>(
   /** The largest context among nodes that refused the prompt as certainly too long. */
   let tooLongFor = 0;
   let retryAfter = RETRY_AFTER_SECONDS;
+  const needs = requiredCapabilities(req);
   if (options.resumed !== true) router.request(Date.now());
   for (let attempt = 0; attempt < MAX_ATTEMPTS;) {
     throwIfClientLeft(options.signal);
@@ -171,7 +214,12 @@ export async function routeJob<T>(
       fresh = true;
     }
     // Upstreams are added fresh each time: their in-flight counts are this isolate's own, exact.
-    const backends = [...entry.backends, ...upstreamBackends(upstreams, req.model, inFlight)];
+    // Only backends whose model can do what the request asks (a 400 naming it when none can).
+    const backends = capableBackends(
+      [...entry.backends, ...upstreamBackends(upstreams, req.model, inFlight)],
+      needs,
+      req.model,
+    );
     const choice = router.choose(
       backends,
       {

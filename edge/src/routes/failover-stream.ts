@@ -1,4 +1,4 @@
-import { ProximaError } from '@proxima/core/protocol';
+import { deltaBeyondText, ProximaError } from '@proxima/core/protocol';
 import {
   NO_PROGRESS,
   onStreamFailure,
@@ -74,6 +74,11 @@ export class FailoverStream implements JobEventSource {
     return this.progress.text;
   }
 
+  /** Whether every chunk so far was text alone (so the text is the whole answer). */
+  get textOnly(): boolean {
+    return this.progress.textOnly;
+  }
+
   async next(): Promise<JobEvent | null> {
     for (;;) {
       const event = await this.read();
@@ -83,7 +88,7 @@ export class FailoverStream implements JobEventSource {
         this.options.reportStart(this.current);
       }
       if (event?.t === 'chunk') {
-        this.progress = recordChunk(this.progress, event.text);
+        this.progress = recordChunk(this.progress, event.text, deltaBeyondText(event));
         return event;
       }
       if (event?.t === 'done') {

@@ -1,4 +1,4 @@
-import type { ChatRequest } from '@proxima/core/protocol';
+import { textAnswer, type ChatRequest } from '@proxima/core/protocol';
 import type { UpstreamConfig } from '@proxima/core/routing';
 import type { Env } from '../env.ts';
 import type { JobEvent, JobEventSource } from '../node-session/job-events.ts';
@@ -176,7 +176,7 @@ export async function completeFromUpstream(
       ok: true,
       value: {
         t: 'done',
-        text: content,
+        answer: textAnswer(content),
         finishReason: finishReasonOf(choice?.finish_reason),
         usage: usageOf(body?.usage),
       },

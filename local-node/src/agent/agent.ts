@@ -191,6 +191,7 @@ export class NodeAgent {
         contextSize: m.contextSize,
         description: m.description.slice(0, 512),
         ...(m.maxPromptBytes === undefined ? {} : { maxPromptBytes: m.maxPromptBytes }),
+        ...(m.capabilities === undefined ? {} : { capabilities: [...m.capabilities] }),
       })),
     });
   }
@@ -216,6 +217,8 @@ export class NodeAgent {
             draining: this.draining,
             models: this.options.engine.models.map((m) => m.id),
             continues: this.options.engine.continuesAssistant === true,
+            capabilities: (model) =>
+              this.options.engine.models.find((m) => m.id === model)?.capabilities ?? [],
             has: (jobId) => this.runner.has(jobId),
           },
           message.jobId,

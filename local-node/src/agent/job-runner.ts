@@ -1,5 +1,5 @@
 import { JobFrames, type JobRequest, type NodeToEdge } from '@proxima/core/protocol';
-import { ContextOverflowError, type Engine } from '../engine/engine.ts';
+import { ContextOverflowError, type Engine, type GenerateRequest } from '../engine/engine.ts';
 import type { Logger } from './log.ts';
 
 /** Where a job's frames go: the socket that delivered the job. Returns false once that socket is gone. */
@@ -141,6 +141,7 @@ export class JobRunner {
           ...(request.assistantPrefix === undefined
             ? {}
             : { assistantPrefix: request.assistantPrefix }),
+          ...versionTwoFields(request),
         },
         signal,
       );
@@ -148,7 +149,7 @@ export class JobRunner {
         if (event.type === 'delta') {
           if (job.gate) await job.gate;
           signal.throwIfAborted();
-          if (!send(frames.chunk(event.text))) throw new Error('connection lost');
+          if (!send(frames.chunk(event))) throw new Error('connection lost');
           continue;
         }
         if (job.gate) await job.gate;
@@ -179,4 +180,22 @@ export class JobRunner {
     this.idleWaiters = [];
     for (const w of waiters) w();
   }
+}
+
+/** The job's optional (protocol 2) fields that it sets, as the engine takes them. */
+function versionTwoFields(request: JobRequest): Partial<GenerateRequest> {
+  const { prompt, frequencyPenalty, presencePenalty, logitBias, logprobs } = request;
+  const { tools, toolChoice, parallelToolCalls, responseFormat, reasoningEffort } = request;
+  return {
+    ...(prompt === undefined ? {} : { prompt }),
+    ...(frequencyPenalty === undefined ? {} : { frequencyPenalty }),
+    ...(presencePenalty === undefined ? {} : { presencePenalty }),
+    ...(logitBias === undefined ? {} : { logitBias }),
+    ...(logprobs === undefined ? {} : { logprobs }),
+    ...(tools === undefined ? {} : { tools }),
+    ...(toolChoice === undefined ? {} : { toolChoice }),
+    ...(parallelToolCalls === undefined ? {} : { parallelToolCalls }),
+    ...(responseFormat === undefined ? {} : { responseFormat }),
+    ...(reasoningEffort === undefined ? {} : { reasoningEffort }),
+  };
 }

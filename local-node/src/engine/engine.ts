@@ -1,9 +1,8 @@
 /** What a node can run. One implementation per backend (node-llama-cpp today; ollama, openai-compatible later). */
+import type { AnswerDelta, JobRequest, ModelCapability } from '@proxima/core/protocol';
 
-export interface EngineMessage {
-  readonly role: 'system' | 'user' | 'assistant';
-  readonly content: string;
-}
+/** A chat message as the protocol carries it: images as bytes, tool calls and tool answers. */
+export type EngineMessage = JobRequest['messages'][number];
 
 export interface GenerateRequest {
   readonly model: string;
@@ -16,9 +15,22 @@ export interface GenerateRequest {
   readonly seed?: number;
   /** Continue an assistant turn that already holds this text; deltas are only what follows it. */
   readonly assistantPrefix?: string;
+  /** A raw completion (no chat template): the prompt, and a suffix to fill in the middle of. */
+  readonly prompt?: JobRequest['prompt'];
+  // The rest need a model capability (EngineModel.capabilities); absent means off.
+  readonly frequencyPenalty?: number;
+  readonly presencePenalty?: number;
+  readonly logitBias?: JobRequest['logitBias'];
+  /** Alternatives per token when log probabilities are wanted. */
+  readonly logprobs?: number;
+  readonly tools?: JobRequest['tools'];
+  readonly toolChoice?: JobRequest['toolChoice'];
+  readonly parallelToolCalls?: boolean;
+  readonly responseFormat?: JobRequest['responseFormat'];
+  readonly reasoningEffort?: JobRequest['reasoningEffort'];
 }
 
-export type FinishReason = 'stop' | 'length';
+export type FinishReason = 'stop' | 'length' | 'tool_calls';
 
 export interface Usage {
   readonly promptTokens: number;
@@ -27,7 +39,7 @@ export interface Usage {
 
 /** Events in order: zero or more `delta`, then exactly one `done`. Errors are thrown. */
 export type GenerateEvent =
-  | { readonly type: 'delta'; readonly text: string }
+  | ({ readonly type: 'delta' } & AnswerDelta)
   | { readonly type: 'done'; readonly finishReason: FinishReason; readonly usage: Usage };
 
 export interface EngineModel {
@@ -37,6 +49,8 @@ export interface EngineModel {
   readonly description: string;
   /** A prompt longer than this (UTF-8 bytes) cannot fit the context, whatever it says. */
   readonly maxPromptBytes?: number;
+  /** What it can do beyond plain chat; the node announces these and refuses jobs needing others. */
+  readonly capabilities?: readonly ModelCapability[];
 }
 
 export interface EngineInfo {

@@ -16,6 +16,7 @@ const state = (over: Partial<NodeState> = {}): NodeState => ({
   draining: false,
   models: ['m'],
   continues: false,
+  capabilities: () => [],
   has: () => false,
   ...over,
 });

@@ -5,14 +5,22 @@
  * node-peer.case.ts checks that both behave alike on the wire.
  */
 import { FIELD_LIMITS } from '../../limits.ts';
+import { deltaBeyondText, type AnswerDelta } from '../../openai/answer.ts';
 import type { FinishReason, TokenUsage } from '../../openai/chat-response.ts';
-import { jobIdOfRejectedFrame, type JobRequest, type NodeToEdge } from '../messages.ts';
+import {
+  jobIdOfRejectedFrame,
+  type JobRequest,
+  type ModelCapability,
+  type NodeToEdge,
+} from '../messages.ts';
 
 export interface NodeState {
   readonly draining: boolean;
   readonly models: readonly string[];
   /** Honours assistantPrefix (announced as the 'continue' feature). */
   readonly continues: boolean;
+  /** What a served model can do beyond plain chat, as announced in hello. */
+  readonly capabilities: (model: string) => readonly ModelCapability[];
   /** Whether a job with this id is running or queued here. */
   readonly has: (jobId: string) => boolean;
 }
@@ -37,7 +45,33 @@ export function admitJob(state: NodeState, jobId: string, request: JobRequest): 
   if (request.assistantPrefix !== undefined && !state.continues) {
     return refuse('continue_unsupported', 'this node cannot continue an assistant prefix');
   }
+  // The edge routes by the capabilities announced; this guards against any other sender.
+  const has = state.capabilities(request.model);
+  const missing = jobNeeds(request).find((need) => !has.includes(need));
+  if (missing !== undefined) {
+    return refuse(
+      'capability_unsupported',
+      `'${request.model}' on this node does not have the '${missing}' capability`,
+    );
+  }
   return { kind: 'accept' };
+}
+
+/** The model capabilities a job needs (the node-side mirror of routing's requiredCapabilities). */
+export function jobNeeds(request: JobRequest): ModelCapability[] {
+  const needs = new Set<ModelCapability>();
+  if (request.tools !== undefined && request.toolChoice !== 'none') needs.add('tools');
+  if (request.messages.some((m) => m.role === 'tool' || (m.toolCalls?.length ?? 0) > 0))
+    needs.add('tools');
+  if (request.responseFormat !== undefined) needs.add('json_schema');
+  if (request.messages.some((m) => (m.images?.length ?? 0) > 0)) needs.add('vision');
+  if ((request.frequencyPenalty ?? 0) !== 0 || (request.presencePenalty ?? 0) !== 0)
+    needs.add('penalties');
+  if ((request.logitBias?.length ?? 0) > 0) needs.add('logit_bias');
+  if (request.logprobs !== undefined) needs.add('logprobs');
+  if (request.reasoningEffort !== undefined) needs.add('reasoning');
+  if (request.prompt?.suffix !== undefined) needs.add('fim');
+  return [...needs];
 }
 
 /**
@@ -75,9 +109,27 @@ export class JobFrames {
     return this.ended;
   }
 
-  chunk(text: string): NodeToEdge | null {
-    if (this.ended || text === '') return null;
-    return { type: 'chunk', jobId: this.jobId, seq: this.seq++, text };
+  chunk(delta: AnswerDelta | string): NodeToEdge | null {
+    const d = typeof delta === 'string' ? { text: delta } : delta;
+    if (this.ended || (d.text === '' && !deltaBeyondText(d))) return null;
+    return {
+      type: 'chunk',
+      jobId: this.jobId,
+      seq: this.seq++,
+      text: d.text,
+      ...(d.reasoning ? { reasoning: d.reasoning } : {}),
+      ...(d.toolCalls?.length ? { toolCalls: d.toolCalls.map((c) => ({ ...c })) } : {}),
+      ...(d.logprobs?.length
+        ? {
+            logprobs: d.logprobs.map((e) => ({
+              token: e.token,
+              logprob: e.logprob,
+              bytes: [...e.bytes],
+              top: e.top.map((t) => ({ token: t.token, logprob: t.logprob, bytes: [...t.bytes] })),
+            })),
+          }
+        : {}),
+    };
   }
 
   done(finishReason: FinishReason, usage: TokenUsage): NodeToEdge | null {
