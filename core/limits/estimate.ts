@@ -19,9 +19,14 @@ export function estimateTokens(promptBytes: number, maxTokens: number | undefine
   return Math.ceil(promptBytes / BYTES_PER_TOKEN) + (maxTokens ?? DEFAULT_COMPLETION_ESTIMATE);
 }
 
-/** The estimate for a chat request: its messages' text counts as the prompt. */
-export function estimateChatTokens(request: Pick<ChatRequest, 'messages' | 'maxTokens'>): number {
-  let bytes = 0;
-  for (const message of request.messages) bytes += utf8Length(message.content);
+/** The estimate for a chat request: its messages' text (or its raw prompt) counts as the prompt. */
+export function estimateChatTokens(
+  request: Pick<ChatRequest, 'messages' | 'maxTokens' | 'prompt'>,
+): number {
+  let bytes = utf8Length(request.prompt?.text ?? '') + utf8Length(request.prompt?.suffix ?? '');
+  for (const message of request.messages) {
+    bytes += utf8Length(message.content);
+    for (const call of message.toolCalls ?? []) bytes += utf8Length(call.arguments);
+  }
   return estimateTokens(bytes, request.maxTokens);
 }

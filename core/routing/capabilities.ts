@@ -23,6 +23,7 @@ type Needing = Pick<
   | 'logitBias'
   | 'logprobs'
   | 'reasoningEffort'
+  | 'prompt'
 >;
 
 export function requiredCapabilities(req: Needing): CapabilityNeed[] {
@@ -40,6 +41,7 @@ export function requiredCapabilities(req: Needing): CapabilityNeed[] {
   if (req.logitBias.length > 0) need('logit_bias', 'logit_bias');
   if (req.logprobs !== null) need('logprobs', 'logprobs');
   if (req.reasoningEffort !== null) need('reasoning', 'reasoning_effort');
+  if (req.prompt?.suffix !== undefined) need('fim', 'suffix');
   return needs;
 }
 

@@ -186,6 +186,11 @@ export interface ChatRequest {
   readonly responseFormat: ResponseFormat;
   /** Only for models that reason; null when not asked. */
   readonly reasoningEffort: ReasoningEffort | null;
+  /**
+   * A raw completion (POST /v1/completions, Ollama's /api/generate with `raw` or `suffix`): the
+   * prompt as is, no chat template; `messages` is then empty. A suffix asks for the middle (FIM).
+   */
+  readonly prompt?: { readonly text: string; readonly suffix?: string };
 }
 
 export const CHAT_DEFAULTS = { temperature: 1, topP: 1 } as const;

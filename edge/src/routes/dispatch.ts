@@ -121,6 +121,7 @@ export function toJobRequest(req: ChatRequest): JobRequest {
               : { type: 'json_schema' as const, schema: { ...req.responseFormat.schema } },
         }),
     ...(req.reasoningEffort === null ? {} : { reasoningEffort: req.reasoningEffort }),
+    ...(req.prompt === undefined ? {} : { prompt: { ...req.prompt } }),
   };
 }
 
