@@ -24,8 +24,18 @@ export function bm25Term(
   params: Bm25Params,
 ): number {
   if (tf <= 0) return 0;
+  return bm25TermAt(tf, idf, bm25LengthPart(length, avgdl, params), params.k1);
+}
+
+/** bm25Term's length part, k1·(1 − b + b·length/avgdl): one value a row, whatever the term. */
+export function bm25LengthPart(length: number, avgdl: number, params: Bm25Params): number {
   const norm = avgdl > 0 ? length / avgdl : 1;
-  return (idf * tf * (params.k1 + 1)) / (tf + params.k1 * (1 - params.b + params.b * norm));
+  return params.k1 * (1 - params.b + params.b * norm);
+}
+
+/** bm25Term for tf > 0 from a row's bm25LengthPart: the same operations, so the same bits. */
+export function bm25TermAt(tf: number, idf: number, lengthPart: number, k1: number): number {
+  return (idf * tf * (k1 + 1)) / (tf + lengthPart);
 }
 
 /** The full score of a document from its per-query-term frequencies, summed in query order. */

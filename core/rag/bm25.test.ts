@@ -28,7 +28,7 @@ function bruteForce(
       if (tf === 0) return;
       matched = true;
       const idf = Math.log(1 + (n - df[i]! + 0.5) / (df[i]! + 0.5));
-      score += (idf * tf * (k1 + 1)) / (tf + k1 * (1 - b + (b * len) / avgdl));
+      score += (idf * tf * (k1 + 1)) / (tf + k1 * (1 - b + b * (len / avgdl)));
     });
     if (matched) out.push({ row, score });
   }
