@@ -1,5 +1,10 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import {
+  answerLegacyCompletion,
+  answerWithReasoning,
+  answerWithToolCalls,
+} from './upstream-stand-in-tools.ts';
 
 /**
  * Stand-in OpenAI-compatible upstream: a real HTTP server in the test process, standing in for a
@@ -7,6 +12,8 @@ import type { AddressInfo } from 'node:net';
  * fixed text, streamed or whole, under its own id and model name (so tests can see Proxima
  * rewrite both), `/broken/v1/...` with a 500 whose body must never reach a client,
  * `/slow/v1/...` never answers at all, and `/huge/v1/...` answers 200 with a body that never ends.
+ * `/tools/v1/...` and `/reason/v1/...` answer with tool calls, reasoning and log probabilities,
+ * and any `.../v1/completions` as the legacy endpoint does (upstream-stand-in-tools.ts).
  */
 export const STAND_IN_TEXT = ['Hello', ' from', ' the', ' upstream'];
 export const STAND_IN_ID = 'chatcmpl-stand-in-own-id';
@@ -20,6 +27,8 @@ export interface SeenRequest {
     readonly stream: boolean;
     readonly messages: unknown[];
     readonly max_tokens?: number;
+    /** Whatever else the edge sent, as it sent it. */
+    readonly [field: string]: unknown;
   };
 }
 
@@ -123,13 +132,19 @@ export async function startStandInUpstream(): Promise<StandInUpstream> {
       const path = req.url ?? '';
       const body = JSON.parse(await readBody(req)) as SeenRequest['body'];
       seen.push({ path, authorization: req.headers.authorization, body });
-      if (req.method !== 'POST' || !path.endsWith('/v1/chat/completions')) {
+      if (req.method === 'POST' && path.endsWith('/v1/completions')) {
+        answerLegacyCompletion(res, body);
+      } else if (req.method !== 'POST' || !path.endsWith('/v1/chat/completions')) {
         res.writeHead(404).end();
       } else if (path.startsWith('/slow/')) {
         // Never answers: the edge's UPSTREAM_TIMEOUT_MS must give up on it.
         return;
       } else if (path.startsWith('/huge/')) {
         answerEndlessly(res, '{"choices":[{"message":{"content":"');
+      } else if (path.startsWith('/tools/')) {
+        answerWithToolCalls(res, body);
+      } else if (path.startsWith('/reason/')) {
+        answerWithReasoning(res, body);
       } else if (path.startsWith('/broken/')) {
         res.writeHead(500, { 'content-type': 'application/json' });
         res.end(JSON.stringify({ error: { message: STAND_IN_SECRET_ERROR } }));

@@ -1,4 +1,5 @@
 import { ProximaError } from './errors.ts';
+import { quote } from './limits.ts';
 
 /** Retry-After for failures that another node, or the same one shortly, can serve. */
 export const NODE_RETRY_AFTER_SECONDS = 5;
@@ -29,6 +30,14 @@ export function jobFailureError(code: string | null): ProximaError {
       );
     case 'engine_failed':
       return new ProximaError('node_failed', 'The node failed while generating the answer.');
+    // The engine refused a parameter it cannot honour for its model (local-node's
+    // InvalidRequestError): the request, not the node, is at fault.
+    case 'invalid_request':
+      return new ProximaError(
+        'invalid_request',
+        "The model's node refused the request: a 'logit_bias' token id outside the model's " +
+          'vocabulary or on its end-of-generation token, or a schema that no value can satisfy.',
+      );
     case 'invalid_job':
       return new ProximaError('node_failed', 'The node refused the job.');
     case 'node_stalled':
@@ -46,4 +55,47 @@ export function jobFailureError(code: string | null): ProximaError {
         "The node's connection was lost before the answer finished.",
       );
   }
+}
+
+/**
+ * A prompt measured against a model's context: by the edge, in UTF-8 bytes against the most that
+ * could fit (it has no tokenizer), or by the node, in tokens.
+ */
+export type ContextMeasure =
+  | {
+      readonly by: 'bytes';
+      readonly promptBytes: number;
+      readonly maxPromptBytes: number;
+      readonly contextSize: number;
+    }
+  | { readonly by: 'tokens'; readonly promptTokens: number; readonly contextSize: number };
+
+/** The 400 for a prompt that does not fit: the model's context and the prompt's measured size. */
+export function contextLengthError(
+  model: string,
+  param: string,
+  measure: ContextMeasure,
+): ProximaError {
+  const context = `the context window of ${quote(model)} is ${measure.contextSize} tokens`;
+  const message =
+    measure.by === 'tokens'
+      ? `The prompt is ${measure.promptTokens} tokens and ${context}; shorten the prompt.`
+      : `The prompt is ${measure.promptBytes} bytes and ${context}: no prompt over ` +
+        `${measure.maxPromptBytes} bytes fits it; shorten the prompt.`;
+  return new ProximaError('context_length_exceeded', message, { param });
+}
+
+/** The message of a node's context_length_exceeded job error; nodeContextMeasure reads it back. */
+export function nodeContextOverflowMessage(promptTokens: number, contextSize: number): string {
+  return `prompt is ${promptTokens} tokens; the context holds ${contextSize}`;
+}
+
+/**
+ * The node's own count, from its context_length_exceeded message (nodeContextOverflowMessage), or
+ * null. Only the two numbers are taken: the node's text itself never reaches a client.
+ */
+export function nodeContextMeasure(message: string): ContextMeasure | null {
+  const m = /^prompt is (\d{1,12}) tokens; the context holds (\d{1,12})$/.exec(message);
+  if (!m) return null;
+  return { by: 'tokens', promptTokens: Number(m[1]), contextSize: Number(m[2]) };
 }

@@ -85,8 +85,15 @@ export function certainlyExceedsContext(
   promptBytes: number,
   model: { readonly contextSize: number; readonly maxPromptBytes?: number | undefined },
 ): boolean {
-  const bound = model.maxPromptBytes ?? model.contextSize * MAX_PROMPT_BYTES_PER_TOKEN;
-  return promptBytes > bound;
+  return promptBytes > promptBytesBound(model);
+}
+
+/** The most UTF-8 bytes of prompt that could fit the model's context (certainlyExceedsContext). */
+export function promptBytesBound(model: {
+  readonly contextSize: number;
+  readonly maxPromptBytes?: number | undefined;
+}): number {
+  return model.maxPromptBytes ?? model.contextSize * MAX_PROMPT_BYTES_PER_TOKEN;
 }
 
 /** How much of a user-supplied value an error message may quote. */

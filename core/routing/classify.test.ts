@@ -38,6 +38,7 @@ describe('classifyFailure', () => {
     ['draining', 'elsewhere', 'no_capacity', false, false],
     ['model_not_served', 'elsewhere', 'no_capacity', false, false],
     ['context_length_exceeded', 'never', 'context_length_exceeded', false, false],
+    ['invalid_request', 'never', 'invalid_request', false, false],
     ['upstream_timeout', 'never', 'upstream_timeout', true, false],
     ['cancelled', 'never', 'node_failed', false, false],
     ['client_closed', 'never', null, false, false],
@@ -56,6 +57,7 @@ describe('classifyFailure', () => {
       return code ? ERROR_CODES[code].status : null;
     };
     expect(status(job('context_length_exceeded'))).toBe(400);
+    expect(status(job('invalid_request'))).toBe(400);
     expect(status(job('engine_failed'))).toBe(502);
     expect(status({ kind: 'unavailable', reason: 'draining' })).toBe(503);
     expect(status({ kind: 'dispatch_threw' })).toBe(503);

@@ -85,6 +85,9 @@ function classifyJobError(code: string | null, outputSent: boolean): FailureClas
     // The node counted the prompt's real tokens: the prompt is the problem, not the node.
     case 'context_length_exceeded':
       return c('never', 'context_length_exceeded', false);
+    // The engine refused a parameter for its model (a logit_bias id past its vocabulary).
+    case 'invalid_request':
+      return c('never', 'invalid_request', false);
     // The client's wait is already spent; a retry would double it.
     case 'upstream_timeout':
       return c('never', 'upstream_timeout', true);

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { parseUpstreams, upstreamBackends } from './upstreams.ts';
+import { MODEL_CAPABILITIES } from '../protocol/node/messages.ts';
+import { capableBackends, requiredCapabilities } from './capabilities.ts';
+import { parseUpstreams, UPSTREAM_DEFAULT_CAPABILITIES, upstreamBackends } from './upstreams.ts';
 
 const good = {
   name: 'cloud-a',
@@ -60,5 +62,70 @@ describe('UPSTREAMS config', () => {
       }),
     ]);
     expect(upstreamBackends([a], 'other', () => 0)).toEqual([]);
+  });
+});
+
+describe('UPSTREAMS capabilities', () => {
+  const only = (capabilities: unknown) =>
+    parseUpstreams(JSON.stringify([{ ...good, capabilities }]));
+
+  it('default to what an OpenAI-compatible API offers', () => {
+    const [a] = parseUpstreams(JSON.stringify([good]));
+    expect(a?.capabilities).toEqual([
+      'tools',
+      'json_schema',
+      'vision',
+      'penalties',
+      'logit_bias',
+      'logprobs',
+    ]);
+    for (const absent of ['fim', 'reasoning', 'embeddings'] as const)
+      expect(UPSTREAM_DEFAULT_CAPABILITIES).not.toContain(absent);
+    expect(upstreamBackends(a ? [a] : [], 'llama-3-8b', () => 0)[0]?.capabilities).toEqual(
+      a?.capabilities,
+    );
+  });
+
+  it('take any subset of the model capabilities, the empty one included', () => {
+    expect(only([])[0]?.capabilities).toEqual([]);
+    expect(only(['reasoning', 'tools'])[0]?.capabilities).toEqual(['reasoning', 'tools']);
+    expect(only([...MODEL_CAPABILITIES])[0]?.capabilities).toEqual(MODEL_CAPABILITIES);
+  });
+
+  it('name the bad entry', () => {
+    expect(() => only(['tools', 'telepathy'])).toThrow(
+      /^UPSTREAMS\[0\]\.capabilities\[1\]: must be one of tools, json_schema/,
+    );
+    expect(() => only(['tools', 'tools'])).toThrow(
+      /^UPSTREAMS\[0\]\.capabilities\[1\]: "tools" is listed twice/,
+    );
+    expect(() => only('tools')).toThrow(/^UPSTREAMS\[0\]\.capabilities: /);
+  });
+
+  it('feed routing: a tools request skips an upstream without them, with a 400 naming tools', () => {
+    const configs = parseUpstreams(
+      JSON.stringify([
+        { ...good, name: 'plain', capabilities: [] },
+        { ...good, name: 'full' },
+      ]),
+    );
+    const needs = requiredCapabilities({
+      messages: [{ role: 'user', content: 'hi' }],
+      tools: [{ name: 'f', description: '', parameters: { type: 'object' } }],
+      toolChoice: 'auto',
+      responseFormat: { type: 'text' },
+      frequencyPenalty: 0,
+      presencePenalty: 0,
+      logitBias: [],
+      logprobs: null,
+      reasoningEffort: null,
+    });
+    const backends = upstreamBackends(configs, 'llama-3-8b', () => 0);
+    expect(capableBackends(backends, needs, 'llama-3-8b').map((b) => b.id)).toEqual([
+      'upstream:full',
+    ]);
+    expect(() => capableBackends(backends.slice(0, 1), needs, 'llama-3-8b')).toThrow(
+      expect.objectContaining({ status: 400, param: 'tools' }),
+    );
   });
 });

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { ID_PATTERN, ID_RULE, MODEL_ID_PATTERN, MODEL_ID_RULE } from '../protocol/limits.ts';
+import { MODEL_CAPABILITIES, type ModelCapability } from '../protocol/node/messages.ts';
 import type { Backend } from './backend.ts';
 
 /** Hosts where plain http is acceptable: the key never leaves the machine. */
@@ -38,6 +39,35 @@ export const baseUrlSchema = z.string().superRefine((value, ctx) => {
   }
 });
 
+/**
+ * What an OpenAI-compatible API offers when the config does not say: tools, structured output,
+ * images, penalties, logit_bias and logprobs. Not 'fim' (a chat endpoint takes no suffix),
+ * 'reasoning' (only reasoning models take reasoning_effort) or 'embeddings' (another endpoint).
+ */
+export const UPSTREAM_DEFAULT_CAPABILITIES: readonly ModelCapability[] = [
+  'tools',
+  'json_schema',
+  'vision',
+  'penalties',
+  'logit_bias',
+  'logprobs',
+];
+
+const capabilities = z
+  .array(
+    z.string().refine((c) => (MODEL_CAPABILITIES as readonly string[]).includes(c), {
+      message: `must be one of ${MODEL_CAPABILITIES.join(', ')}`,
+    }),
+  )
+  .max(MODEL_CAPABILITIES.length)
+  .superRefine((list, ctx) => {
+    list.forEach((c, i) => {
+      if (list.indexOf(c) !== i)
+        ctx.addIssue({ code: 'custom', path: [i], message: `"${c}" is listed twice` });
+    });
+  })
+  .transform((list) => list as ModelCapability[]);
+
 const upstream = z.strictObject({
   name: z.string().regex(ID_PATTERN, `must be ${ID_RULE}`),
   baseUrl: baseUrlSchema,
@@ -51,6 +81,7 @@ const upstream = z.strictObject({
   costPer1kTokens: z.number().finite().min(0),
   priority: z.number().int(),
   maxConcurrent: z.number().int().min(1).max(100_000),
+  capabilities: capabilities.optional(),
 });
 
 const upstreams = z
@@ -77,6 +108,8 @@ export interface UpstreamConfig {
   readonly costPer1kTokens: number;
   readonly priority: number;
   readonly maxConcurrent: number;
+  /** What its models can do beyond plain chat (UPSTREAM_DEFAULT_CAPABILITIES when not given). */
+  readonly capabilities: readonly ModelCapability[];
 }
 
 export const UPSTREAM_ID_PREFIX = 'upstream:';
@@ -98,9 +131,10 @@ export function parseUpstreams(raw: string | undefined): readonly UpstreamConfig
     );
     throw new Error(`UPSTREAMS${path.join('')}: ${issue?.message ?? 'invalid'}`);
   }
-  return result.data.map(({ keyVar, ...u }) => ({
+  return result.data.map(({ keyVar, capabilities, ...u }) => ({
     ...u,
     ...(keyVar === undefined ? {} : { keyVar }),
+    capabilities: capabilities ?? [...UPSTREAM_DEFAULT_CAPABILITIES],
     baseUrl: u.baseUrl.replace(/\/+$/, ''),
   }));
 }
@@ -132,5 +166,7 @@ export function upstreamBackends(
       degraded: false,
       // An OpenAI-compatible API has no standard way to continue an assistant turn.
       canContinue: false,
+      // Routing's capability filter sends it only what its models can do.
+      capabilities: u.capabilities,
     }));
 }

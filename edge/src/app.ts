@@ -6,25 +6,31 @@ import { errorResponse, onError } from './errors.ts';
 import { admin } from './routes/admin/index.ts';
 import { cache } from './routes/cache.ts';
 import { chat } from './routes/chat.ts';
+import { completions } from './routes/completions.ts';
 import { embeddings } from './routes/embeddings.ts';
 import { models } from './routes/models.ts';
 import { nodeConnect } from './routes/node-connect.ts';
+import { ollama } from './routes/ollama/index.ts';
 import { rag } from './routes/rag.ts';
 
 export const app = new Hono<{ Bindings: Env }>();
 
 app.use('/v1/*', corsFromEnv);
+app.use('/api/*', corsFromEnv);
 app.get('/healthz', (c) => c.json({ status: 'ok' }));
 app.route('/', chat);
+app.route('/', completions);
 app.route('/', embeddings);
 app.route('/', models);
 app.route('/', nodeConnect);
+app.route('/', ollama);
 app.route('/', rag);
 app.route('/', cache);
 app.route('/', admin);
 
 const methods: Record<string, string> = {
   '/v1/chat/completions': 'POST',
+  '/v1/completions': 'POST',
   '/v1/embeddings': 'POST',
   '/v1/models': 'GET',
   '/healthz': 'GET',

@@ -24,6 +24,9 @@ const ANNOTATIONS = new Set([
   'writeOnly',
 ]);
 
+/** The annotation keywords, for translators of this subset (local-node's GBNF translation). */
+export const SCHEMA_ANNOTATIONS: ReadonlySet<string> = ANNOTATIONS;
+
 /** Keywords the grammar enforces, by the kind of schema they belong to. */
 const ENFORCED = {
   any: new Set(['type', 'const', 'enum', 'oneOf', 'anyOf', '$ref', '$defs', 'definitions']),

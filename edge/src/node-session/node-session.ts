@@ -15,6 +15,7 @@ import {
   jobDue,
   parseNodeToEdge,
   promptBytes,
+  promptBytesBound,
   sequenceVerdict,
   socketDue,
   stalledAfterMs,
@@ -64,7 +65,14 @@ export type Unavailable =
       readonly reason:
         'not_connected' | 'draining' | 'suspect' | 'model_not_served' | 'cannot_continue';
     }
-  | { readonly ok: false; readonly reason: 'context_exceeded'; readonly contextSize: number };
+  | {
+      readonly ok: false;
+      readonly reason: 'context_exceeded';
+      readonly contextSize: number;
+      /** The prompt's UTF-8 size, and the most that could fit this node's context. */
+      readonly promptBytes: number;
+      readonly maxPromptBytes: number;
+    };
 
 export type JobDispatch =
   | { readonly ok: true; readonly jobId: string; readonly events: ReadableStream<Uint8Array> }
@@ -223,8 +231,15 @@ export class NodeSession extends DurableObject<Env> {
     if (!ws || !state?.hello) return { ok: false, reason: 'not_connected' };
     const model = state.hello.models.find((m) => m.id === request.model);
     if (!model) return { ok: false, reason: 'model_not_served' };
-    if (certainlyExceedsContext(promptBytes(request), model)) {
-      return { ok: false, reason: 'context_exceeded', contextSize: model.contextSize };
+    const bytes = promptBytes(request);
+    if (certainlyExceedsContext(bytes, model)) {
+      return {
+        ok: false,
+        reason: 'context_exceeded',
+        contextSize: model.contextSize,
+        promptBytes: bytes,
+        maxPromptBytes: promptBytesBound(model),
+      };
     }
     const hello = state.hello;
     if (!emitted || emitted.text === '') return { ok: true, ws, hello, request };
@@ -415,6 +430,7 @@ export class NodeSession extends DurableObject<Env> {
         slots: hello.slots,
         features: hello.features ?? [],
         capabilities: Object.fromEntries(hello.models.map((m) => [m.id, m.capabilities ?? []])),
+        contextSizes: Object.fromEntries(hello.models.map((m) => [m.id, m.contextSize])),
       },
       now,
     );

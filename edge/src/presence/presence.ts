@@ -34,6 +34,17 @@ export interface NodeAnnouncement {
   readonly features: readonly string[];
   /** What each model can do beyond plain chat (MODEL_CAPABILITIES), by model id. */
   readonly capabilities: Readonly<Record<string, readonly ModelCapability[]>>;
+  /** Each model's context window in tokens, by model id, as its hello announced it. */
+  readonly contextSizes?: Readonly<Record<string, number>>;
+}
+
+/** A model some connected node serves, with what those nodes announced of it. */
+export interface ServedModel {
+  readonly id: string;
+  /** The largest context (tokens) among the nodes serving it: routing may pick any of them. */
+  readonly contextLength: number | null;
+  /** Every capability some node serving it has: routing picks a capable node (core/routing). */
+  readonly capabilities: readonly ModelCapability[];
 }
 
 export interface NodeView extends NodeAnnouncement {
@@ -87,6 +98,7 @@ interface NodeRow extends Record<string, SqlStorageValue> {
   draining: number;
   updated_at: number;
   features_json: string;
+  contexts_json: string;
 }
 
 /**
@@ -115,7 +127,8 @@ export class Presence extends DurableObject<Env> {
          gpu TEXT NOT NULL, slots INTEGER NOT NULL, session INTEGER NOT NULL,
          connected INTEGER NOT NULL, draining INTEGER NOT NULL, updated_at INTEGER NOT NULL,
          features_json TEXT NOT NULL DEFAULT '[]',
-         capabilities_json TEXT NOT NULL DEFAULT '{}')`,
+         capabilities_json TEXT NOT NULL DEFAULT '{}',
+         contexts_json TEXT NOT NULL DEFAULT '{}')`,
     );
     // Tables made before features (or capabilities) were kept get the column; their rows list
     // none until a reconnect.
@@ -125,6 +138,9 @@ export class Presence extends DurableObject<Env> {
     }
     if (!columns.some((c) => c.name === 'capabilities_json')) {
       this.sql.exec(`ALTER TABLE nodes ADD COLUMN capabilities_json TEXT NOT NULL DEFAULT '{}'`);
+    }
+    if (!columns.some((c) => c.name === 'contexts_json')) {
+      this.sql.exec(`ALTER TABLE nodes ADD COLUMN contexts_json TEXT NOT NULL DEFAULT '{}'`);
     }
     // After a restart every connected node gets a fresh grace period: its next heartbeat or its
     // silence decides.
@@ -145,12 +161,12 @@ export class Presence extends DurableObject<Env> {
     const previous = this.live.get(node.nodeId);
     if (previous) this.sentinelEvents(closeBaselines(previous.sentinel, now));
     this.sql.exec(
-      `INSERT INTO nodes (node_id, models_json, engine, gpu, slots, session, connected, draining, updated_at, features_json, capabilities_json)
-       VALUES (?, ?, ?, ?, ?, ?, 1, 0, ?, ?, ?)
+      `INSERT INTO nodes (node_id, models_json, engine, gpu, slots, session, connected, draining, updated_at, features_json, capabilities_json, contexts_json)
+       VALUES (?, ?, ?, ?, ?, ?, 1, 0, ?, ?, ?, ?)
        ON CONFLICT (node_id) DO UPDATE SET models_json = excluded.models_json, engine = excluded.engine,
          gpu = excluded.gpu, slots = excluded.slots, session = excluded.session, connected = 1,
          draining = 0, updated_at = excluded.updated_at, features_json = excluded.features_json,
-         capabilities_json = excluded.capabilities_json`,
+         capabilities_json = excluded.capabilities_json, contexts_json = excluded.contexts_json`,
       node.nodeId,
       JSON.stringify(node.models),
       node.engine,
@@ -160,6 +176,7 @@ export class Presence extends DurableObject<Env> {
       now,
       JSON.stringify(node.features),
       JSON.stringify(node.capabilities),
+      JSON.stringify(node.contextSizes ?? {}),
     );
     this.live.set(node.nodeId, {
       view: {
@@ -167,6 +184,7 @@ export class Presence extends DurableObject<Env> {
         models: [...node.models],
         features: [...node.features],
         capabilities: { ...node.capabilities },
+        contextSizes: { ...node.contextSizes },
         connected: true,
         draining: false,
         updatedAt: now,
@@ -331,6 +349,32 @@ export class Presence extends DurableObject<Env> {
     return [...served].sort();
   }
 
+  /** Models some connected node serves now, sorted, with their context and capabilities. */
+  servedModelDetails(now: number): ServedModel[] {
+    const byId = new Map<
+      string,
+      { contextLength: number | null; capabilities: Set<ModelCapability> }
+    >();
+    for (const { view } of this.current(now)) {
+      for (const id of view.models) {
+        const entry = byId.get(id) ?? { contextLength: null, capabilities: new Set() };
+        const context = view.contextSizes?.[id];
+        if (context !== undefined)
+          entry.contextLength = Math.max(entry.contextLength ?? 0, context);
+        for (const c of view.capabilities[id] ?? []) entry.capabilities.add(c);
+        byId.set(id, entry);
+      }
+    }
+    return [...byId.entries()]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([id, e]) => ({
+        id,
+        contextLength: e.contextLength,
+        // In MODEL_CAPABILITIES order, so the list reads the same whichever node came first.
+        capabilities: MODEL_CAPABILITIES.filter((c) => e.capabilities.has(c)),
+      }));
+  }
+
   /**
    * The live nodes, after dropping those the sentinel finds gone and clearing the alerts of
    * those no job has been observed on for a while (they get a new hearing).
@@ -404,8 +448,8 @@ function stringsOf(json: string): string[] {
   return Array.isArray(value) ? value.filter((m): m is string => typeof m === 'string') : [];
 }
 
-/** A stored capability map, keeping only names this edge knows. */
-function capabilitiesOf(json: string): Record<string, ModelCapability[]> {
+/** A JSON object from a column, by model id; one that no longer parses is empty until the next hello. */
+function storedMap(json: string): Record<string, unknown> {
   let value: unknown = {};
   try {
     value = JSON.parse(json);
@@ -413,8 +457,21 @@ function capabilitiesOf(json: string): Record<string, ModelCapability[]> {
     return {};
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return {};
+  return value as Record<string, unknown>;
+}
+
+/** A stored map of context sizes; entries that are not positive integers are dropped. */
+function contextSizesOf(json: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [model, size] of Object.entries(storedMap(json)))
+    if (typeof size === 'number' && Number.isInteger(size) && size > 0) out[model] = size;
+  return out;
+}
+
+/** A stored capability map, keeping only names this edge knows. */
+function capabilitiesOf(json: string): Record<string, ModelCapability[]> {
   const out: Record<string, ModelCapability[]> = {};
-  for (const [model, list] of Object.entries(value as Record<string, unknown>))
+  for (const [model, list] of Object.entries(storedMap(json)))
     if (Array.isArray(list))
       out[model] = list.filter((c): c is ModelCapability =>
         (MODEL_CAPABILITIES as readonly unknown[]).includes(c),
@@ -429,6 +486,7 @@ function rowToNode(row: NodeRow): NodeView {
     models: stringsOf(row.models_json),
     features: stringsOf(row.features_json),
     capabilities: capabilitiesOf(row.capabilities_json),
+    contextSizes: contextSizesOf(row.contexts_json),
     engine: row.engine,
     gpu: row.gpu,
     slots: row.slots,

@@ -1,9 +1,12 @@
 import {
+  contextLengthError,
   jobFailureError,
+  nodeContextMeasure,
   MODEL_ID_PATTERN,
   ProximaError,
   quote,
   type ChatRequest,
+  type ContextMeasure,
   type ImageInput,
   type JobRequest,
 } from '@proxima/core/protocol';
@@ -46,6 +49,8 @@ export interface JobFailed {
   readonly ok: false;
   readonly reason: 'job_failed';
   readonly code: string;
+  /** The node's own message: logged, never shown, except the numbers of a context overflow. */
+  readonly message?: string;
 }
 
 /** A whole (non-streamed) answer, from a node or an upstream; a failed one is a JobFailed. */
@@ -201,8 +206,8 @@ export async function routeJob<T>(
   let rationed = false;
   /** Asking past the breakers, once, for a stream under way (RouteRequest.rescue). */
   let rescue = false;
-  /** The largest context among nodes that refused the prompt as certainly too long. */
-  let tooLongFor = 0;
+  /** The largest context among nodes that found the prompt too long, and how they measured it. */
+  let tooLong: ContextMeasure | null = null;
   let retryAfter = RETRY_AFTER_SECONDS;
   const needs = requiredCapabilities(req);
   if (options.resumed !== true) router.request(Date.now());
@@ -316,6 +321,9 @@ export async function routeJob<T>(
     rationed = cls.spendsRetryBudget;
     if (result?.reason === 'job_failed') {
       jobFailure = result.code;
+      const measured = result.message === undefined ? null : nodeContextMeasure(result.message);
+      if (result.code === 'context_length_exceeded' && measured !== null)
+        throw contextLengthError(req.model, promptParam(req), measured);
       if (cls.retry === 'never') throw jobFailureError(result.code);
     }
     routeCache.delete(req.model);
@@ -325,18 +333,17 @@ export async function routeJob<T>(
       const models = await presenceStub(env).nodeDisconnected(backendId, undefined, now);
       await recordServed(env, backendId, models, now);
     }
-    if (result?.reason === 'context_exceeded')
-      tooLongFor = Math.max(tooLongFor, result.contextSize);
+    if (result?.reason === 'context_exceeded' && result.contextSize > (tooLong?.contextSize ?? 0))
+      tooLong = {
+        by: 'bytes',
+        contextSize: result.contextSize,
+        promptBytes: result.promptBytes,
+        maxPromptBytes: result.maxPromptBytes,
+      };
   }
   // The whole answer failed on every node tried: say how, rather than blame capacity.
   if (jobFailure !== null) throw jobFailureError(jobFailure);
-  if (tooLongFor > 0) {
-    throw new ProximaError(
-      'context_length_exceeded',
-      `The prompt is longer than the context window of ${quote(req.model)} (${tooLongFor} tokens); shorten the conversation.`,
-      { param: 'messages' },
-    );
-  }
+  if (tooLong !== null) throw contextLengthError(req.model, promptParam(req), tooLong);
   throw new ProximaError(
     'no_capacity',
     `No backend can serve ${quote(req.model)} right now; retry shortly.`,
@@ -364,6 +371,11 @@ export function reportStreamFailure(
 ): void {
   const failure = { kind: 'job_error', code, outputSent: started } as const;
   router.failed(routed.routerId, failure, Date.now(), started ? null : routed.probe);
+}
+
+/** The field a client shortens when its prompt is too long. */
+function promptParam(req: ChatRequest): string {
+  return req.prompt === undefined ? 'messages' : 'prompt';
 }
 
 /** A client that left while its request was being routed gets no job placed for it. */

@@ -3,9 +3,10 @@ import {
   embeddingListBody,
   estimateEmbeddingTokens,
   parseEmbeddingRequest,
+  type EmbeddingRequest,
 } from '@proxima/core/embed';
 import { ProximaError, quote } from '@proxima/core/protocol';
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
 import { requireApiKey, type AuthVariables } from '../auth/require-api-key.ts';
 import { configuredEmbedder } from '../embed/embedder.ts';
 import type { Env } from '../env.ts';
@@ -17,8 +18,30 @@ export const embeddings = new Hono<{ Bindings: Env; Variables: AuthVariables }>(
 // The 'chat' scope covers embeddings: a key that may send text to a model may have it embedded,
 // and OpenAI's keys make no difference between the two either.
 embeddings.post('/v1/embeddings', requireApiKey('chat'), async (c) => {
-  const auth = c.get('auth');
   const req = parseEmbeddingRequest(await readJsonBody(c.req.raw, c.env));
+  const { model, vectors, promptTokens, headers } = await embedRequest(c, req);
+  return c.json(embeddingListBody(model, vectors, req.encodingFormat, promptTokens), 200, {
+    ...headers,
+  });
+});
+
+export interface Embedded {
+  readonly model: string;
+  readonly vectors: Float32Array[];
+  readonly promptTokens: number;
+  /** The admission's headers (rate limits). */
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+/**
+ * Embeds a validated request with the configured embedder, admitted and metered: the one path
+ * behind POST /v1/embeddings and Ollama's POST /api/embed.
+ */
+export async function embedRequest(
+  c: Context<{ Bindings: Env; Variables: AuthVariables }>,
+  req: EmbeddingRequest,
+): Promise<Embedded> {
+  const auth = c.get('auth');
   const { model, embedder, backend } = configuredEmbedder(c.env);
   if (req.model !== model) {
     throw new ProximaError(
@@ -54,7 +77,5 @@ embeddings.post('/v1/embeddings', requireApiKey('chat'), async (c) => {
     throw err;
   }
   end(null);
-  return c.json(embeddingListBody(model, vectors, req.encodingFormat, promptTokens), 200, {
-    ...admission.headers,
-  });
-});
+  return { model, vectors, promptTokens, headers: admission.headers };
+}

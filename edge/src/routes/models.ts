@@ -1,4 +1,11 @@
-import { modelListBody, ProximaError, quote } from '@proxima/core/protocol';
+import {
+  MODEL_CAPABILITIES,
+  modelListBody,
+  ProximaError,
+  quote,
+  type ModelCapability,
+} from '@proxima/core/protocol';
+import { upstreamBackends } from '@proxima/core/routing';
 import { Hono } from 'hono';
 import { requireApiKey, type AuthVariables } from '../auth/require-api-key.ts';
 import { presenceStub, type Env } from '../env.ts';
@@ -27,44 +34,95 @@ async function dates(env: Env, served: readonly string[]): Promise<void> {
   for (const m of catalogue) firstSeen.set(m.id, m.firstSeen);
 }
 
+/** A served model, with what Proxima knows it can do (the `proxima` field of its entry). */
+export interface ModelEntry {
+  readonly id: string;
+  /** Unix seconds: when the catalogue first saw it. */
+  readonly created: number;
+  /** Tokens of context: the largest a node serving it announced; null when none says (upstreams). */
+  readonly contextLength: number | null;
+  /** MODEL_CAPABILITIES that some backend serving it has (routing picks a capable one). */
+  readonly capabilities: readonly ModelCapability[];
+}
+
+interface Known {
+  contextLength: number | null;
+  readonly capabilities: Set<ModelCapability>;
+}
+
 /**
  * Models that a connected node serves now, those an upstream maps (UPSTREAMS) and the embeddings
- * model (EMBEDDER), dated by when the catalogue first saw them.
+ * model (EMBEDDER), dated by when the catalogue first saw them, with their context and
+ * capabilities: nodes' from their hello (via presence), upstreams' from their config.
  */
-async function servedModels(env: Env): Promise<Array<{ id: string; created: number }>> {
+export async function servedModelEntries(env: Env): Promise<ModelEntry[]> {
   const now = Date.now();
-  const byNodes = await presenceStub(env).servedModels(now);
-  await dates(env, byNodes);
-  const served = new Set(byNodes);
+  const byNodes = await presenceStub(env).servedModelDetails(now);
+  await dates(
+    env,
+    byNodes.map((m) => m.id),
+  );
+  const known = new Map<string, Known>();
+  const entry = (id: string): Known => {
+    const found = known.get(id) ?? { contextLength: null, capabilities: new Set() };
+    known.set(id, found);
+    return found;
+  };
+  for (const m of byNodes) {
+    const e = entry(m.id);
+    e.contextLength = m.contextLength;
+    for (const c of m.capabilities) e.capabilities.add(c);
+  }
+  const notByNodes = new Set<string>();
+  const upstreams = upstreamsOf(env);
+  for (const id of upstreams.flatMap((u) => Object.keys(u.models))) {
+    notByNodes.add(id);
+    const e = entry(id);
+    // The same view routing has of them, so the list says what a request would find.
+    for (const b of upstreamBackends(upstreams, id, () => 0))
+      for (const c of b.capabilities ?? []) e.capabilities.add(c);
+  }
+  // POST /v1/embeddings: the edge serves it itself.
   const embedding = embeddingModelOf(env);
-  const notByNodes = [
-    ...upstreamsOf(env).flatMap((upstream) => Object.keys(upstream.models)),
-    // POST /v1/embeddings: the edge serves it itself.
-    ...(embedding === null ? [] : [embedding]),
-  ];
+  if (embedding !== null) {
+    notByNodes.add(embedding);
+    entry(embedding).capabilities.add('embeddings');
+  }
   for (const id of notByNodes) {
-    served.add(id);
     // The catalogue records what nodes serve; other models are dated by their first listing here.
     if (!firstSeen.has(id) && firstSeen.size < FIRST_SEEN_MAX) firstSeen.set(id, now);
   }
   // A model announced while the registry had no leader is served but not yet catalogued: now.
-  return [...served].sort().map((id) => ({
-    id,
-    created: Math.floor((firstSeen.get(id) ?? now) / 1000),
-  }));
+  return [...known.keys()].sort().map((id) => {
+    const e = known.get(id)!;
+    return {
+      id,
+      created: Math.floor((firstSeen.get(id) ?? now) / 1000),
+      contextLength: e.contextLength,
+      capabilities: MODEL_CAPABILITIES.filter((c) => e.capabilities.has(c)),
+    };
+  });
+}
+
+/** OpenAI's model object, with Proxima's extension field. */
+function wireModel(m: ModelEntry) {
+  return {
+    ...modelListBody([{ id: m.id, created: m.created, ownedBy: 'proxima' }]).data[0]!,
+    proxima: { context_length: m.contextLength, capabilities: [...m.capabilities] },
+  };
 }
 
 models.get('/v1/models', requireApiKey('models'), async (c) => {
-  const list = await servedModels(c.env);
-  return c.json(modelListBody(list.map((m) => ({ ...m, ownedBy: 'proxima' }))));
+  const list = await servedModelEntries(c.env);
+  return c.json({ object: 'list' as const, data: list.map(wireModel) });
 });
 
 models.get('/v1/models/:id{.+}', requireApiKey('models'), async (c) => {
   const id = c.req.param('id');
-  const found = (await servedModels(c.env)).find((m) => m.id === id);
+  const found = (await servedModelEntries(c.env)).find((m) => m.id === id);
   if (!found)
     throw new ProximaError('model_not_found', `The model ${quote(id)} does not exist.`, {
       param: 'model',
     });
-  return c.json(modelListBody([{ ...found, ownedBy: 'proxima' }]).data[0]);
+  return c.json(wireModel(found));
 });

@@ -1,4 +1,4 @@
-import { textAnswer, type ChatRequest } from '@proxima/core/protocol';
+import { upstreamChatBody, upstreamCompletionBody, type ChatRequest } from '@proxima/core/protocol';
 import type { UpstreamConfig } from '@proxima/core/routing';
 import type { Env } from '../env.ts';
 import type { JobEvent, JobEventSource } from '../node-session/job-events.ts';
@@ -6,7 +6,8 @@ import type { WholeOutcome } from '../routes/dispatch.ts';
 import { readAtMost } from '../read-bounded.ts';
 import { UPSTREAM_ANSWER_MAX_BYTES, upstreamKey, upstreamTimeoutMs } from './config.ts';
 import { acquire } from './in-flight.ts';
-import { finishReasonOf, UpstreamSseEvents, usageOf } from './sse-events.ts';
+import { UpstreamSseEvents } from './sse-events.ts';
+import { wholeAnswerOf } from './wire-answer.ts';
 
 /**
  * Why an upstream attempt failed. `fault`: it is unhealthy (connection error, 5xx, 429, a broken
@@ -17,20 +18,26 @@ export type UpstreamFailure = { readonly ok: false; readonly reason: 'fault' | '
 
 export type UpstreamResult<T> = { readonly ok: true; readonly value: T } | UpstreamFailure;
 
-/** The request in OpenAI's wire shape, with the upstream's name for the model. */
-function wireBody(upstream: UpstreamConfig, req: ChatRequest, stream: boolean): string {
-  return JSON.stringify({
-    model: upstream.models[req.model],
-    messages: req.messages.map((m) => ({ role: m.role, content: m.content })),
-    stream,
-    // Usage is metered whether or not the client asked for it.
-    ...(stream ? { stream_options: { include_usage: true } } : {}),
-    ...(req.maxTokens === undefined ? {} : { max_tokens: req.maxTokens }),
-    temperature: req.temperature,
-    top_p: req.topP,
-    ...(req.stop.length > 0 ? { stop: req.stop } : {}),
-    ...(req.seed === undefined ? {} : { seed: req.seed }),
-  });
+/**
+ * Where the request goes and what it says, in OpenAI's wire shape (core's to-wire.ts) under the
+ * upstream's model name: a chat to `/chat/completions`, a raw prompt to the legacy `/completions`.
+ */
+function wireRequest(
+  upstream: UpstreamConfig,
+  req: ChatRequest,
+  stream: boolean,
+): { readonly path: string; readonly body: string } {
+  const target = {
+    model: upstream.models[req.model] ?? req.model,
+    capabilities: upstream.capabilities,
+  };
+  const { prompt } = req;
+  return prompt === undefined
+    ? { path: '/chat/completions', body: JSON.stringify(upstreamChatBody(req, target, stream)) }
+    : {
+        path: '/completions',
+        body: JSON.stringify(upstreamCompletionBody({ ...req, prompt }, target, stream)),
+      };
 }
 
 function logFailure(upstream: UpstreamConfig, what: string, detail: string): void {
@@ -67,14 +74,15 @@ async function post(
   let res: Response;
   try {
     const key = upstreamKey(env, upstream);
-    res = await fetch(`${upstream.baseUrl}/chat/completions`, {
+    const { path, body } = wireRequest(upstream, req, stream);
+    res = await fetch(`${upstream.baseUrl}${path}`, {
       method: 'POST',
       headers: {
         'content-type': 'application/json',
         accept: stream ? 'text/event-stream' : 'application/json',
         ...(key === undefined ? {} : { authorization: `Bearer ${key}` }),
       },
-      body: wireBody(upstream, req, stream),
+      body,
       signal: deadline.signal,
     });
   } catch (err) {
@@ -129,7 +137,11 @@ export async function streamFromUpstream(
     release();
     return posted.ok ? { ok: false, reason: 'fault' } : posted;
   }
-  const events = new UpstreamSseEvents(posted.res.body as ReadableStream<Uint8Array>, release);
+  const events = new UpstreamSseEvents(
+    posted.res.body as ReadableStream<Uint8Array>,
+    req.logprobs !== null,
+    release,
+  );
   const first = await events.next().catch(() => null); // a deadline abort ends the read
   posted.settle();
   if (first === null || first.t === 'error') {
@@ -162,25 +174,12 @@ export async function completeFromUpstream(
       logFailure(upstream, 'body', read.reason === 'too_large' ? 'answer too large' : 'cut short');
       return { ok: false, reason: 'fault' };
     }
-    const body = jsonOrNull(read.bytes) as {
-      choices?: Array<{ message?: { content?: unknown }; finish_reason?: unknown }>;
-      usage?: { prompt_tokens?: unknown; completion_tokens?: unknown };
-    } | null;
-    const choice = body?.choices?.[0];
-    const content = choice?.message?.content;
-    if (typeof content !== 'string') {
-      logFailure(upstream, 'body', 'no choices[0].message.content string');
+    const whole = wholeAnswerOf(jsonOrNull(read.bytes), req.logprobs !== null);
+    if (!whole.ok) {
+      logFailure(upstream, 'body', whole.problem);
       return { ok: false, reason: 'fault' };
     }
-    return {
-      ok: true,
-      value: {
-        t: 'done',
-        answer: textAnswer(content),
-        finishReason: finishReasonOf(choice?.finish_reason),
-        usage: usageOf(body?.usage),
-      },
-    };
+    return { ok: true, value: { t: 'done', ...whole.value } };
   } catch (err) {
     logFailure(upstream, 'read', String(err));
     return { ok: false, reason: 'fault' };

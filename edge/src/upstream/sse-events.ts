@@ -1,51 +1,43 @@
-import type { FinishReason, TokenUsage } from '@proxima/core/protocol';
+import {
+  ToolCallFragments,
+  type AnswerDelta,
+  type FinishReason,
+  type TokenUsage,
+  type ToolCallDelta,
+} from '@proxima/core/protocol';
 import type { JobEvent, JobEventSource } from '../node-session/job-events.ts';
-
-/** The parts of an upstream's chunk we use; everything else (its id, its model name) is dropped. */
-interface WireChunk {
-  readonly choices?: ReadonlyArray<{
-    readonly delta?: { readonly content?: unknown };
-    readonly finish_reason?: unknown;
-  }>;
-  readonly usage?: {
-    readonly prompt_tokens?: unknown;
-    readonly completion_tokens?: unknown;
-  } | null;
-  readonly error?: unknown;
-}
-
-const count = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
-
-export function finishReasonOf(value: unknown): FinishReason {
-  return value === 'length' ? 'length' : 'stop';
-}
-
-export function usageOf(usage: WireChunk['usage']): TokenUsage {
-  return {
-    promptTokens: count(usage?.prompt_tokens),
-    completionTokens: count(usage?.completion_tokens),
-  };
-}
+import { chunkPartsOf, newToolCallId, type ChunkParts } from './wire-answer.ts';
 
 /**
  * An upstream's OpenAI SSE stream as the JobEvents the node path yields, so chat.ts writes one
- * stream shape with our id and the client's model name whoever generated it. The upstream's
- * own error text is never forwarded: an `error` payload becomes the `upstream_failed` code.
+ * stream shape with our id and the client's model name whoever generated it. Tool calls come in
+ * fragments and leave whole (core's ToolCallFragments). The upstream's own error text is never
+ * forwarded: an `error` payload becomes the `upstream_failed` code.
  */
 export class UpstreamSseEvents implements JobEventSource {
   private readonly reader: ReadableStreamDefaultReader<string>;
   private buffered = '';
   private finish: FinishReason | null = null;
   private usage: TokenUsage = { promptTokens: 0, completionTokens: 0 };
+  private readonly calls = new ToolCallFragments(newToolCallId);
+  /** The done event, held back while the calls completed at the stream's end go out. */
+  private heldDone: JobEvent | null = null;
   private ended = false;
+  private readonly wantLogprobs: boolean;
   private readonly onEnd: () => void;
 
-  constructor(body: ReadableStream<Uint8Array>, onEnd: () => void) {
+  constructor(body: ReadableStream<Uint8Array>, wantLogprobs: boolean, onEnd: () => void) {
     this.reader = body.pipeThrough(new TextDecoderStream()).getReader();
+    this.wantLogprobs = wantLogprobs;
     this.onEnd = onEnd;
   }
 
   async next(): Promise<JobEvent | null> {
+    if (this.heldDone !== null) {
+      const done = this.heldDone;
+      this.heldDone = null;
+      return this.end(done);
+    }
     if (this.ended) return null;
     try {
       for (;;) {
@@ -63,33 +55,62 @@ export class UpstreamSseEvents implements JobEventSource {
   }
 
   async cancel(): Promise<void> {
+    this.heldDone = null;
     this.end(null);
     await this.reader.cancel().catch(() => undefined);
   }
 
   private parse(data: string): JobEvent | null {
-    let chunk: WireChunk;
+    let chunk: unknown;
     try {
-      chunk = JSON.parse(data) as WireChunk;
+      chunk = JSON.parse(data);
     } catch {
-      return { t: 'error', code: 'upstream_failed', message: 'unparseable chunk' };
+      return failed('unparseable chunk');
     }
-    if (chunk.error !== undefined) {
-      return { t: 'error', code: 'upstream_failed', message: 'the upstream sent an error event' };
+    const parts = chunkPartsOf(chunk);
+    if (!parts.ok) return failed(parts.problem);
+    if (parts.value.usage) this.usage = parts.value.usage;
+    const completed = this.calls.add(parts.value.fragments);
+    if (!completed.ok) return failed(completed.problem);
+    let calls = completed.calls;
+    if (parts.value.finish !== null) {
+      this.finish = parts.value.finish;
+      const rest = this.calls.finish();
+      if (!rest.ok) return failed(rest.problem);
+      calls = [...calls, ...rest.calls];
     }
-    if (chunk.usage) this.usage = usageOf(chunk.usage);
-    const choice = chunk.choices?.[0];
-    if (typeof choice?.finish_reason === 'string')
-      this.finish = finishReasonOf(choice.finish_reason);
-    const content = choice?.delta?.content;
-    return typeof content === 'string' && content !== '' ? { t: 'chunk', text: content } : null;
+    return this.chunkOf(parts.value, calls);
   }
 
+  /** The chunk event of what this chunk completed; null when it carries nothing. */
+  private chunkOf(parts: ChunkParts, calls: readonly ToolCallDelta[]): JobEvent | null {
+    const logprobs = this.wantLogprobs ? (parts.logprobs ?? []) : [];
+    const delta: AnswerDelta = {
+      text: parts.text,
+      ...(parts.reasoning === '' ? {} : { reasoning: parts.reasoning }),
+      ...(calls.length > 0 ? { toolCalls: calls } : {}),
+      ...(logprobs.length > 0 ? { logprobs } : {}),
+    };
+    const empty = delta.text === '' && Object.keys(delta).length === 1;
+    return empty ? null : { t: 'chunk', ...delta };
+  }
+
+  /** The done event; calls still open (a stream with no finish_reason) go out first. */
   private done(): JobEvent {
-    return { t: 'done', finishReason: this.finish ?? 'stop', usage: this.usage };
+    const rest = this.calls.finish();
+    if (!rest.ok) return failed(rest.problem);
+    const done: JobEvent = {
+      t: 'done',
+      finishReason: this.finish ?? (rest.calls.length > 0 ? 'tool_calls' : 'stop'),
+      usage: this.usage,
+    };
+    if (rest.calls.length === 0) return done;
+    this.heldDone = done;
+    return { t: 'chunk', text: '', toolCalls: rest.calls };
   }
 
   private end(event: JobEvent | null): JobEvent | null {
+    if (this.heldDone !== null) return event; // the done event still to come ends it
     if (!this.ended) {
       this.ended = true;
       this.onEnd();
@@ -110,4 +131,8 @@ export class UpstreamSseEvents implements JobEventSource {
       this.buffered += value;
     }
   }
+}
+
+function failed(problem: string): JobEvent {
+  return { t: 'error', code: 'upstream_failed', message: problem };
 }

@@ -2,6 +2,7 @@ import type { JobRequest, NodeToEdge } from '@proxima/core/protocol';
 import { describe, expect, it } from 'vitest';
 import {
   ContextOverflowError,
+  InvalidRequestError,
   type Engine,
   type GenerateEvent,
   type GenerateRequest,
@@ -48,6 +49,10 @@ describe('JobRunner', () => {
   it('reports a prompt over the context as context_length_exceeded, anything else as engine_failed', async () => {
     for (const [thrown, code] of [
       [new ContextOverflowError(300, 256), 'context_length_exceeded'],
+      [
+        new InvalidRequestError('logit_bias: token id 9999 is not in…', 'logit_bias'),
+        'invalid_request',
+      ],
       [new Error('boom'), 'engine_failed'],
     ] as const) {
       const engine: Engine = {

@@ -1,5 +1,10 @@
 import { JobFrames, type JobRequest, type NodeToEdge } from '@proxima/core/protocol';
-import { ContextOverflowError, type Engine, type GenerateRequest } from '../engine/engine.ts';
+import {
+  ContextOverflowError,
+  InvalidRequestError,
+  type Engine,
+  type GenerateRequest,
+} from '../engine/engine.ts';
 import type { Logger } from './log.ts';
 
 /** Where a job's frames go: the socket that delivered the job. Returns false once that socket is gone. */
@@ -168,7 +173,11 @@ export class JobRunner {
       if (signal.aborted) return; // cancelled: the edge is no longer listening for this job
       const message = err instanceof Error ? err.message : String(err);
       const code =
-        err instanceof ContextOverflowError ? 'context_length_exceeded' : 'engine_failed';
+        err instanceof ContextOverflowError
+          ? 'context_length_exceeded'
+          : err instanceof InvalidRequestError
+            ? 'invalid_request'
+            : 'engine_failed';
       this.log(code === 'engine_failed' ? 'error' : 'info', 'job.failed', { jobId, code, message });
       send(frames.error(code, message));
     }

@@ -40,6 +40,10 @@ export async function main(argv: readonly string[]): Promise<number> {
     )
     .option('--node-id <id>', 'stable node id (default: host name)', nodeId)
     .option(
+      '--reasoning',
+      'the model reasons in <think> sections (default: when its chat template mentions <think>)',
+    )
+    .option(
       '--drain-timeout <seconds>',
       'how long SIGTERM waits for jobs in flight',
       intInRange(0, 86_400),

@@ -12,6 +12,8 @@ export interface NodeCommandOptions {
   readonly contextSize?: number;
   readonly nodeId?: string;
   readonly drainTimeout: number;
+  /** Split <think> sections out as reasoning; undefined: decided by the chat template. */
+  readonly reasoning?: boolean;
 }
 
 export function defaultNodeId(): string {
@@ -36,6 +38,7 @@ export async function runNodeCommand(options: NodeCommandOptions): Promise<numbe
     gpu: options.gpu,
     slots: options.slots,
     ...(options.contextSize === undefined ? {} : { contextSize: options.contextSize }),
+    ...(options.reasoning === undefined ? {} : { reasoning: options.reasoning }),
   });
   const info = await engine.info();
   log('info', 'engine.ready', {

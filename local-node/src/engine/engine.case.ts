@@ -1,14 +1,19 @@
 import { describe, expect, it } from 'vitest';
+import { engineCapabilityContract } from './engine-capabilities.case.ts';
 import type { Engine, GenerateEvent, GenerateRequest } from './engine.ts';
 
 /**
  * The Engine contract: every engine (node-llama-cpp today; ollama, OpenAI-compatible, ONNX later)
  * runs this suite. `setup` returns an engine that serves `model` and can generate at least 200
- * tokens without ending on its own, with at least 2 slots.
+ * tokens without ending on its own, with at least 2 slots and a context that holds a prompt
+ * listing two small tools and 400 tokens after it (2048 tokens on the byte-level demo model). Each capability the model announces
+ * adds its own cases (engine-capabilities.case.ts).
  */
 export interface EngineFixture {
   readonly engine: Engine;
   readonly model: string;
+  /** A token of the model (id and its text) for the logit_bias cases; without it they skip. */
+  readonly probeToken?: { readonly id: number; readonly text: string };
 }
 
 /** A small chat request for `model`; tests override what they check. */
@@ -132,4 +137,5 @@ export function engineContract(name: string, fixture: () => EngineFixture): void
       await expect(collect(request({ model: 'no-such-model' }))).rejects.toThrow(/no-such-model/);
     });
   });
+  engineCapabilityContract(name, fixture);
 }

@@ -1,5 +1,10 @@
 /** What a node can run. One implementation per backend (node-llama-cpp today; ollama, openai-compatible later). */
-import type { AnswerDelta, JobRequest, ModelCapability } from '@proxima/core/protocol';
+import {
+  nodeContextOverflowMessage,
+  type AnswerDelta,
+  type JobRequest,
+  type ModelCapability,
+} from '@proxima/core/protocol';
 
 /** A chat message as the protocol carries it: images as bytes, tool calls and tool answers. */
 export type EngineMessage = JobRequest['messages'][number];
@@ -78,8 +83,22 @@ export class ContextOverflowError extends Error {
   readonly contextSize: number;
 
   constructor(promptTokens: number, contextSize: number) {
-    super(`prompt is ${promptTokens} tokens; the context holds ${contextSize}`);
+    super(nodeContextOverflowMessage(promptTokens, contextSize));
     this.promptTokens = promptTokens;
     this.contextSize = contextSize;
+  }
+}
+
+/**
+ * A request this engine cannot honour for this model, though it passed the edge's checks (a
+ * logit_bias token id outside the vocabulary, a schema that admits no value): a 400 naming `param`.
+ */
+export class InvalidRequestError extends Error {
+  override readonly name = 'InvalidRequestError';
+  readonly param: string;
+
+  constructor(message: string, param: string) {
+    super(message);
+    this.param = param;
   }
 }

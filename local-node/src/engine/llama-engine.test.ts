@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeDemoModel } from '../model/demo-gguf.ts';
+import { demoVocabulary } from '../model/demo-vocab.ts';
 import type { Engine, GenerateRequest } from './engine.ts';
 import { collectGeneration, engineContract, engineRequest } from './engine.case.ts';
 import { createLlamaEngine, longestTokenBytes } from './llama-engine.ts';
@@ -14,7 +15,7 @@ let engine: Engine;
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'proxima-llama-engine-'));
   modelPath = (await writeDemoModel(join(dir, 'proxima-demo.gguf'), { seed: 1 })).path;
-  engine = await createLlamaEngine({ modelPath, gpu: 'auto', contextSize: 512, slots: 2 });
+  engine = await createLlamaEngine({ modelPath, gpu: 'auto', contextSize: 2048, slots: 2 });
 });
 afterAll(async () => {
   await engine.close();
@@ -25,17 +26,25 @@ const request = (over: Partial<GenerateRequest> = {}) => engineRequest('proxima-
 const collect = (req: GenerateRequest, signal?: AbortSignal) =>
   collectGeneration(engine, req, signal);
 
-engineContract('node-llama-cpp with the demo model', () => ({ engine, model: 'proxima-demo' }));
+engineContract('node-llama-cpp with the demo model', () => ({
+  engine,
+  model: 'proxima-demo',
+  // "in" is one piece of the demo vocabulary (demo-vocab.ts), and no byte token spells it.
+  probeToken: { id: demoVocabulary().tokens.indexOf('in'), text: 'in' },
+}));
 
 describe('createLlamaEngine with the demo model', () => {
   it('describes the model from its GGUF metadata and reports its GPU', async () => {
     expect(engine.models).toEqual([
       {
         id: 'proxima-demo',
-        contextSize: 512,
+        contextSize: 2048,
         description: expect.stringMatching(/demo model with random weights/) as unknown,
-        // The demo vocabulary's longest entries are byte tokens like "<0x00>": 6 bytes of text.
-        maxPromptBytes: 512 * 6,
+        // The demo vocabulary's longest entries are byte tokens like "<0x00>": 6 bytes of text
+        // (its FIM control tokens are longer, but never come from prompt text).
+        maxPromptBytes: 2048 * 6,
+        // No chat template mentions <think>: no 'reasoning'. Never 'vision'.
+        capabilities: ['tools', 'json_schema', 'penalties', 'logit_bias', 'logprobs', 'fim'],
       },
     ]);
     const info = await engine.info();
@@ -58,8 +67,8 @@ describe('createLlamaEngine with the demo model', () => {
     // "é" is not a vocabulary piece, so each one falls back to its two UTF-8 byte tokens.
     const longer = await ask('Say something.ééé');
     expect(longer.done.usage.promptTokens - base.done.usage.promptTokens).toBe(6);
-    await expect(ask('é'.repeat(300))).rejects.toThrow(
-      /prompt is \d+ tokens; the context holds 512/,
+    await expect(ask('é'.repeat(1100))).rejects.toThrow(
+      /prompt is \d+ tokens; the context holds 2048/,
     );
   });
 
@@ -89,6 +98,8 @@ describe('createLlamaEngine options', () => {
     expect(longestTokenBytes(['é'])).toBe(2);
     expect(longestTokenBytes([])).toBeUndefined();
     expect(longestTokenBytes(undefined)).toBeUndefined();
+    // Control tokens (type 3) are skipped: prompt text never turns into them.
+    expect(longestTokenBytes(['ab', '<|fim_prefix|>'], [1, 3])).toBe(2);
   });
 
   it('fails clearly on a missing file, a non-GGUF file and bad values', async () => {

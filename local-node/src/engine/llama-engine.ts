@@ -2,9 +2,10 @@
  * Engine backed by node-llama-cpp: one GGUF model, one context with `slots` sequences.
  * Never builds or downloads anything: only prebuilt binaries already installed are used.
  */
-import { GeneralChatWrapper, LlamaChat, getLlama, resolveChatWrapper } from 'node-llama-cpp';
+import { randomUUID } from 'node:crypto';
+import type { AnswerDelta, ModelCapability } from '@proxima/core/protocol';
+import { GeneralChatWrapper, getLlama, resolveChatWrapper } from 'node-llama-cpp';
 import type {
-  ChatHistoryItem,
   ChatWrapper,
   Llama,
   LlamaContext,
@@ -13,19 +14,14 @@ import type {
   LlamaModel,
 } from 'node-llama-cpp';
 import { abortError, throwIfAborted } from './abort.ts';
-import { ContextOverflowError } from './engine.ts';
-import type {
-  Engine,
-  EngineInfo,
-  EngineMessage,
-  EngineModel,
-  FinishReason,
-  GenerateEvent,
-  GenerateRequest,
-  Usage,
-} from './engine.ts';
+import type { Engine, EngineInfo, EngineModel, GenerateEvent, GenerateRequest } from './engine.ts';
+import { runChatJob } from './llama-chat-job.ts';
+import { runCompletionJob } from './llama-completion-job.ts';
+import { GrammarCache } from './llama-grammar.ts';
+import { emptyDelta, type JobResult, type LlamaJobContext } from './llama-job.ts';
 import { validateLlamaOptions } from './llama-options.ts';
 import type { LlamaEngineOptions, LlamaGpuOption } from './llama-options.ts';
+import { templateReasons } from './llama-reasoning.ts';
 import { describeModel, modelIdFromPath } from './model-label.ts';
 import { PushStream } from './push-stream.ts';
 import { Slots } from './slots.ts';
@@ -74,19 +70,6 @@ function chatWrapperFor(model: LlamaModel): ChatWrapper {
   return new GeneralChatWrapper();
 }
 
-/** The chat so far; it ends with the model's turn, open, holding `prefix` when continuing. */
-function toHistory(messages: readonly EngineMessage[], prefix = ''): ChatHistoryItem[] {
-  const history: ChatHistoryItem[] = messages.map((m): ChatHistoryItem => {
-    if (m.role === 'system') return { type: 'system', text: m.content };
-    if (m.role === 'user') return { type: 'user', text: m.content };
-    return { type: 'model', response: [m.content] };
-  });
-  // The turn the model now writes. LlamaChat continues a trailing model response and reports
-  // only the text it generates, so a prefix is never streamed again.
-  history.push({ type: 'model', response: prefix === '' ? [] : [prefix] });
-  return history;
-}
-
 function checkRequest(req: GenerateRequest, modelId: string): void {
   if (req.model !== modelId) {
     throw new Error(`llama engine: unknown model '${req.model}'; this engine serves '${modelId}'`);
@@ -96,7 +79,8 @@ function checkRequest(req: GenerateRequest, modelId: string): void {
   }
   if (!(req.temperature >= 0)) throw new Error('llama engine: temperature must be >= 0');
   if (!(req.topP > 0 && req.topP <= 1)) throw new Error('llama engine: topP must be in (0, 1]');
-  if (req.messages.length === 0) throw new Error('llama engine: messages must not be empty');
+  if (req.prompt === undefined && req.messages.length === 0)
+    throw new Error('llama engine: messages must not be empty');
 }
 
 export async function createLlamaEngine(options: LlamaEngineOptions): Promise<Engine> {
@@ -130,16 +114,27 @@ export async function createLlamaEngine(options: LlamaEngineOptions): Promise<En
   const general = model.fileInfo.metadata.general;
   const id = modelIdFromPath(opts.modelPath);
   const contextSize = context.contextSize;
-  const tokenBytes = longestTokenBytes(model.fileInfo.metadata.tokenizer?.ggml?.tokens);
+  const metadata = model.fileInfo.metadata.tokenizer;
+  const tokenBytes = longestTokenBytes(metadata?.ggml?.tokens, metadata?.ggml?.token_type);
+  const chatWrapper = chatWrapperFor(model);
+  const reasoning = opts.reasoning ?? templateReasons(metadata?.chat_template);
   const models: readonly EngineModel[] = [
     {
       id,
       contextSize,
       description: describeModel(general, id),
       ...(tokenBytes === undefined ? {} : { maxPromptBytes: contextSize * tokenBytes }),
+      capabilities: capabilitiesOf(model, reasoning),
     },
   ];
-  const chatWrapper = chatWrapperFor(model);
+  const jobContext: LlamaJobContext = {
+    model,
+    chatWrapper,
+    contextSize,
+    grammars: new GrammarCache(llama),
+    reasoning,
+    newCallId: opts.newCallId ?? (() => `call_${randomUUID().replaceAll('-', '').slice(0, 24)}`),
+  };
   const slots = new Slots(opts.slots);
   const running = new Map<AbortController, Promise<unknown>>();
   let closed = false;
@@ -149,44 +144,18 @@ export async function createLlamaEngine(options: LlamaEngineOptions): Promise<En
     req: GenerateRequest,
     stop: AbortSignal,
     release: () => void,
-    onText: (text: string) => void,
-  ): Promise<{ finishReason: FinishReason; usage: Usage }> {
+    emit: (delta: AnswerDelta) => void,
+  ): Promise<JobResult> {
     let sequence: LlamaContextSequence | undefined;
-    let chat: LlamaChat | undefined;
     try {
       sequence = context.getSequence();
-      chat = new LlamaChat({ contextSequence: sequence, chatWrapper });
-      const history = toHistory(req.messages, req.assistantPrefix);
-      // Leave room for the prompt so generation ends with 'length' instead of shifting context.
-      const { contextText } = chatWrapper.generateContextState({ chatHistory: history });
-      const promptTokens = contextText.tokenize(model.tokenizer).length;
-      if (promptTokens >= contextSize) {
-        throw new ContextOverflowError(promptTokens, contextSize);
-      }
-      const result = await chat.generateResponse(history, {
-        maxTokens: Math.min(req.maxTokens, contextSize - promptTokens),
-        temperature: req.temperature,
-        ...(req.temperature > 0 ? { topP: req.topP } : {}),
-        ...(req.seed !== undefined ? { seed: req.seed } : {}),
-        customStopTriggers: req.stop.filter((s) => s !== ''),
-        signal: stop,
-        stopOnAbortSignal: false,
-        onTextChunk: (text) => {
-          if (text !== '') onText(text);
-        },
-      });
-      const reason = result.metadata.stopReason;
-      if (reason === 'abort' || stop.aborted) throw abortError(stop);
-      return {
-        finishReason: reason === 'maxTokens' ? 'length' : 'stop',
-        // The meter's input count omits a token it evaluates with the first sample, so the
-        // prompt is counted from its tokenization; output counts every sampled token, EOS too.
-        usage: { promptTokens, completionTokens: sequence.tokenMeter.usedOutputTokens },
-      };
+      const job = { ctx: jobContext, sequence, req, signal: stop, emit };
+      const result = await (req.prompt === undefined ? runChatJob(job) : runCompletionJob(job));
+      if (stop.aborted) throw abortError(stop);
+      return result;
     } catch (err) {
       throw stop.aborted ? abortError(stop) : err;
     } finally {
-      chat?.dispose();
       await sequence?.dispose();
       release();
     }
@@ -203,17 +172,19 @@ export async function createLlamaEngine(options: LlamaEngineOptions): Promise<En
     const stop = new AbortController();
     const forward = (): void => stop.abort(signal.reason);
     signal.addEventListener('abort', forward, { once: true });
-    const deltas = new PushStream<string>();
-    const job = slots
-      .acquire(stop.signal)
-      .then((release) => runJob(req, stop.signal, release, (text) => deltas.push(text)));
+    const deltas = new PushStream<AnswerDelta>();
+    const job = slots.acquire(stop.signal).then((release) =>
+      runJob(req, stop.signal, release, (delta) => {
+        if (!emptyDelta(delta)) deltas.push(delta);
+      }),
+    );
     running.set(stop, job);
     job.then(
       () => deltas.end(),
       () => deltas.end(),
     );
     try {
-      for await (const text of deltas) yield { type: 'delta', text };
+      for await (const delta of deltas) yield { type: 'delta', ...delta };
       const { finishReason, usage } = await job;
       yield { type: 'done', finishReason, usage };
     } finally {
@@ -252,10 +223,32 @@ export async function createLlamaEngine(options: LlamaEngineOptions): Promise<En
  * The most UTF-8 bytes one vocabulary entry can stand for. A token's stored text is never shorter
  * in UTF-8 than the bytes it decodes to ("▁" for a space, "Ġ" for a byte, "<0x00>" for a raw
  * byte), so this bounds what one token covers, and context × this bounds what a prompt can be.
+ * Control tokens (type 3) never come from prompt text, so they do not count.
  */
-export function longestTokenBytes(tokens: readonly string[] | undefined): number | undefined {
+export function longestTokenBytes(
+  tokens: readonly string[] | undefined,
+  types?: readonly number[],
+): number | undefined {
   if (!tokens || tokens.length === 0) return undefined;
   let longest = 1;
-  for (const token of tokens) longest = Math.max(longest, Buffer.byteLength(token, 'utf8'));
+  for (const [i, token] of tokens.entries()) {
+    if (types?.[i] === CONTROL_TOKEN) continue;
+    longest = Math.max(longest, Buffer.byteLength(token, 'utf8'));
+  }
   return longest;
+}
+
+const CONTROL_TOKEN = 3;
+
+/** What this engine honours for the model: everything but vision; FIM and reasoning when it can. */
+function capabilitiesOf(model: LlamaModel, reasoning: boolean): ModelCapability[] {
+  const caps: ModelCapability[] = ['tools', 'json_schema', 'penalties', 'logit_bias', 'logprobs'];
+  if (fimSupported(model)) caps.push('fim');
+  if (reasoning) caps.push('reasoning');
+  return caps;
+}
+
+/** LlamaCompletion.infillSupported's test, without a sequence to hold. */
+function fimSupported(model: LlamaModel): boolean {
+  return model.tokens.infill.prefix !== null && model.tokens.infill.suffix !== null;
 }

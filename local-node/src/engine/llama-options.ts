@@ -16,6 +16,13 @@ export interface LlamaEngineOptions {
   readonly slots?: number;
   /** CPU threads per evaluation; defaults to 1 for tiny models, else node-llama-cpp's choice. */
   readonly threads?: number;
+  /**
+   * The model reasons in <think> sections (split out as reasoning_content, 'reasoning'
+   * announced). Defaults to whether its chat template mentions <think>.
+   */
+  readonly reasoning?: boolean;
+  /** Makes tool call ids; defaults to "call_" and 24 random hex digits (node:crypto). */
+  readonly newCallId?: () => string;
 }
 
 export interface ValidatedLlamaOptions {
@@ -25,6 +32,8 @@ export interface ValidatedLlamaOptions {
   readonly contextSize: number | undefined;
   readonly slots: number;
   readonly threads: number | undefined;
+  readonly reasoning: boolean | undefined;
+  readonly newCallId: (() => string) | undefined;
 }
 
 const GGUF_MAGIC = Buffer.from('GGUF', 'latin1');
@@ -85,5 +94,7 @@ export async function validateLlamaOptions(
     contextSize: positiveInt('contextSize', options.contextSize),
     slots: positiveInt('slots', options.slots) ?? 1,
     threads: positiveInt('threads', options.threads),
+    reasoning: options.reasoning,
+    newCallId: options.newCallId,
   };
 }

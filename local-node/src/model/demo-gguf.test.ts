@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { readGgufFileInfo } from 'node-llama-cpp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_MODEL_NAME, DEMO_MODEL_SHAPE, buildDemoModel, writeDemoModel } from './demo-gguf.ts';
+import { seededRng } from './prng.ts';
 
 let dir = '';
 beforeAll(async () => {
@@ -35,13 +36,20 @@ describe('writeDemoModel', () => {
     expect(info.metadata.general.name).toBe(DEMO_MODEL_NAME);
     expect(info.metadata.general.description).toMatch(/noise/);
     const tokens = info.metadata.tokenizer.ggml.tokens;
-    expect(tokens).toHaveLength(274);
+    expect(tokens).toHaveLength(277);
     expect(tokens.slice(0, 4)).toEqual(['<unk>', '<s>', '</s>', '<0x00>']);
     expect(tokens[258]).toBe('<0xFF>');
+    // Fill-in-the-middle: control tokens last, named in the metadata llama.cpp reads.
+    expect(tokens.slice(274)).toEqual(['<|fim_prefix|>', '<|fim_suffix|>', '<|fim_middle|>']);
+    expect(info.metadata.tokenizer.ggml.token_type.slice(274)).toEqual([3, 3, 3]);
+    const ggml = info.metadata.tokenizer.ggml as unknown as Record<string, unknown>;
+    expect([ggml['fim_pre_token_id'], ggml['fim_suf_token_id'], ggml['fim_mid_token_id']]).toEqual([
+      274, 275, 276,
+    ]);
     const tensors = info.fullTensorInfo ?? [];
     expect(tensors).toHaveLength(tensorCount);
     const embd = tensors.find((t) => t.name === 'token_embd.weight');
-    expect(embd?.dimensions.map(Number)).toEqual([DEMO_MODEL_SHAPE.nEmbd, 274]);
+    expect(embd?.dimensions.map(Number)).toEqual([DEMO_MODEL_SHAPE.nEmbd, 277]);
     for (const t of tensors) expect(Number(t.offset) % 32).toBe(0);
     expect(await readdir(join(dir, 'a'))).toEqual(['proxima-demo.gguf']); // no temp left over
   });
@@ -57,8 +65,26 @@ describe('writeDemoModel', () => {
 
   it('keeps seed 1 byte-identical across releases (update on purpose, and in docs/design/0030)', async () => {
     const w = await writeDemoModel(join(dir, 'golden.gguf'), { seed: 1 });
-    expect(w.bytes).toBe(477_632);
-    expect(w.sha256).toBe('e469b799f93230bcfbdc78ab36701c34d746b17da4c37694cb3aa9031a5ef302');
+    expect(w.bytes).toBe(479_392);
+    expect(w.sha256).toBe('811d1dc6305175613d834a7a05b5b92747b74895f14e00e4ca1f623596934582');
+  });
+
+  it('draws the same weights whatever tokens are appended (they have a stream of their own)', () => {
+    // Same draws, in the same order, from the main generator: every earlier weight is unchanged,
+    // so adding the FIM tokens (or test tokens) did not change what the demo model writes.
+    const draws = (extraTokens?: readonly string[]) => {
+      const rng = seededRng(5);
+      const seen: number[] = [];
+      buildDemoModel({
+        seed: 5,
+        rng: () => seen[seen.push(rng()) - 1]!,
+        ...(extraTokens ? { extraTokens } : {}),
+      });
+      return seen;
+    };
+    const plain = draws();
+    expect(draws(['<think>', '</think>'])).toEqual(plain);
+    expect(plain.length).toBeGreaterThan(100_000);
   });
 
   it('overwrites an existing file in place', async () => {

@@ -6,7 +6,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { BOS_ID, EOS_ID, UNK_ID, demoVocabulary } from './demo-vocab.ts';
+import { BOS_ID, EOS_ID, FIM_TOKENS, UNK_ID, demoVocabulary, fimTokenIds } from './demo-vocab.ts';
 import { GGUF_DEFAULT_ALIGNMENT, encodeGguf } from './gguf-writer.ts';
 import type { GgufTensor, GgufValue } from './gguf-writer.ts';
 import { seededRng } from './prng.ts';
@@ -31,6 +31,11 @@ export interface DemoModelOptions {
   readonly seed: number;
   /** Overrides the seeded generator (tests); `seed` is still recorded in the metadata. */
   readonly rng?: Rng;
+  /**
+   * Test fixtures only: user-defined tokens appended to the vocabulary (e.g. "<think>"), their
+   * embeddings drawn like the FIM tokens', their output rows zero. Absent: the demo model.
+   */
+  readonly extraTokens?: readonly string[];
 }
 
 const u32 = (value: number): GgufValue => ({ type: 'u32', value });
@@ -44,6 +49,14 @@ function noise(rng: Rng, shape: readonly number[], scale: number): Float32Array 
   return data;
 }
 
+/** `base` followed by `extraRows` rows of `width` values (zero unless `fill` draws them). */
+function withRows(base: Float32Array, width: number, extraRows: number, fill?: Rng): Float32Array {
+  const data = new Float32Array(base.length + width * extraRows);
+  data.set(base);
+  if (fill) for (let i = base.length; i < data.length; i++) data[i] = fill() * 2 - 1;
+  return data;
+}
+
 function ones(n: number): Float32Array {
   return new Float32Array(n).fill(1);
 }
@@ -52,13 +65,22 @@ function ones(n: number): Float32Array {
 export function buildDemoModel(options: DemoModelOptions): Uint8Array {
   const rng = options.rng ?? seededRng(options.seed);
   const { nEmbd, nLayers, nHead, nFf, contextLength } = DEMO_MODEL_SHAPE;
-  const vocab = demoVocabulary();
+  const vocab = demoVocabulary(options.extraTokens);
   const nVocab = vocab.tokens.length;
+  // The FIM tokens came last and later: their rows are drawn from a stream of their own, so
+  // every other weight (and the demo's output for a seed) is what it was before them.
+  const nAdded = FIM_TOKENS.length + (options.extraTokens?.length ?? 0);
+  const nBase = nVocab - nAdded;
   const inv = (fanIn: number): number => 1 / Math.sqrt(fanIn);
+  const fimRng = seededRng((options.seed ^ 0x46494d) >>> 0);
 
   // Tensor names and ggml shapes ([in, out]) follow llama.cpp's llama architecture.
   const tensors: GgufTensor[] = [
-    { name: 'token_embd.weight', shape: [nEmbd, nVocab], data: noise(rng, [nEmbd, nVocab], 1) },
+    {
+      name: 'token_embd.weight',
+      shape: [nEmbd, nVocab],
+      data: withRows(noise(rng, [nEmbd, nBase], 1), nEmbd, nAdded, fimRng),
+    },
   ];
   for (let l = 0; l < nLayers; l++) {
     const p = `blk.${l}.`;
@@ -89,14 +111,16 @@ export function buildDemoModel(options: DemoModelOptions): Uint8Array {
   }
   // Logits get a spread of ~4.6 (std) while the end-of-sequence row is zero, so EOS is sampled
   // with p < 1e-6 per step: the demo runs until max_tokens or the context end, which keeps
-  // streaming, cancellation and failure tests deterministic in length.
-  const output = noise(rng, [nEmbd, nVocab], 8 * inv(nEmbd));
+  // streaming, cancellation and failure tests deterministic in length. The FIM rows are zero
+  // too: control tokens belong in prompts, not in answers.
+  const output = withRows(noise(rng, [nEmbd, nBase], 8 * inv(nEmbd)), nEmbd, nAdded);
   output.fill(0, EOS_ID * nEmbd, (EOS_ID + 1) * nEmbd);
   tensors.push(
     { name: 'output_norm.weight', shape: [nEmbd], data: ones(nEmbd) },
     { name: 'output.weight', shape: [nEmbd, nVocab], data: output },
   );
 
+  const fim = fimTokenIds();
   const metadata: Array<readonly [string, GgufValue]> = [
     ['general.architecture', str('llama')],
     ['general.name', str(DEMO_MODEL_NAME)],
@@ -124,6 +148,9 @@ export function buildDemoModel(options: DemoModelOptions): Uint8Array {
     ['tokenizer.ggml.eos_token_id', u32(EOS_ID)],
     ['tokenizer.ggml.add_bos_token', { type: 'bool', value: true }],
     ['tokenizer.ggml.add_eos_token', { type: 'bool', value: false }],
+    ['tokenizer.ggml.fim_pre_token_id', u32(fim.prefix)],
+    ['tokenizer.ggml.fim_suf_token_id', u32(fim.suffix)],
+    ['tokenizer.ggml.fim_mid_token_id', u32(fim.middle)],
     // No tokenizer.chat_template: engines fall back to a plain template, which suits noise.
   ];
 
