@@ -120,3 +120,45 @@ describe('cacheScope', () => {
     );
   });
 });
+
+describe('cacheScope: what a message shows besides text', () => {
+  const png = (base64: string): ChatMessage => ({
+    role: 'user',
+    content: 'what is in this picture?',
+    images: [{ kind: 'data', mimeType: 'image/png', base64 }],
+  });
+
+  it('never shares an answer between two images under the same words', () => {
+    const a = cacheScope({ ...base, messages: [png('AAAA')] });
+    expect(cacheScope({ ...base, messages: [png('AAAA')] })).toBe(a);
+    expect(cacheScope({ ...base, messages: [png('BBBB')] })).not.toBe(a);
+    expect(cacheScope({ ...base, messages: [user('what is in this picture?')] })).not.toBe(a);
+    const url = (u: string): ChatMessage => ({ ...user('x'), images: [{ kind: 'url', url: u }] });
+    expect(cacheScope({ ...base, messages: [url('https://a/1.png')] })).not.toBe(
+      cacheScope({ ...base, messages: [url('https://a/2.png')] }),
+    );
+    // An earlier turn's image is part of the conversation too.
+    expect(
+      cacheScope({ ...base, messages: [png('AAAA'), assistant('a cat'), user('why?')] }),
+    ).not.toBe(cacheScope({ ...base, messages: [png('BBBB'), assistant('a cat'), user('why?')] }));
+  });
+
+  it('keys earlier tool calls and tool answers word for word', () => {
+    const withCall = (args: string): ChatMessage[] => [
+      user('weather?'),
+      {
+        role: 'assistant',
+        content: '',
+        toolCalls: [{ id: 'c1', name: 'get_weather', arguments: args }],
+      },
+      { role: 'tool', content: '{"c":3}', toolCallId: 'c1' },
+      user('and tomorrow?'),
+    ];
+    expect(cacheScope({ ...base, messages: withCall('{"city":"Oslo"}') })).toBe(
+      cacheScope({ ...base, messages: withCall('{"city":"Oslo"}') }),
+    );
+    expect(cacheScope({ ...base, messages: withCall('{"city":"Oslo"}') })).not.toBe(
+      cacheScope({ ...base, messages: withCall('{"city":"Rome"}') }),
+    );
+  });
+});

@@ -73,14 +73,34 @@ export function cacheScope(input: ScopeInput): string {
   const before = input.messages.slice(0, -1);
   const turns = before.filter((m) => m.role !== 'system');
   const window = windowTurns === 0 ? [] : turns.slice(-windowTurns);
+  const last = input.messages.at(-1)!;
   return canonicalJson({
-    v: 'proxima.cache.scope/1',
+    v: 'proxima.cache.scope/2',
     tenant: input.tenant,
     epoch: input.epoch,
     model: input.model,
     params: answerParams(input.params),
     system: input.messages.filter((m) => m.role === 'system').map((m) => exactKey(m.content)),
-    window: window.map((m) => [m.role, exactKey(m.content)]),
+    window: window.map((m) => [m.role, exactKey(m.content), ...beyondText(m)]),
     earlierTurns: turns.length - window.length,
+    // The last turn's text is matched (exactly or semantically) inside the scope; what it shows
+    // besides text must be the same for an answer to be shared.
+    lastTurn: beyondText(last),
   });
+}
+
+/**
+ * What a message carries besides its text, word for word: images (their bytes or URL), tool calls
+ * and the call a tool message answers. Empty for a message of text alone.
+ */
+function beyondText(m: ChatMessage): unknown[] {
+  const parts: unknown[] = [];
+  if (m.images?.length)
+    parts.push({
+      images: m.images.map((i) => (i.kind === 'data' ? [i.mimeType, i.base64] : i.url)),
+    });
+  if (m.toolCalls?.length)
+    parts.push({ toolCalls: m.toolCalls.map((c) => [c.id, c.name, c.arguments]) });
+  if (m.toolCallId !== undefined) parts.push({ toolCallId: m.toolCallId });
+  return parts;
 }

@@ -89,6 +89,14 @@ export interface Env {
    * "exact" or "semantic". A cached answer ignores sampling, so it is opt-in.
    */
   readonly CACHE_MODE?: string;
+  /**
+   * Hosts whose image URLs (`image_url.url`) the edge fetches for nodes: comma-separated host names,
+   * `*.example.com` for every subdomain (core/protocol/openai/image-hosts.ts). Unset or empty: only
+   * data URLs. Every host named here can be made to serve a request of any client: trusted ones only.
+   */
+  readonly IMAGE_URL_HOSTS?: string;
+  /** How long fetching one image URL may take, redirects and body included (default 10000). */
+  readonly IMAGE_FETCH_TIMEOUT_MS?: string;
 }
 
 /**

@@ -1,12 +1,18 @@
 // Image parts of a chat message: data URLs are carried as they are; remote URLs only when the
 // edge is configured to fetch them (it resolves them to data before a node sees the job).
 import { ProximaError } from '../errors.ts';
+import { REQUEST_BODY_MAX_BYTES } from '../limits.ts';
 
 export const IMAGE_LIMITS = {
   /** Images in one request, over all its messages. */
   perRequest: 16,
   mimeTypes: ['image/png', 'image/jpeg', 'image/webp', 'image/gif'],
   urlChars: 2048,
+  /**
+   * Bytes of a fetched image, and of all of a request's images together: as base64 (4 characters
+   * per 3 bytes) they fill no more than a request body may, so the job frame still fits.
+   */
+  bytes: Math.floor(REQUEST_BODY_MAX_BYTES / 4) * 3,
 } as const;
 
 export type ImageMimeType = (typeof IMAGE_LIMITS.mimeTypes)[number];

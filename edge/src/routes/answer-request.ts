@@ -34,6 +34,7 @@ import {
 import { reportStreamFailure, reportStreamStart, routeJob, toJobRequest } from './dispatch.ts';
 import { streamFailoverConfig } from './failover-config.ts';
 import { FailoverStream } from './failover-stream.ts';
+import { hasImageUrls, withImageData } from './image-urls.ts';
 
 /** Extension fields an answer carries (`proxima.rag`: the documents that grounded it). */
 export type AnswerExtra = Readonly<Record<string, unknown>> | undefined;
@@ -84,19 +85,20 @@ const NO_USAGE: TokenUsage = { promptTokens: 0, completionTokens: 0 };
 
 /** Answers a validated request through the whole path; errors before any output are thrown. */
 export async function answerRequest(c: AnswerContext, input: AnswerInput): Promise<Response> {
-  const { body, request: original, renderer } = input;
+  const { body, request: asked, renderer } = input;
   const auth = c.get('auth');
   const extension = proximaExtension(body);
   const cacheOptions = cacheOptionsOf(c.env, extension.cache);
   const ragOptions = parseRagOptions(extension.rag);
-  if (!jobFrameFits(toJobRequest(original))) throw frameTooLarge();
-  const admission = await admit(c.env, auth, estimateChatTokens(original), original.model);
+  // A request with image URLs is measured once they are fetched (after admission, below).
+  if (!hasImageUrls(asked) && !jobFrameFits(toJobRequest(asked))) throw frameTooLarge();
+  const admission = await admit(c.env, auth, estimateChatTokens(asked), asked.model);
   let settled = false;
   const end = (backend: string, usage: TokenUsage, error: string | null, cacheHit = false) => {
     if (settled) return;
     settled = true;
     const outcome: Outcome = {
-      model: original.model,
+      model: asked.model,
       backend,
       promptTokens: usage.promptTokens,
       completionTokens: usage.completionTokens,
@@ -107,6 +109,8 @@ export async function answerRequest(c: AnswerContext, input: AnswerInput): Promi
   };
   const signal = c.req.raw.signal;
   try {
+    // Image URLs become data before anything reads the request: a node gets bytes, never a URL.
+    const original = await withImageData(c.env, asked, body, signal);
     const embedderOf = requestEmbedder(c.env);
     const cache = await consultCacheSafely(
       c.env,

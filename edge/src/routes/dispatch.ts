@@ -130,12 +130,12 @@ export function toJobRequest(req: ChatRequest): JobRequest {
   };
 }
 
-/** A node gets image bytes, never a URL: the edge fetches remote images first (images.ts). */
+/** A node gets image bytes, never a URL: answer-request.ts fetches them first (image-urls.ts). */
 function jobImage(image: ImageInput, message: number) {
   if (image.kind === 'data') return { mimeType: image.mimeType, base64: image.base64 };
   throw new ProximaError(
     'unsupported_parameter',
-    `'messages[${message}].content' holds an image URL; this edge does not fetch images. Send it as a data URL.`,
+    `'messages[${message}].content' holds an image URL that was not fetched. Send it as a data URL.`,
     { param: `messages[${message}].content` },
   );
 }

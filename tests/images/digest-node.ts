@@ -1,0 +1,45 @@
+/**
+ * A node process for the image tests: the real NodeAgent (the one `proxima node` runs) serving
+ * the image-digest engine. Logs are the agent's JSON lines on stderr; SIGTERM stops it.
+ *
+ *   digest-node.ts --edge URL --node-id ID --model M[,M2]
+ *
+ * The token comes from PROXIMA_NODE_TOKEN.
+ */
+import { parseArgs } from 'node:util';
+import { FatalAgentError, NodeAgent } from '@proxima/local-node/agent';
+import { jsonLogger } from '@proxima/local-node/log';
+import { ImageDigestEngine } from './digest-engine.ts';
+
+function fail(message: string): never {
+  process.stderr.write(`digest-node: ${message}\n`);
+  process.exit(2);
+}
+
+const { values } = parseArgs({
+  options: {
+    edge: { type: 'string' },
+    'node-id': { type: 'string' },
+    model: { type: 'string' },
+  },
+  strict: true,
+});
+const log = jsonLogger();
+const agent = new NodeAgent({
+  edgeUrl: values.edge ?? fail('--edge URL is required'),
+  token: process.env['PROXIMA_NODE_TOKEN'] ?? fail('PROXIMA_NODE_TOKEN is not set'),
+  nodeId: values['node-id'] ?? fail('--node-id is required'),
+  engine: new ImageDigestEngine((values.model ?? fail('--model is required')).split(',')),
+  engineName: 'image-digest',
+  slots: 4,
+  log,
+});
+
+process.on('SIGTERM', () => agent.stop());
+try {
+  await agent.run();
+} catch (err) {
+  log('error', 'node.fatal', { message: String(err) });
+  process.exit(err instanceof FatalAgentError ? 3 : 1);
+}
+process.exit(0);
