@@ -78,7 +78,7 @@ export interface Env {
   readonly RAG_SHARD_SPLIT_CHUNKS?: string;
   /**
    * Shards a RAG query visits: every shard whose centroid is within RAG_PROBE_DELTA (cosine,
-   * default 0.15) of the nearest, at least RAG_PROBE_MIN_SHARDS (default 2) and at most
+   * default 0.15) of the nearest, at least RAG_PROBE_MIN_SHARDS (default 4) and at most
    * RAG_PROBE_MAX_SHARDS (default 16, the fan-out bound). Equal bounds and delta 0 give a fixed P.
    */
   readonly RAG_PROBE_MIN_SHARDS?: string;
