@@ -72,17 +72,21 @@ export interface FleetContext {
   readonly client: OpenAI;
 }
 
+/** The official openai client pointed at a fleet's edge, without retries. */
+export function openaiClient(t: TestFleet): OpenAI {
+  return new OpenAI({
+    baseURL: `${t.fleet.info.url}/v1`,
+    apiKey: t.fleet.info.apiKey,
+    maxRetries: 0,
+  });
+}
+
 /** Starts a fleet before the file's tests and stops it after them. */
 export function useTestFleet(nodes = 1): FleetContext {
   let started: FleetContext | undefined;
   beforeAll(async () => {
     const t = await startTestFleet(nodes);
-    const client = new OpenAI({
-      baseURL: `${t.fleet.info.url}/v1`,
-      apiKey: t.fleet.info.apiKey,
-      maxRetries: 0,
-    });
-    started = { t, client };
+    started = { t, client: openaiClient(t) };
   });
   afterAll(async () => {
     await started?.t.close();

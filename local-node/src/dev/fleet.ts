@@ -28,6 +28,14 @@ export interface FleetOptions {
   readonly edgeBindings?: Readonly<Record<string, string>>;
 }
 
+/** What one node started by `startNode` serves differently from the fleet's default. */
+export interface NodeOverrides {
+  /** Serve this GGUF instead of the fleet's model. */
+  readonly modelPath?: string;
+  /** Split <think> sections out as reasoning (`proxima node --reasoning`). */
+  readonly reasoning?: boolean;
+}
+
 export interface DevInfo {
   readonly url: string;
   readonly apiKey: string;
@@ -51,7 +59,7 @@ export interface Fleet {
   restartEdge(): Promise<void>;
   readonly nodes: NodeProcess[];
   /** Starts one more node process against this fleet's edge, with a token bound to its id. */
-  startNode(nodeId: string): Promise<NodeProcess>;
+  startNode(nodeId: string, overrides?: NodeOverrides): Promise<NodeProcess>;
   /** Drains the nodes, stops the edge; escalates to SIGKILL if a child hangs. */
   stop(): Promise<void>;
 }
@@ -142,7 +150,7 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
     await ensureNodeToken(url, secrets.adminToken, nodeId, token);
     return token;
   };
-  const startNode = async (nodeId: string): Promise<NodeProcess> => {
+  const startNode = async (nodeId: string, overrides?: NodeOverrides): Promise<NodeProcess> => {
     const token = await tokenFor(nodeId);
     let welcomed: () => void = () => undefined;
     const child = spawnChild({
@@ -156,8 +164,9 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
         '--node-id',
         nodeId,
         '--model',
-        modelPath,
+        overrides?.modelPath === undefined ? modelPath : resolve(overrides.modelPath),
         ...(options.slots === undefined ? [] : ['--slots', String(options.slots)]),
+        ...(overrides?.reasoning === true ? ['--reasoning'] : []),
       ],
       env: { PROXIMA_NODE_TOKEN: token },
       onLine: (line) => {
