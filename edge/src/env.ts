@@ -121,33 +121,39 @@ export function nodeSessionStub(env: Env, nodeId: string): DurableObjectStub<Nod
   return env.NODE_SESSION.get(env.NODE_SESSION.idFromName(nodeId));
 }
 
+/** An integer setting in [min, max]; unset or empty is the fallback; anything else throws, naming it. */
 export function intVar(
   value: string | undefined,
   fallback: number,
   min: number,
   max: number,
 ): number {
-  if (value === undefined || value === '') return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min || n > max) {
-    throw new Error(
-      `configuration value ${JSON.stringify(value)} must be an integer in [${min}, ${max}]`,
-    );
-  }
-  return n;
+  return rangedVar(value, fallback, min, max, 'integer');
 }
 
+/** A finite number setting in [min, max], read as intVar reads integers. */
 export function numberVar(
   value: string | undefined,
   fallback: number,
   min: number,
   max: number,
 ): number {
+  return rangedVar(value, fallback, min, max, 'number');
+}
+
+function rangedVar(
+  value: string | undefined,
+  fallback: number,
+  min: number,
+  max: number,
+  kind: 'integer' | 'number',
+): number {
   if (value === undefined || value === '') return fallback;
   const n = Number(value);
-  if (!Number.isFinite(n) || n < min || n > max) {
+  const ok = kind === 'integer' ? Number.isInteger(n) : Number.isFinite(n);
+  if (!ok || n < min || n > max) {
     throw new Error(
-      `configuration value ${JSON.stringify(value)} must be a number in [${min}, ${max}]`,
+      `configuration value ${JSON.stringify(value)} must be ${kind === 'integer' ? 'an integer' : 'a number'} in [${min}, ${max}]`,
     );
   }
   return n;
