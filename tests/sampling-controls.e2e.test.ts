@@ -111,15 +111,10 @@ describe('logit_bias', () => {
       logit_bias: { [vocab.length + 5]: 10 },
     });
 
-  it('400 for a token id outside the vocabulary (only the node knows the vocabulary)', async () => {
+  it('400 naming logit_bias for a token id outside the vocabulary (only the node knows it)', async () => {
     const err = await badRequest(outside());
     expect(err.message).toMatch(/logit_bias/);
-  });
-
-  // Known gap: the node's refusal reaches the edge as a bare 'invalid_request' code, so the 400
-  // cannot say which parameter (core/protocol/job-errors.ts). Fails once it names it.
-  it.fails('names logit_bias as the param of that 400', async () => {
-    expect((await badRequest(outside())).param).toBe('logit_bias');
+    expect(err.param).toBe('logit_bias');
   });
 });
 

@@ -4,6 +4,8 @@ import {
   jobFailureError,
   nodeContextMeasure,
   nodeContextOverflowMessage,
+  nodeInvalidRequestMessage,
+  nodeRefusedParam,
 } from './job-errors.ts';
 
 describe('contextLengthError', () => {
@@ -57,5 +59,19 @@ describe('the node context-overflow message', () => {
       promptTokens: 2150,
       contextSize: 2048,
     });
+  });
+});
+
+describe('a parameter a node refused', () => {
+  it('is named in the client error, and only a known name is ever read back', () => {
+    const sent = nodeInvalidRequestMessage('logit_bias', 'token id 9999 is not in the vocabulary');
+    expect(nodeRefusedParam(sent)).toBe('logit_bias');
+    const err = jobFailureError('invalid_request', sent);
+    expect([err.status, err.code, err.param]).toEqual([400, 'invalid_request', 'logit_bias']);
+    expect(err.message).not.toContain('9999');
+    expect(nodeRefusedParam(nodeInvalidRequestMessage('api_key', 'x'))).toBeNull();
+    expect(nodeRefusedParam("refused 'logit_bias' without the colon")).toBeNull();
+    expect(jobFailureError('invalid_request').param).toBeNull();
+    expect(jobFailureError('invalid_request', 'anything else').param).toBeNull();
   });
 });

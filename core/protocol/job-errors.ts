@@ -8,7 +8,37 @@ export const NODE_RETRY_AFTER_SECONDS = 5;
  * What a client is told when a job fails: one fixed message per class. The node's own text
  * (engine output, paths, whatever it printed) never reaches the client; the edge logs it.
  */
-export function jobFailureError(code: string | null): ProximaError {
+/**
+ * Request parameters a node's engine may refuse for its model (local-node's InvalidRequestError):
+ * only these names are ever read back from a node's message into a client's error.
+ */
+export const NODE_REFUSABLE_PARAMS = [
+  'logit_bias',
+  'response_format',
+  'tools',
+  'suffix',
+  'reasoning_effort',
+  'logprobs',
+] as const;
+
+/** The message of a node's invalid_request job error; nodeRefusedParam reads the name back. */
+export function nodeInvalidRequestMessage(param: string, detail: string): string {
+  return `refused '${param}': ${detail}`;
+}
+
+/** The parameter a node refused, when it is one of NODE_REFUSABLE_PARAMS; else null. */
+export function nodeRefusedParam(message: string): (typeof NODE_REFUSABLE_PARAMS)[number] | null {
+  const name = /^refused '([a-z_]{1,32})': /.exec(message)?.[1];
+  return (NODE_REFUSABLE_PARAMS as readonly (string | undefined)[]).includes(name)
+    ? (name as (typeof NODE_REFUSABLE_PARAMS)[number])
+    : null;
+}
+
+/**
+ * The client's error for a job that failed on a node. `message` is the node's own text: it never
+ * reaches the client, except the name of a parameter it refused (nodeRefusedParam).
+ */
+export function jobFailureError(code: string | null, message?: string): ProximaError {
   switch (code) {
     case 'upstream_timeout':
       return new ProximaError(
@@ -32,12 +62,20 @@ export function jobFailureError(code: string | null): ProximaError {
       return new ProximaError('node_failed', 'The node failed while generating the answer.');
     // The engine refused a parameter it cannot honour for its model (local-node's
     // InvalidRequestError): the request, not the node, is at fault.
-    case 'invalid_request':
+    case 'invalid_request': {
+      const param = message === undefined ? null : nodeRefusedParam(message);
       return new ProximaError(
         'invalid_request',
-        "The model's node refused the request: a 'logit_bias' token id outside the model's " +
-          'vocabulary or on its end-of-generation token, or a schema that no value can satisfy.',
+        param === null
+          ? "The model's node refused the request: a 'logit_bias' token id outside the model's " +
+              'vocabulary or on its end-of-generation token, or a schema that no value can satisfy.'
+          : `The model's node cannot honour '${param}' for this model` +
+              (param === 'logit_bias'
+                ? ': a token id outside its vocabulary, or its end-of-generation token.'
+                : '.'),
+        param === null ? {} : { param },
       );
+    }
     case 'invalid_job':
       return new ProximaError('node_failed', 'The node refused the job.');
     case 'node_stalled':

@@ -202,6 +202,8 @@ export async function routeJob<T>(
   let fresh = false;
   /** A failed job's class, when it must not be retried or was the last try. */
   let jobFailure: string | null = null;
+  /** The node's message with it (read only for a refused parameter's name). */
+  let jobFailureMessage: string | undefined;
   /** Whether the last failure draws on the retry budget (FailureClass.spendsRetryBudget). */
   let rationed = false;
   /** Asking past the breakers, once, for a stream under way (RouteRequest.rescue). */
@@ -321,10 +323,11 @@ export async function routeJob<T>(
     rationed = cls.spendsRetryBudget;
     if (result?.reason === 'job_failed') {
       jobFailure = result.code;
+      jobFailureMessage = result.message;
       const measured = result.message === undefined ? null : nodeContextMeasure(result.message);
       if (result.code === 'context_length_exceeded' && measured !== null)
         throw contextLengthError(req.model, promptParam(req), measured);
-      if (cls.retry === 'never') throw jobFailureError(result.code);
+      if (cls.retry === 'never') throw jobFailureError(result.code, result.message);
     }
     routeCache.delete(req.model);
     fresh = false;
@@ -342,7 +345,7 @@ export async function routeJob<T>(
       };
   }
   // The whole answer failed on every node tried: say how, rather than blame capacity.
-  if (jobFailure !== null) throw jobFailureError(jobFailure);
+  if (jobFailure !== null) throw jobFailureError(jobFailure, jobFailureMessage);
   if (tooLong !== null) throw contextLengthError(req.model, promptParam(req), tooLong);
   throw new ProximaError(
     'no_capacity',

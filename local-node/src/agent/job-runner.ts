@@ -1,4 +1,9 @@
-import { JobFrames, type JobRequest, type NodeToEdge } from '@proxima/core/protocol';
+import {
+  JobFrames,
+  nodeInvalidRequestMessage,
+  type JobRequest,
+  type NodeToEdge,
+} from '@proxima/core/protocol';
 import {
   ContextOverflowError,
   InvalidRequestError,
@@ -179,7 +184,12 @@ export class JobRunner {
             ? 'invalid_request'
             : 'engine_failed';
       this.log(code === 'engine_failed' ? 'error' : 'info', 'job.failed', { jobId, code, message });
-      send(frames.error(code, message));
+      // A refused parameter is named in a form the edge reads back (and only the name).
+      const sent =
+        err instanceof InvalidRequestError
+          ? nodeInvalidRequestMessage(err.param, message)
+          : message;
+      send(frames.error(code, sent));
     }
   }
 
