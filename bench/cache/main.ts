@@ -82,7 +82,7 @@ log(
     '30 % of entries in 10 hot scopes, the rest in scopes of 1-7; 2 000 lookups, half hits',
 );
 log(
-  '  entries  scopes  lsh  build_s  heap_MB  typed_MB  p50_ms  p99_ms  p99_hot  p99_small  max_ms  hit_recall',
+  '  entries  scopes  lsh  build_s  heap_MB  typed_MB  p50_ms  p99_ms  p99_hot  p99_small  max_ms  p99_best3  hit_recall',
 );
 const latency: LatencyResult[] = [];
 const prompts = [...set.stored, ...set.queries].map((p) => ({

@@ -33,6 +33,13 @@ export const CACHE_DEFAULTS = {
    * Lower would cost tables on every lookup of a hot scope.
    */
   lshSimilarity: 0.8,
+  /**
+   * Typical cosine between a lookup and an unrelated entry of its scope. With it the LSH key bits
+   * are chosen by expected search cost (chooseParamsByCost); bench:cache measures ≈ 0.1.
+   */
+  lshBackground: 0.1,
+  /** Most LSH tables: each costs ~14 bytes per entry, so 96 keep the index about as big as the vectors. */
+  lshMaxTables: 96,
 } as const;
 
 export type CacheDefaults = typeof CACHE_DEFAULTS;

@@ -3,12 +3,15 @@
 // that size, so the cost of growing stays amortised O(1) per entry.
 import type { VectorKernels } from '../lsh/kernels.ts';
 import { LshIndex } from '../lsh/lsh-index.ts';
-import { chooseParams, type LshParams } from '../lsh/params.ts';
+import { chooseParamsByCost, type LshParams } from '../lsh/params.ts';
 import type { Nearest, ScopeVectors } from './scope-vectors.ts';
 
 export interface LshSizing {
   /** Cosine of the neighbours that must be found with 99 % probability. */
   readonly similarity: number;
+  /** Typical cosine of unrelated entries, and the most tables (see chooseParamsByCost). */
+  readonly background: number;
+  readonly maxTables: number;
   /** Hyperplanes for given parameters; the store shares them between scopes. */
   readonly planes: (params: LshParams) => Float32Array;
 }
@@ -22,7 +25,12 @@ export class LshVectors implements ScopeVectors {
     this.sizedFor = expected;
     const params: LshParams = {
       // No multi-probe: at a cache's similarities more tables cost less than probing each one.
-      ...chooseParams(expected, dim, { similarity: sizing.similarity, recall: 0.99, probes: 0 }),
+      ...chooseParamsByCost(expected, dim, {
+        similarity: sizing.similarity,
+        recall: 0.99,
+        background: sizing.background,
+        maxTables: sizing.maxTables,
+      }),
       keepF32: true,
     };
     this.index = new LshIndex(params, sizing.planes(params), kernels);

@@ -73,15 +73,13 @@ function sourceKey(namespace: string, documentId: string): string {
   return JSON.stringify([namespace, documentId]);
 }
 
-/** The unit vector of v (zero stays zero). */
-function unitOf(v: Float32Array): Float32Array {
+/** Writes the unit vector of v (zero stays zero) into out and returns out. */
+function unitOf(v: Float32Array, out: Float32Array): Float32Array {
   let s = 0;
   for (let i = 0; i < v.length; i++) s += v[i]! * v[i]!;
-  const out = new Float32Array(v.length);
-  if (s > 0) {
-    const inv = 1 / Math.sqrt(s);
-    for (let i = 0; i < v.length; i++) out[i] = v[i]! * inv;
-  }
+  if (!(s > 0)) return out.fill(0);
+  const inv = 1 / Math.sqrt(s);
+  for (let i = 0; i < v.length; i++) out[i] = v[i]! * inv;
   return out;
 }
 
@@ -102,6 +100,8 @@ export class CacheStore {
   private readonly expiry = new ExpiryQueue<Entry>();
   private readonly planes = new Map<string, Float32Array>();
   private readonly sizing: LshSizing;
+  /** The unit query of the lookup in progress (the scope's vectors do not keep it). */
+  private readonly queryUnit: Float32Array;
   private nextKey = 0;
 
   constructor(options: CacheStoreOptions) {
@@ -114,12 +114,15 @@ export class CacheStore {
     this.seed = options.seed ?? 0x5eed;
     this.sizing = {
       similarity: options.lshSimilarity ?? CACHE_DEFAULTS.lshSimilarity,
+      background: CACHE_DEFAULTS.lshBackground,
+      maxTables: CACHE_DEFAULTS.lshMaxTables,
       planes: (p) => this.planesFor(p),
     };
     if (!Number.isInteger(this.capacity) || this.capacity < 1)
       throw new RangeError(`capacity must be a positive integer, got ${this.capacity}`);
     if (!Number.isInteger(this.dim) || this.dim < 1)
       throw new RangeError(`dim must be a positive integer, got ${this.dim}`);
+    this.queryUnit = new Float32Array(this.dim);
   }
 
   get size(): number {
@@ -156,7 +159,7 @@ export class CacheStore {
     if (q.mode !== 'semantic' || q.vector === null) return MISS;
     if (q.vector.length !== this.dim)
       throw new RangeError(`query vector has ${q.vector.length} values, the store ${this.dim}`);
-    const near = scope.vectors.nearest(unitOf(q.vector), this.guardCandidates);
+    const near = scope.vectors.nearest(unitOf(q.vector, this.queryUnit), this.guardCandidates);
     let asked: GuardFeatures | undefined;
     let refused: { id: string; similarity: number; reason: string } | undefined;
     for (let i = 0; i < near.keys.length; i++) {

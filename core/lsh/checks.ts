@@ -62,6 +62,16 @@ export function checkBits(bits: number, dim: number, planes: number): void {
   }
 }
 
+/** The dimension of `bits` hyperplanes held in `planes` values (a whole number of rows). */
+export function planesDim(bits: number, planes: number): number {
+  checkBits(bits, 0, 0); // the bits rule only
+  const dim = planes / bits;
+  if (!Number.isInteger(dim)) {
+    throw new LshError('shape', `simhash: ${planes} plane values are not ${bits} whole rows`);
+  }
+  return dim;
+}
+
 export function checkK(k: number): void {
   if (!Number.isInteger(k) || k < 0)
     throw new LshError('shape', `topK: k must be a non-negative integer, got ${k}`);

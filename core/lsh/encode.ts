@@ -8,13 +8,22 @@ export interface Encoded {
   readonly norm: number;
 }
 
-/** Checks shape and values, and returns the unit vector (zero stays zero) with the original norm. */
-export function toUnit(kernels: VectorKernels, v: Float32Array, dim: number): Encoded {
+/**
+ * Checks shape and values, and returns the unit vector (zero stays zero) with the original norm.
+ * `out` (dim values) receives the unit vector instead of a new array: searches reuse one.
+ */
+export function toUnit(
+  kernels: VectorKernels,
+  v: Float32Array,
+  dim: number,
+  out?: Float32Array,
+): Encoded {
   if (v.length !== dim)
     throw new LshError('shape', `vector has ${v.length} values, index dim is ${dim}`);
   rejectNonFinite('vector', v);
   const norm = Math.sqrt(kernels.dotF32(v, v));
-  const unit = new Float32Array(dim);
+  const unit = out ?? new Float32Array(dim);
   if (norm > 0) for (let i = 0; i < dim; i++) unit[i] = v[i]! / norm;
+  else unit.fill(0);
   return { unit, norm };
 }

@@ -1,5 +1,5 @@
 // Public API of @proxima/core/lsh: kernels contract, LSH index, combined IVF partitioning, snapshots.
-export type { TopK, VectorKernels } from './kernels.ts';
+export type { SimHasher, TopK, VectorKernels } from './kernels.ts';
 export { LshError, type LshErrorCode } from './errors.ts';
 export {
   checkBits,
@@ -8,6 +8,7 @@ export {
   checkScale,
   hasNonFinite,
   nonFinite,
+  planesDim,
   rejectNonFinite,
   rowCount,
   sameLength,
@@ -16,7 +17,10 @@ export { type Rng, seededRng, gaussian, randomHyperplanes } from './prng.ts';
 export {
   type LshParams,
   type ChooseOptions,
+  type CostOptions,
   chooseParams,
+  chooseParamsByCost,
+  SEARCH_COSTS_NS,
   validateParams,
   bitCollision,
 } from './params.ts';

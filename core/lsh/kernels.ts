@@ -7,6 +7,12 @@ export interface TopK {
   readonly scores: Float32Array;
 }
 
+/** simhash with hyperplanes fixed at creation, see VectorKernels.simhasher. */
+export interface SimHasher {
+  /** simhash(v, planes, bits, proj) with the planes and bits given to simhasher. */
+  hash(v: Float32Array, proj?: Float32Array): Uint32Array;
+}
+
 export interface VectorKernels {
   readonly name: string;
   /** Σ a[i]·b[i]. */
@@ -42,6 +48,12 @@ export interface VectorKernels {
    * projections, which multi-probe uses as margins.
    */
   simhash(v: Float32Array, planes: Float32Array, bits: number, proj?: Float32Array): Uint32Array;
+  /**
+   * simhash with planes that an index hashes every vector with: the wasm kernels keep them in
+   * their memory between calls instead of copying them in each time. The caller must not change
+   * planes afterwards; nothing needs freeing (resident copies are a bounded cache).
+   */
+  simhasher(planes: Float32Array, bits: number): SimHasher;
   /** Number of differing bits. */
   hamming(a: Uint32Array, b: Uint32Array): number;
   /** out[r] = hamming(query, code r) where codes holds query.length words per code. */

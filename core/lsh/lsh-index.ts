@@ -1,6 +1,15 @@
 // The LSH index: L tables of k-bit random-hyperplane keys over one vector store. Multi-probe visits
 // the lowest-margin flips first; candidates are re-ranked exactly. Insert/delete/update are O(L).
-import type { VectorKernels } from './kernels.ts';
+// Tables live in typed arrays (buckets.ts), the planes in kernel memory, and a search reuses its
+// scratch arrays, so a lookup at a million entries allocates little and stalls the GC little.
+import type { SimHasher, VectorKernels } from './kernels.ts';
+import {
+  BUCKET_LEN,
+  BUCKET_START,
+  BucketTables,
+  type DenseDirectory,
+  type Directory,
+} from './buckets.ts';
 import { LshError } from './errors.ts';
 import { type LshParams, validateParams } from './params.ts';
 import { probeKeys } from './probes.ts';
@@ -27,15 +36,25 @@ export class LshIndex {
   keys: Uint32Array;
   /** pos[slot·L + t]: where the slot sits inside that bucket. */
   private pos: Uint32Array;
-  private readonly tables: Map<number, number[]>[];
+  private readonly tables: BucketTables;
   private readonly kernels: VectorKernels;
+  /** The planes, resident in kernel memory: every insert and search hashes with them. */
+  private readonly hasher: SimHasher;
   private readonly rerank: Reranker;
-  private seen = new Uint32Array(0);
-  private epoch = 0;
+  /** One bit per slot: visited in the search in progress (small enough to stay in L1). */
+  private seen = new Int32Array(0);
   private cand = new Uint32Array(1024);
+  /** Per-call scratch (a search or insert never keeps them): unit vector, projections, int8 code. */
+  private readonly unitBuf: Float32Array;
+  private readonly projBuf: Float32Array;
+  private readonly q8Buf: Int8Array;
+  /** Each table's home key, then its directory offset (-1: none), in the search in progress. */
+  private readonly homeAt: Int32Array;
+  /** Sink of the prefetch reads in collectHomes, so the compiler keeps them. */
+  private touched = 0;
   readonly lastStats: SearchStats = { candidates: 0 };
 
-  /** planes: tables·bits hyperplanes of dim values each (see randomHyperplanes). */
+  /** planes: tables·bits hyperplanes of dim values each (see randomHyperplanes); kept, must not change. */
   constructor(params: LshParams, planes: Float32Array, kernels: VectorKernels) {
     validateParams(params);
     if (planes.length !== params.tables * params.bits * params.dim) {
@@ -50,8 +69,13 @@ export class LshIndex {
     this.store = new VectorStore(params.dim, params.keepF32 ?? false);
     this.keys = new Uint32Array(this.store.capacity * params.tables);
     this.pos = new Uint32Array(this.store.capacity * params.tables);
-    this.tables = Array.from({ length: params.tables }, () => new Map<number, number[]>());
+    this.tables = new BucketTables(params.tables, params.bits);
+    this.hasher = kernels.simhasher(planes, params.tables * params.bits);
     this.rerank = new Reranker(kernels);
+    this.unitBuf = new Float32Array(params.dim);
+    this.projBuf = new Float32Array(params.tables * params.bits);
+    this.q8Buf = new Int8Array(params.dim);
+    this.homeAt = new Int32Array(params.tables);
   }
 
   get size(): number {
@@ -69,8 +93,8 @@ export class LshIndex {
   }
 
   insert(id: number, v: Float32Array): void {
-    const { unit, norm } = toUnit(this.kernels, v, this.params.dim);
-    const code = this.kernels.simhash(unit, this.planes, this.params.tables * this.params.bits);
+    const { unit, norm } = toUnit(this.kernels, v, this.params.dim, this.unitBuf);
+    const code = this.hasher.hash(unit);
     const s = this.store.allocate(id);
     this.fill(s, unit, norm);
     this.ensureKeys();
@@ -102,16 +126,9 @@ export class LshIndex {
     if (s === undefined) throw new LshError('unknown_id', `id ${id} is not stored`);
     const L = this.params.tables;
     for (let t = 0; t < L; t++) {
-      const key: number = this.keys[s * L + t]!;
-      const table: Map<number, number[]> = this.tables[t]!;
-      const bucket: number[] = table.get(key)!;
-      const at: number = this.pos[s * L + t]!;
-      const last: number = bucket.pop()!;
-      if (last !== s) {
-        bucket[at] = last;
-        this.pos[last * L + t] = at;
-      }
-      if (bucket.length === 0) table.delete(key);
+      const at = this.pos[s * L + t]!;
+      const moved = this.tables.remove(t, this.keys[s * L + t]!, at);
+      if (moved >= 0) this.pos[moved * L + t] = at;
     }
     this.store.release(id);
   }
@@ -123,32 +140,27 @@ export class LshIndex {
 
   search(query: Float32Array, k: number, opts: SearchOptions = {}): Hits {
     const { params, kernels } = this;
-    const { unit } = toUnit(kernels, query, params.dim);
+    const { unit } = toUnit(kernels, query, params.dim, this.unitBuf);
     const L = params.tables;
     const bits = params.bits;
-    const proj = new Float32Array(L * bits);
-    const code = kernels.simhash(unit, this.planes, L * bits, proj);
+    const proj = this.projBuf;
+    const code = this.hasher.hash(unit, proj);
     const probes = opts.probes ?? params.probes;
-    if (this.seen.length < this.store.capacity) this.seen = new Uint32Array(this.store.capacity);
-    this.epoch = (this.epoch + 1) >>> 0 || 1;
+    const words = (this.store.capacity + 31) >>> 5;
+    if (this.seen.length < words) this.seen = new Int32Array(words);
+    else this.seen.fill(0, 0, words);
     let n = 0;
-    for (let t = 0; t < L; t++) {
-      const table = this.tables[t]!;
-      for (const key of probeKeys(keyOf(code, t * bits, bits), proj, t * bits, bits, probes)) {
-        const bucket = table.get(key);
-        if (!bucket) continue;
-        if (n + bucket.length > this.cand.length) this.growCand(n + bucket.length);
-        for (const s of bucket) {
-          if (this.seen[s] === this.epoch) continue;
-          this.seen[s] = this.epoch;
-          this.cand[n++] = s;
-        }
+    if (probes <= 0) n = this.collectHomes(code);
+    else
+      for (let t = 0; t < L; t++) {
+        const home = keyOf(code, t * bits, bits);
+        for (const key of probeKeys(home, proj, t * bits, bits, probes))
+          n = this.collect(t, key, n);
       }
-    }
     this.lastStats.candidates = n;
     return this.rerank.rank(
       this.store,
-      prepareQuery(kernels, unit),
+      prepareQuery(kernels, unit, this.q8Buf),
       this.cand,
       n,
       k,
@@ -156,7 +168,53 @@ export class LshIndex {
     );
   }
 
-  /** Approximate bytes held: typed arrays, plus an estimate of Map/array overhead per bucket. */
+  /**
+   * The home buckets of every table into cand[0..n), in table order. The directory lookups of all
+   * tables go first, then a read of each bucket's first slot, then the copying: each phase's loads
+   * are independent, so their cache misses overlap instead of queueing one table at a time.
+   */
+  private collectHomes(code: Uint32Array): number {
+    const { tables: L, bits } = this.params;
+    const { dirs } = this.tables;
+    const at = this.homeAt;
+    for (let t = 0; t < L; t++) at[t] = keyOf(code, t * bits, bits);
+    for (let t = 0; t < L; t++) at[t] = dirs[t]!.find(at[t]!);
+    const pool = this.tables.pool;
+    let touched = 0;
+    for (let t = 0; t < L; t++) {
+      const e = at[t]!;
+      if (e >= 0) touched ^= pool[dirs[t]!.entries[e + BUCKET_START]!]!;
+    }
+    this.touched ^= touched;
+    let n = 0;
+    for (let t = 0; t < L; t++) if (at[t]! >= 0) n = this.collectAt(dirs[t]!, at[t]!, n);
+    return n;
+  }
+
+  /** Appends the slots of bucket key of table t not seen yet in this search to cand[n..]. */
+  private collect(t: number, key: number, n: number): number {
+    const dir = this.tables.dirs[t]!;
+    const e = dir.find(key);
+    return e < 0 ? n : this.collectAt(dir, e, n);
+  }
+
+  /** collect() for the bucket at directory offset e. */
+  private collectAt(dir: Directory | DenseDirectory, e: number, n: number): number {
+    const len = dir.entries[e + BUCKET_LEN]!;
+    if (n + len > this.cand.length) this.growCand(n + len);
+    const { seen, cand } = this;
+    const pool = this.tables.pool;
+    for (let i = dir.entries[e + BUCKET_START]!, end = i + len; i < end; i++) {
+      const s = pool[i]!;
+      const bit = 1 << (s & 31);
+      if ((seen[s >>> 5]! & bit) !== 0) continue;
+      seen[s >>> 5]! |= bit;
+      cand[n++] = s;
+    }
+    return n;
+  }
+
+  /** Approximate bytes held: typed arrays, plus an estimate of the id → slot map per entry. */
   memoryBytes(): number {
     const st = this.store;
     const typed =
@@ -165,26 +223,19 @@ export class LshIndex {
       st.norms.byteLength +
       st.unit.byteLength +
       st.ids.byteLength;
-    const { buckets } = this.bucketStats();
     return (
       typed +
       this.keys.byteLength +
       this.pos.byteLength +
       this.planes.byteLength +
-      buckets * 80 +
+      this.tables.byteLength +
       this.size * 64
     );
   }
 
   /** Bucket occupancy, for tuning and the bench. */
   bucketStats(): { buckets: number; maxBucket: number } {
-    let buckets = 0;
-    let maxBucket = 0;
-    for (const t of this.tables) {
-      buckets += t.size;
-      for (const b of t.values()) maxBucket = Math.max(maxBucket, b.length);
-    }
-    return { buckets, maxBucket };
+    return this.tables.stats();
   }
 
   private fill(s: number, unit: Float32Array, norm: number): void {
@@ -202,12 +253,8 @@ export class LshIndex {
 
   private place(s: number, t: number, key: number): void {
     const L = this.params.tables;
-    const table = this.tables[t]!;
-    let bucket = table.get(key);
-    if (!bucket) table.set(key, (bucket = []));
     this.keys[s * L + t] = key;
-    this.pos[s * L + t] = bucket.length;
-    bucket.push(s);
+    this.pos[s * L + t] = this.tables.add(t, key, s);
   }
 
   private ensureKeys(): void {

@@ -59,3 +59,68 @@ export function chooseParams(n: number, dim: number, opts: ChooseOptions = {}): 
   const tables = Math.max(1, Math.min(256, Math.ceil(Math.log(1 - recall) / Math.log(1 - q))));
   return { dim, tables, bits, probes };
 }
+
+export interface CostOptions {
+  /** Target probability that a neighbour at `similarity` is found (default 0.99). */
+  readonly recall?: number;
+  /** Cosine similarity of the neighbours that must be found (default 0.8). */
+  readonly similarity?: number;
+  /**
+   * Typical cosine between a query and an unrelated entry (default 0.1): such entries still share
+   * a key bit with probability bitCollision(background), and every one that shares a whole key
+   * costs a re-rank.
+   */
+  readonly background?: number;
+  /** At most this many tables: each costs 4 bytes per entry in keys, positions and buckets. */
+  readonly maxTables?: number;
+  /** Inserts per search to count in the cost (default 1: a cache stores what it missed). */
+  readonly insertsPerSearch?: number;
+}
+
+/**
+ * Per-search costs in nanoseconds, measured with the wasm kernels at dim 256 (bench:cache):
+ * projecting on one hyperplane costs hashPerValue·dim, looking up one table's bucket `table`, and
+ * one candidate (int8 row gather from a cold store, score, top-k) candidateBase + candidatePerValue·dim.
+ */
+export const SEARCH_COSTS_NS = {
+  hashPerValue: 0.13,
+  table: 250,
+  candidateBase: 40,
+  candidatePerValue: 0.6,
+} as const;
+
+/** Tables needed so that one of them holds a neighbour with key-bit collision chance p. */
+function tablesFor(p: number, bits: number, recall: number): number {
+  const q = Math.min(1 - 1e-12, p ** bits);
+  return Math.ceil(Math.log(1 - recall) / Math.log(1 - q));
+}
+
+/**
+ * Parameters without multi-probe for the cheapest search of n entries that still meets the recall
+ * target: for each k, L is the fewest tables reaching `recall` at `similarity`, and k minimises
+ *   L·k·dim·hash + L·table + E[candidates]·candidate + insertsPerSearch·L·(k·dim·hash + table),
+ * with E[candidates] = n·(1 − (1 − pb^k)^L) and pb = bitCollision(background). Unlike the bucket-size
+ * rule of chooseParams, this adds bits while they remove more candidates than their tables cost.
+ */
+export function chooseParamsByCost(n: number, dim: number, opts: CostOptions = {}): LshParams {
+  const recall = opts.recall ?? 0.99;
+  const p = bitCollision(opts.similarity ?? 0.8);
+  const pb = bitCollision(opts.background ?? 0.1);
+  const maxTables = Math.min(256, opts.maxTables ?? 256);
+  const inserts = opts.insertsPerSearch ?? 1;
+  const c = SEARCH_COSTS_NS;
+  const candidate = c.candidateBase + c.candidatePerValue * dim;
+  let best: { bits: number; tables: number; cost: number } | undefined;
+  for (let bits = 4; bits <= 24; bits++) {
+    const tables = Math.max(1, tablesFor(p, bits, recall));
+    if (tables > maxTables) break;
+    const perTable = bits * dim * c.hashPerValue + c.table;
+    const candidates = Math.max(0, n) * (1 - (1 - pb ** bits) ** tables);
+    const cost = tables * perTable * (1 + inserts) + candidates * candidate;
+    if (!best || cost < best.cost) best = { bits, tables, cost };
+  }
+  // Even 4 bits need more than maxTables: take the most tables allowed.
+  return best
+    ? { dim, tables: best.tables, bits: best.bits, probes: 0 }
+    : { dim, tables: maxTables, bits: 4, probes: 0 };
+}

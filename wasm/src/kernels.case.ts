@@ -276,6 +276,38 @@ export function runKernelContract(
       );
     });
 
+    it('simhasher hashes like simhash with its planes, several hashers interleaved', () => {
+      const arb = fc
+        .tuple(
+          dimArb.filter((d) => d > 0),
+          fc.integer({ min: 1, max: 70 }),
+        )
+        .chain(([d, bits]) =>
+          fc.tuple(
+            fc.array(vecArb(d), { minLength: 1, maxLength: 4 }),
+            fc.array(vecArb(d * bits), { minLength: 1, maxLength: 3 }),
+            fc.constant(bits),
+          ),
+        );
+      run(
+        fc.property(arb, ([vs, planeSets, bits]) => {
+          const hashers = planeSets.map((p) => k.simhasher(p, bits));
+          for (const v of vs) {
+            for (let h = 0; h < hashers.length; h++) {
+              const proj = new Float32Array(bits);
+              const want = new Float32Array(bits);
+              expect(hashers[h]!.hash(v, proj)).toEqual(k.simhash(v, planeSets[h]!, bits, want));
+              expect(proj).toEqual(want);
+            }
+          }
+        }) as never,
+      );
+      expect(() => k.simhasher(new Float32Array(10), 3)).toThrow(LshError);
+      expect(() => k.simhasher(new Float32Array(12), 3).hash(new Float32Array(5))).toThrow(
+        LshError,
+      );
+    });
+
     it('hamming and hammingBatch count differing bits', () => {
       const words = fc.integer({ min: 0, max: 13 });
       const codesArb = words.chain((w) =>

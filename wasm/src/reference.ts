@@ -6,6 +6,7 @@ import {
   checkK,
   checkOut,
   checkScale,
+  planesDim,
   rejectNonFinite,
   rowCount,
   sameLength,
@@ -185,6 +186,11 @@ export const referenceKernels: VectorKernels = {
       if (p > 0) code[b >>> 5]! |= 1 << (b & 31);
     }
     return code;
+  },
+
+  simhasher(planes, bits) {
+    planesDim(bits, planes.length);
+    return { hash: (v, proj) => referenceKernels.simhash(v, planes, bits, proj) };
   },
 
   hamming(a, b) {

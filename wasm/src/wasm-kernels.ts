@@ -1,6 +1,7 @@
 // The wasm SIMD implementation of VectorKernels. Inputs are copied into a per-call arena, the kernel
 // runs on pointers, outputs are copied out. Non-finite input is detected from the (cheap) output and
-// only then confirmed by scanning the inputs in wasm.
+// only then confirmed by scanning the inputs in wasm. The one exception: simhasher planes stay
+// resident below the arena (a bounded cache, see residentF32).
 import type { TopK, VectorKernels } from '@proxima/core/lsh';
 import {
   checkBits,
@@ -8,6 +9,7 @@ import {
   checkOut,
   checkScale,
   nonFinite,
+  planesDim,
   rowCount,
   sameLength,
 } from '@proxima/core/lsh';
@@ -60,6 +62,8 @@ export interface WasmKernels extends VectorKernels {
 
 export const DEFAULT_MAX_MEMORY_BYTES = 256 * 1024 * 1024;
 const PAGE = 65536;
+/** Resident hyperplanes take at most this, and at most 1/8 of maxMemoryBytes. */
+const RESIDENT_MAX_BYTES = 16 * 1024 * 1024;
 
 interface Views {
   readonly buffer: ArrayBuffer;
@@ -122,6 +126,38 @@ export function createWasmKernels(
   const i32 = (off: number, n: number): Int32Array =>
     mem().i32.subarray(off >>> 2, (off >>> 2) + n);
   const anyNonFinite = (off: number, n: number): boolean => k.nonfinite_f32(off, n) !== 0;
+
+  // Resident copies by array identity (simhasher planes must not change). When a new one does not
+  // fit, all are dropped and each is copied in again on its next use.
+  const residentMax = Math.min(RESIDENT_MAX_BYTES, Math.floor(maxBytes / 8));
+  let residentEpoch = 0;
+  const resident = new WeakMap<Float32Array, { off: number; epoch: number }>();
+  /** The offset of src kept in memory, or undefined when it is too large to keep. Between calls only. */
+  function residentF32(src: Float32Array): number | undefined {
+    const at = resident.get(src);
+    if (at && at.epoch === residentEpoch) return at.off;
+    if (src.byteLength > residentMax) return undefined;
+    if (arena.reservedBytes + src.byteLength > residentMax) {
+      arena.dropReserved();
+      residentEpoch++;
+    }
+    const off = arena.reserve(src.byteLength);
+    mem().f32.set(src, off >>> 2);
+    resident.set(src, { off, epoch: residentEpoch });
+    return off;
+  }
+
+  /** simhash of v (copied in) against planes already at pp, with the arena reset by the caller. */
+  function simhashAt(v: Float32Array, pp: number, bits: number, proj?: Float32Array): Uint32Array {
+    const words = (bits + 31) >>> 5;
+    const pv = putF32(v);
+    const pj = arena.alloc(bits * 4);
+    const pc = arena.alloc(words * 4);
+    k.simhash(pv, pp, bits, v.length, pj, pc);
+    if (anyNonFinite(pj, bits)) throw nonFinite('simhash input');
+    if (proj) proj.set(f32(pj, bits));
+    return mem().u32.slice(pc >>> 2, (pc >>> 2) + words);
+  }
 
   return {
     name: 'wasm-simd',
@@ -245,16 +281,21 @@ export function createWasmKernels(
     simhash(v, planes, bits, proj) {
       checkBits(bits, v.length, planes.length);
       if (proj) checkOut('simhash proj', proj, bits);
-      const words = (bits + 31) >>> 5;
       arena.reset();
-      const pv = putF32(v);
-      const pp = putF32(planes);
-      const pj = arena.alloc(bits * 4);
-      const pc = arena.alloc(words * 4);
-      k.simhash(pv, pp, bits, v.length, pj, pc);
-      if (anyNonFinite(pj, bits)) throw nonFinite('simhash input');
-      if (proj) proj.set(f32(pj, bits));
-      return mem().u32.slice(pc >>> 2, (pc >>> 2) + words);
+      return simhashAt(v, putF32(planes), bits, proj);
+    },
+
+    simhasher(planes, bits) {
+      planesDim(bits, planes.length);
+      return {
+        hash(v, proj) {
+          checkBits(bits, v.length, planes.length);
+          if (proj) checkOut('simhash proj', proj, bits);
+          const pp = residentF32(planes);
+          arena.reset();
+          return simhashAt(v, pp ?? putF32(planes), bits, proj);
+        },
+      };
     },
 
     hamming(a, b) {
