@@ -234,7 +234,7 @@ const FIELDS: ReadonlyArray<{
     path: ['messages', 0, 'role'],
     type: 'string',
     nullable: false,
-    bad: ['', 'USER', 'root', 'tool', 'function'],
+    bad: ['', 'USER', 'root', 'function'],
   },
   { path: ['messages', 0, 'content'], type: 'string', nullable: true, bad: [[{ type: 'x' }], [1]] },
   { path: ['messages', 0, 'name'], type: 'string', nullable: false },
@@ -266,12 +266,32 @@ const FIELDS: ReadonlyArray<{
   },
   { path: ['seed'], type: 'integer', nullable: true, bad: [0.5], badRaw: ['1e400'] },
   { path: ['user'], type: 'string', nullable: true },
-  { path: ['logprobs'], type: 'boolean', nullable: true, bad: [true] },
-  { path: ['tools'], type: 'array', nullable: true, bad: [[{ type: 'function' }]] },
-  { path: ['functions'], type: 'array', nullable: true, bad: [[{ name: 'f' }]] },
-  { path: ['tool_choice'], type: 'string', nullable: true, bad: ['auto', 'required'] },
-  { path: ['response_format'], type: 'object', nullable: true, bad: [{ type: 'json_object' }, {}] },
-  { path: ['response_format', 'type'], type: 'string', nullable: false, bad: ['json_schema'] },
+  { path: ['logprobs'], type: 'boolean', nullable: true },
+  {
+    path: ['tools'],
+    type: 'array',
+    nullable: true,
+    bad: [[{ type: 'function' }], [{ type: 'custom', custom: { name: 'c' } }]],
+  },
+  { path: ['functions'], type: 'array', nullable: true, bad: [[{ name: 'not a name!' }]] },
+  {
+    path: ['tool_choice'],
+    type: 'string',
+    nullable: true,
+    // Asking for a call with no tools to call.
+    bad: ['required', { type: 'function', function: { name: 'absent' } }],
+  },
+  {
+    path: ['response_format'],
+    type: 'object',
+    nullable: true,
+    bad: [
+      {},
+      { type: 'json_schema' },
+      { type: 'json_schema', json_schema: { name: 's', schema: { type: 'integer', minimum: 1 } } },
+    ],
+  },
+  { path: ['response_format', 'type'], type: 'string', nullable: false, bad: ['xml'] },
   { path: ['proxima'], type: 'object', nullable: true },
 ];
 
@@ -378,7 +398,13 @@ function wrongTypes(ctx: CaseContext): HttpCase[] {
       { messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'x' } }] }] },
       'messages[0].content[0]',
     ],
-    ['tool message', { messages: [{ role: 'tool', content: 'x' }] }, 'messages[0].role'],
+    // A tool answer must say which call it answers, and answer one an assistant made.
+    ['tool message', { messages: [{ role: 'tool', content: 'x' }] }, 'messages[0].tool_call_id'],
+    [
+      'tool answer to no call',
+      { messages: [{ role: 'tool', content: 'x', tool_call_id: 'call_1' }] },
+      'messages[0].tool_call_id',
+    ],
     ['max_tokens disagree', { max_tokens: 2, max_completion_tokens: 3 }, 'max_tokens'],
     [
       'content null for user',

@@ -4,7 +4,12 @@
  * is: the edge closes the socket with a 4xxx code and a reason, or ignores the frame and keeps
  * serving through that socket.
  */
-import { CLOSE, FIELD_LIMITS, FRAME_MAX_BYTES } from '@proxima/core/protocol';
+import {
+  CLOSE,
+  FIELD_LIMITS,
+  FRAME_MAX_BYTES,
+  NODE_PROTOCOL_VERSION,
+} from '@proxima/core/protocol';
 import fc from 'fast-check';
 import { helloFor } from './node-peer.ts';
 
@@ -209,8 +214,13 @@ function outOfOrder(): FrameCase[] {
       [CLOSE.malformed, CLOSE.forbidden],
     ],
     [
-      'hello with protocol 2',
-      (c) => ({ ...helloFor(c.nodeId, [c.model]), protocol: 2 }),
+      'hello with the next protocol',
+      (c) => ({ ...helloFor(c.nodeId, [c.model]), protocol: NODE_PROTOCOL_VERSION + 1 }),
+      [CLOSE.unsupportedProtocol],
+    ],
+    [
+      'hello with protocol 1 (an old node)',
+      (c) => ({ ...helloFor(c.nodeId, [c.model]), protocol: 1 }),
       [CLOSE.unsupportedProtocol],
     ],
     [
