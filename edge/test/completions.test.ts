@@ -2,12 +2,12 @@ import { SELF } from 'cloudflare:test';
 import type { EdgeToNode } from '@proxima/core/protocol';
 import { describe, expect, it } from 'vitest';
 import {
+  answerJob,
   BASE,
   chat,
-  FakeNode,
-  helloFrame,
+  type FakeNode,
+  nodeWithCapabilities,
   newApiKey,
-  newNodeToken,
   readSse,
   unique,
   type ErrorJson,
@@ -29,14 +29,7 @@ async function complete(key: string, body: unknown): Promise<Response> {
   });
 }
 
-/** A node serving one model with the given capabilities and context. */
-async function nodeWith(model: string, capabilities: string[], contextSize = 256) {
-  const id = unique('node');
-  const node = await FakeNode.connect(id, await newNodeToken(id));
-  node.send(helloFrame(id, [{ id: model, contextSize, description: '', capabilities }]));
-  await node.next('welcome');
-  return node;
-}
+const nodeWith = nodeWithCapabilities;
 
 const bytesOf = (s: string) => [...new TextEncoder().encode(s)];
 const lp = (token: string, logprob: number, top: Array<[string, number]>) => ({
@@ -46,17 +39,9 @@ const lp = (token: string, logprob: number, top: Array<[string, number]>) => ({
   top: top.map(([t, l]) => ({ token: t, logprob: l, bytes: bytesOf(t) })),
 });
 
-/** Answers the job with the given chunks, then done. */
-function answer(node: FakeNode, job: Job, chunks: Array<Record<string, unknown>>) {
-  chunks.forEach((c, seq) => node.send({ type: 'chunk', jobId: job.jobId, seq, ...c }));
-  node.send({
-    type: 'done',
-    jobId: job.jobId,
-    seq: chunks.length,
-    finishReason: 'length',
-    usage: { promptTokens: 5, completionTokens: chunks.length },
-  });
-}
+/** Answers the job with the given chunks, then done ('length'). */
+const answer = (node: FakeNode, job: Job, chunks: Array<Record<string, unknown>>) =>
+  answerJob(node, job, chunks, 'length');
 
 describe('POST /v1/completions', () => {
   it('sends the raw prompt (no messages) with the legacy default max_tokens, answers text_completion', async () => {

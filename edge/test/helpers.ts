@@ -230,3 +230,33 @@ export function runNode(node: FakeNode, load: { inFlight: number } = { inFlight:
     },
   };
 }
+
+/** A connected, welcomed node serving one model with the given capabilities and context. */
+export async function nodeWithCapabilities(
+  model: string,
+  capabilities: string[],
+  contextSize = 256,
+): Promise<FakeNode> {
+  const id = unique('node');
+  const node = await FakeNode.connect(id, await newNodeToken(id));
+  node.send(helloFrame(id, [{ id: model, contextSize, description: '', capabilities }]));
+  await node.next('welcome');
+  return node;
+}
+
+/** Answers a job with the given chunks (text '' unless a chunk says), then done. */
+export function answerJob(
+  node: FakeNode,
+  job: Extract<EdgeToNode, { type: 'job' }>,
+  chunks: Array<Record<string, unknown>>,
+  finish = 'stop',
+): void {
+  chunks.forEach((c, seq) => node.send({ type: 'chunk', jobId: job.jobId, seq, text: '', ...c }));
+  node.send({
+    type: 'done',
+    jobId: job.jobId,
+    seq: chunks.length,
+    finishReason: finish,
+    usage: { promptTokens: 5, completionTokens: chunks.length },
+  });
+}

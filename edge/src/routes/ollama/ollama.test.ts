@@ -1,18 +1,8 @@
 // The Ollama routes inside workerd, against fake nodes: translation into jobs, Ollama's shapes
 // (JSON, NDJSON, {"error"}), field names in errors, and the model routes.
 import { SELF } from 'cloudflare:test';
-import type { EdgeToNode } from '@proxima/core/protocol';
 import { describe, expect, it } from 'vitest';
-import {
-  BASE,
-  FakeNode,
-  helloFrame,
-  newApiKey,
-  newNodeToken,
-  unique,
-} from '../../../test/helpers.ts';
-
-type Job = Extract<EdgeToNode, { type: 'job' }>;
+import { answerJob, BASE, nodeWithCapabilities, newApiKey, unique } from '../../../test/helpers.ts';
 
 async function api(key: string | null, path: string, body?: unknown): Promise<Response> {
   const headers: Record<string, string> = { 'content-type': 'application/json' };
@@ -24,24 +14,9 @@ async function api(key: string | null, path: string, body?: unknown): Promise<Re
   });
 }
 
-async function nodeWith(model: string, capabilities: string[], contextSize = 256) {
-  const id = unique('node');
-  const node = await FakeNode.connect(id, await newNodeToken(id));
-  node.send(helloFrame(id, [{ id: model, contextSize, description: '', capabilities }]));
-  await node.next('welcome');
-  return node;
-}
+const nodeWith = nodeWithCapabilities;
 
-function answer(node: FakeNode, job: Job, chunks: Array<Record<string, unknown>>, finish = 'stop') {
-  chunks.forEach((c, seq) => node.send({ type: 'chunk', jobId: job.jobId, seq, text: '', ...c }));
-  node.send({
-    type: 'done',
-    jobId: job.jobId,
-    seq: chunks.length,
-    finishReason: finish,
-    usage: { promptTokens: 5, completionTokens: chunks.length },
-  });
-}
+const answer = answerJob;
 
 async function lines(res: Response): Promise<Array<Record<string, unknown>>> {
   // NDJSON is text; read as bytes, since the runtime warns on .text() of a non-text type.
