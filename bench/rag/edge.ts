@@ -65,11 +65,15 @@ async function call(
   path: string,
   body?: unknown,
 ): Promise<unknown> {
-  const res = await fetchRetryingClosedSocket(`${edge.url}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${edge.key}`, 'content-type': 'application/json' },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
+  const res = await fetchRetryingClosedSocket(
+    `${edge.url}${path}`,
+    {
+      method,
+      headers: { authorization: `Bearer ${edge.key}`, 'content-type': 'application/json' },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    },
+    (code) => console.log(`  ${new Date().toISOString()} ${method} ${path}: ${code}, sent again`),
+  );
   const text = await res.text();
   if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text.slice(0, 300)}`);
   return JSON.parse(text) as unknown;

@@ -4,7 +4,9 @@
  *    hybrid (reciprocal rank fusion) against the labels;
  * 2. the shard path as the corpus grows to 10k, 100k and 1M chunks (BENCH_RAG_TIERS): ingest
  *    throughput, query p50/p99, recall@10 against exact search over the whole tier, while a
- *    checker searches acknowledged documents during the live splits (failed queries: goal 0).
+ *    checker searches acknowledged documents during the live splits (failed queries: goal 0);
+ *    then a namespace the size of the smallest tier is queried in turns with the largest, so the
+ *    growth ratio is also measured under one and the same machine load.
  * The reference in the same run: an exact scan in process over the same vectors (what one query
  * would cost without partitioning), and /healthz through the same client (the per-request floor).
  * Prints progress, then one JSON line.
@@ -107,6 +109,16 @@ try {
     ),
     recall_at_10: Math.min(...scale.tiers.map((t) => t.recallAt10)),
     query_p99_ratio_largest_to_smallest: round(last.queryP99Ms / first.queryP99Ms, 2),
+    ...(scale.interleaved === null
+      ? {}
+      : {
+          interleaved_query_p99_ms_small: scale.interleaved.smallP99Ms,
+          interleaved_query_p99_ms_large: scale.interleaved.largeP99Ms,
+          interleaved_query_p99_ratio: round(
+            scale.interleaved.largeP99Ms / scale.interleaved.smallP99Ms,
+            2,
+          ),
+        }),
     labelled_recall_at_10_bm25: round(labelled.recallAt10.bm25, 4),
     labelled_recall_at_10_vector: round(labelled.recallAt10.vector, 4),
     labelled_recall_at_10_hybrid: round(labelled.recallAt10.hybrid, 4),

@@ -17,8 +17,17 @@ export interface TierResult {
   readonly recallAt10: number;
 }
 
+/** The smallest and the largest tier queried in turns, so both see the same machine load. */
+export interface InterleavedResult {
+  readonly smallVectors: number;
+  readonly largeVectors: number;
+  readonly smallP99Ms: number;
+  readonly largeP99Ms: number;
+}
+
 export interface ScaleResult {
   readonly tiers: TierResult[];
+  readonly interleaved: InterleavedResult | null;
   readonly ingestChunksPerS: number;
   readonly splitQueries: number;
   readonly splitFailedQueries: number;
@@ -27,6 +36,21 @@ export interface ScaleResult {
 
 const BATCH = 256;
 const NS = 'scale';
+const NS_SMALL = 'scale-small';
+
+async function ingest(
+  edge: BenchEdge,
+  ns: string,
+  texts: readonly string[],
+  from: number,
+  to: number,
+): Promise<void> {
+  for (let s = from; s < to; s += BATCH) {
+    const docs = [];
+    for (let i = s; i < Math.min(s + BATCH, to); i++) docs.push({ id: `d${i}`, text: texts[i]! });
+    await postDocuments(edge, ns, docs);
+  }
+}
 
 /** `n` unique texts: man-page passages, then halves of two passages joined (seeded). */
 export function scaleTexts(passages: readonly string[], n: number, seed: number): string[] {
@@ -149,9 +173,40 @@ export async function scalePhase(
     checking = false;
     await checker;
   }
+  // A second namespace as large as the smallest tier, queried in turns with the largest one.
+  let interleaved: InterleavedResult | null = null;
+  const small = tiers[0]!;
+  const large = tiers[tiers.length - 1]!;
+  if (large > small) {
+    await ingest(edge, NS_SMALL, texts, 0, small);
+    await settled(edge, NS_SMALL, threshold);
+    const smallMs: number[] = [];
+    const largeMs: number[] = [];
+    for (let q = 0; q < queriesPerTier; q++) {
+      const text = queries[q % queries.length]!;
+      for (const [ns, into] of [
+        [NS_SMALL, smallMs],
+        [NS, largeMs],
+      ] as const) {
+        const t0 = performance.now();
+        await search(edge, ns, text, 'hybrid', 10);
+        into.push(performance.now() - t0);
+      }
+    }
+    interleaved = {
+      smallVectors: small,
+      largeVectors: large,
+      smallP99Ms: round(percentile(smallMs, 99), 2),
+      largeP99Ms: round(percentile(largeMs, 99), 2),
+    };
+    log(
+      `  interleaved: ${small} vectors p99 ${interleaved.smallP99Ms} ms, ${large} vectors p99 ${interleaved.largeP99Ms} ms`,
+    );
+  }
   const state = await describeNamespace(edge, NS);
   return {
     tiers: results,
+    interleaved,
     ingestChunksPerS: round(ingested / (ingestMs / 1000), 1),
     splitQueries,
     splitFailedQueries,
