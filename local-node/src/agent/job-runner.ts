@@ -4,12 +4,8 @@ import {
   type JobRequest,
   type NodeToEdge,
 } from '@proxima/core/protocol';
-import {
-  ContextOverflowError,
-  InvalidRequestError,
-  type Engine,
-  type GenerateRequest,
-} from '../engine/engine.ts';
+import { ContextOverflowError, InvalidRequestError, type Engine } from '../engine/engine.ts';
+import { generateRequestOf } from '../engine/generate-request-of.ts';
 import type { Logger } from './log.ts';
 
 /** Where a job's frames go: the socket that delivered the job. Returns false once that socket is gone. */
@@ -139,22 +135,7 @@ export class JobRunner {
     const send = (frame: NodeToEdge | null) => frame === null || sink(frame);
     this.log('info', 'job.started', { jobId, model: request.model });
     try {
-      const events = this.engine.generate(
-        {
-          model: request.model,
-          messages: request.messages,
-          maxTokens: request.maxTokens ?? Number.MAX_SAFE_INTEGER,
-          temperature: request.temperature,
-          topP: request.topP,
-          stop: request.stop,
-          ...(request.seed === null ? {} : { seed: request.seed }),
-          ...(request.assistantPrefix === undefined
-            ? {}
-            : { assistantPrefix: request.assistantPrefix }),
-          ...versionTwoFields(request),
-        },
-        signal,
-      );
+      const events = this.engine.generate(generateRequestOf(request), signal);
       for await (const event of events) {
         if (event.type === 'delta') {
           if (job.gate) await job.gate;
@@ -199,22 +180,4 @@ export class JobRunner {
     this.idleWaiters = [];
     for (const w of waiters) w();
   }
-}
-
-/** The job's optional (protocol 2) fields that it sets, as the engine takes them. */
-function versionTwoFields(request: JobRequest): Partial<GenerateRequest> {
-  const { prompt, frequencyPenalty, presencePenalty, logitBias, logprobs } = request;
-  const { tools, toolChoice, parallelToolCalls, responseFormat, reasoningEffort } = request;
-  return {
-    ...(prompt === undefined ? {} : { prompt }),
-    ...(frequencyPenalty === undefined ? {} : { frequencyPenalty }),
-    ...(presencePenalty === undefined ? {} : { presencePenalty }),
-    ...(logitBias === undefined ? {} : { logitBias }),
-    ...(logprobs === undefined ? {} : { logprobs }),
-    ...(tools === undefined ? {} : { tools }),
-    ...(toolChoice === undefined ? {} : { toolChoice }),
-    ...(parallelToolCalls === undefined ? {} : { parallelToolCalls }),
-    ...(responseFormat === undefined ? {} : { responseFormat }),
-    ...(reasoningEffort === undefined ? {} : { reasoningEffort }),
-  };
 }

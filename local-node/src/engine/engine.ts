@@ -47,8 +47,45 @@ export type GenerateEvent =
   | ({ readonly type: 'delta' } & AnswerDelta)
   | { readonly type: 'done'; readonly finishReason: FinishReason; readonly usage: Usage };
 
+/**
+ * What a model is for: 'generate' (chat and raw completions; the default when absent), 'embed'
+ * (vectors for /v1/embeddings) or 'ocr' (text from images). A job of another kind is refused.
+ */
+export type ModelKind = 'generate' | 'embed' | 'ocr';
+
+export interface EmbedRequest {
+  readonly model: string;
+  readonly inputs: readonly string[];
+  /** Fewer dimensions than the model's, where the model allows truncation; absent: all. */
+  readonly dimensions?: number;
+}
+
+export interface EmbedResult {
+  /** One vector per input, in order, each of the same length. */
+  readonly vectors: readonly Float32Array[];
+  readonly promptTokens: number;
+}
+
+export interface OcrRequest {
+  readonly model: string;
+  readonly image: { readonly mimeType: string; readonly bytes: Uint8Array };
+}
+
+export interface OcrLine {
+  readonly text: string;
+  /** Mean recognition confidence, 0..1. */
+  readonly confidence: number;
+  /** Corners in pixels, clockwise from top left. */
+  readonly box: readonly (readonly [number, number])[];
+}
+
+export interface OcrResult {
+  readonly lines: readonly OcrLine[];
+}
+
 export interface EngineModel {
   readonly id: string;
+  readonly kind?: ModelKind;
   readonly contextSize: number;
   /** Free text shown to users, e.g. "demo model with random weights". */
   readonly description: string;
@@ -73,6 +110,10 @@ export interface Engine {
   info(): Promise<EngineInfo>;
   /** Streams a completion. Aborting `signal` stops generation promptly and rejects with an AbortError. */
   generate(req: GenerateRequest, signal: AbortSignal): AsyncIterable<GenerateEvent>;
+  /** Present when some model has kind 'embed'. */
+  embed?(req: EmbedRequest, signal: AbortSignal): Promise<EmbedResult>;
+  /** Present when some model has kind 'ocr'. */
+  recognize?(req: OcrRequest, signal: AbortSignal): Promise<OcrResult>;
   close(): Promise<void>;
 }
 
