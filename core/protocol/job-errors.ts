@@ -19,6 +19,8 @@ export const NODE_REFUSABLE_PARAMS = [
   'suffix',
   'reasoning_effort',
   'logprobs',
+  // An embedding model's node: more dimensions than the model gives.
+  'dimensions',
 ] as const;
 
 /** The message of a node's invalid_request job error; nodeRefusedParam reads the name back. */

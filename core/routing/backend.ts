@@ -4,7 +4,7 @@
  * Durable Object RPC or be logged as JSON.
  */
 
-import type { ModelCapability } from '../protocol/node/messages.ts';
+import type { ModelCapability, ModelKind } from '../protocol/node/messages.ts';
 
 export type BackendTier = 'node' | 'upstream';
 
@@ -47,6 +47,8 @@ export interface Backend {
   readonly canContinue: boolean;
   /** What the model it was listed for can do beyond plain chat; absent: nothing more. */
   readonly capabilities?: readonly ModelCapability[];
+  /** What the model it was listed for is for, as its node announced it; absent: 'generate'. */
+  readonly kind?: ModelKind;
   /**
    * Which run of the backend this is (a node's session number): a node that reconnected is a new
    * process, so the router forgets the old one's breaker and latency. Absent: always the same.

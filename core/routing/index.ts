@@ -12,3 +12,4 @@ export * from './stream-failover.ts';
 export * from './baseline.ts';
 export * from './affinity.ts';
 export * from './capabilities.ts';
+export * from './kinds.ts';

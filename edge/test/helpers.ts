@@ -193,13 +193,19 @@ export async function readSse(res: Response): Promise<string[]> {
     .map((e) => e.slice(6));
 }
 
-/** A fake node that heartbeats with a given load until stopped, and answers each job at once ('ok'). */
-export function runNode(node: FakeNode, load: { inFlight: number } = { inFlight: 0 }) {
+/**
+ * A fake node that heartbeats with a given load (and its current slot count, when given) until
+ * stopped, and answers each job at once ('ok').
+ */
+export function runNode(
+  node: FakeNode,
+  load: { inFlight: number; slots?: number } = { inFlight: 0 },
+) {
   const served: string[] = [];
   let beating = true;
+  const heartbeat = () => ({ type: 'heartbeat', queued: 0, vramFreeBytes: 0, ...load });
   const beat = setInterval(() => {
-    if (beating)
-      node.send({ type: 'heartbeat', inFlight: load.inFlight, queued: 0, vramFreeBytes: 0 });
+    if (beating) node.send(heartbeat());
   }, 250);
   let answering = true;
   const answer = (async () => {
@@ -221,8 +227,7 @@ export function runNode(node: FakeNode, load: { inFlight: number } = { inFlight:
     served,
     stopBeating: () => (beating = false),
     /** One heartbeat now, beating or not. */
-    beatOnce: () =>
-      node.send({ type: 'heartbeat', inFlight: load.inFlight, queued: 0, vramFreeBytes: 0 }),
+    beatOnce: () => node.send(heartbeat()),
     async stop() {
       clearInterval(beat);
       answering = false;

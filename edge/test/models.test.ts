@@ -7,7 +7,7 @@ interface WireModel {
   object: string;
   created: number;
   owned_by: string;
-  proxima: { context_length: number | null; capabilities: string[] };
+  proxima: { context_length: number | null; capabilities: string[]; kind: string };
 }
 
 async function get<T>(key: string, path: string): Promise<{ status: number; body: T }> {
@@ -43,7 +43,11 @@ describe('GET /v1/models with the proxima extension field', () => {
       // In MODEL_CAPABILITIES order, not the hello's.
       proxima: { context_length: 2048, capabilities: ['tools', 'fim', 'logprobs'] },
     });
-    expect(byId.get(plain)?.proxima).toEqual({ context_length: 512, capabilities: [] });
+    expect(byId.get(plain)?.proxima).toEqual({
+      context_length: 512,
+      capabilities: [],
+      kind: 'generate',
+    });
     node.ws.close();
   });
 
@@ -57,7 +61,11 @@ describe('GET /v1/models with the proxima extension field', () => {
     const one = await get<WireModel>(key, `/v1/models/${model}`);
     expect(one.status).toBe(200);
     expect(one.body).toEqual(list.body.data.find((m) => m.id === model));
-    expect(one.body.proxima).toEqual({ context_length: 4096, capabilities: ['json_schema'] });
+    expect(one.body.proxima).toEqual({
+      context_length: 4096,
+      capabilities: ['json_schema'],
+      kind: 'generate',
+    });
     node.ws.close();
   });
 
@@ -71,7 +79,11 @@ describe('GET /v1/models with the proxima extension field', () => {
       { id: model, contextSize: 8192, description: '', capabilities: ['logprobs'] },
     ]);
     const { body } = await get<WireModel>(key, `/v1/models/${model}`);
-    expect(body.proxima).toEqual({ context_length: 8192, capabilities: ['fim', 'logprobs'] });
+    expect(body.proxima).toEqual({
+      context_length: 8192,
+      capabilities: ['fim', 'logprobs'],
+      kind: 'generate',
+    });
     b.ws.close();
     await b.waitClosed().catch(() => undefined);
     // Once the larger node is gone, the entry says what is left.
@@ -81,7 +93,11 @@ describe('GET /v1/models with the proxima extension field', () => {
       if (left.proxima.context_length === 1024) break;
       await new Promise((r) => setTimeout(r, 20));
     }
-    expect(left?.proxima).toEqual({ context_length: 1024, capabilities: ['fim'] });
+    expect(left?.proxima).toEqual({
+      context_length: 1024,
+      capabilities: ['fim'],
+      kind: 'generate',
+    });
     a.ws.close();
   });
 

@@ -155,3 +155,57 @@ describe('routing by load and liveness', () => {
     }
   });
 });
+
+// A node's slot count follows its free VRAM: the heartbeat's `slots` replaces hello's for routing.
+describe("the heartbeat's slot count", () => {
+  it('a node whose slots shrank below its load takes no new work, though hello said 4', async () => {
+    const { key, model, a, b, aId } = await twoNodes();
+    // A is the less loaded one (1 job against 3), so by hello's 4 slots it would win every time.
+    const shrunk = runNode(a, { inFlight: 1, slots: 1 });
+    const busy = runNode(b, { inFlight: 3 });
+    try {
+      await sleep(1300); // heartbeats reach presence; the 1 s route cache turns over
+      for (let i = 0; i < 4; i++)
+        expect((await chat(key, { model, messages: hello })).status).toBe(200);
+      expect(busy.served).toHaveLength(4);
+      expect(shrunk.served).toHaveLength(0);
+      const listed = await SELF.fetch(`${BASE}/admin/nodes`, {
+        headers: { authorization: `Bearer ${ADMIN}` },
+      });
+      const { nodes } = await listed.json<{ nodes: Array<{ nodeId: string; slots: number }> }>();
+      expect(nodes.find((n) => n.nodeId === aId)?.slots).toBe(1);
+    } finally {
+      await Promise.all([shrunk.stop(), busy.stop()]);
+    }
+  });
+
+  it('a node whose slots grew takes work beyond what hello said', async () => {
+    const { key, model, a, b } = await twoNodes();
+    const grown = runNode(a, { inFlight: 4, slots: 6 });
+    const full = runNode(b, { inFlight: 4 });
+    try {
+      await sleep(1300);
+      for (let i = 0; i < 4; i++)
+        expect((await chat(key, { model, messages: hello })).status).toBe(200);
+      expect(grown.served).toHaveLength(4);
+      expect(full.served).toHaveLength(0);
+    } finally {
+      await Promise.all([grown.stop(), full.stop()]);
+    }
+  });
+
+  it("an old node's heartbeat without slots keeps hello's figure", async () => {
+    const { key, model, a, b } = await twoNodes();
+    const old = runNode(a, { inFlight: 3 }); // 1 free of hello's 4
+    const full = runNode(b, { inFlight: 4 });
+    try {
+      await sleep(1300);
+      for (let i = 0; i < 3; i++)
+        expect((await chat(key, { model, messages: hello })).status).toBe(200);
+      expect(old.served).toHaveLength(3);
+      expect(full.served).toHaveLength(0);
+    } finally {
+      await Promise.all([old.stop(), full.stop()]);
+    }
+  });
+});

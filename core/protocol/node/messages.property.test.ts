@@ -13,8 +13,10 @@ import {
   QUOTE_MAX_CHARS,
   utf8Length,
 } from '../limits.ts';
+import { f32ToBase64 } from '../../rag/shard-base64.ts';
 import { CLOSE, closeReason } from './close-codes.ts';
 import {
+  EMBED_JOB_LIMITS,
   encode,
   parseEdgeToNode,
   parseNodeToEdge,
@@ -66,12 +68,16 @@ const hello: fc.Arbitrary<NodeToEdge> = fc.record({
 
 const nodeToEdge: fc.Arbitrary<NodeToEdge> = fc.oneof(
   hello,
-  fc.record({
-    type: fc.constant('heartbeat' as const),
-    inFlight: count,
-    queued: count,
-    vramFreeBytes: bytes,
-  }),
+  fc.record(
+    {
+      type: fc.constant('heartbeat' as const),
+      inFlight: count,
+      queued: count,
+      vramFreeBytes: bytes,
+      slots: fc.integer({ min: 1, max: 1024 }),
+    },
+    { requiredKeys: ['type', 'inFlight', 'queued', 'vramFreeBytes'] },
+  ),
   fc.record({ type: fc.constant('chunk' as const), jobId: id, seq: count, text: text(200) }),
   fc.record({
     type: fc.constant('done' as const),
@@ -87,6 +93,15 @@ const nodeToEdge: fc.Arbitrary<NodeToEdge> = fc.oneof(
     message: text(FIELD_LIMITS.jobErrorMessageChars / 2),
   }),
   fc.constant({ type: 'drain' as const }),
+  fc.record({
+    type: fc.constant('embedding' as const),
+    jobId: id,
+    vectors: fc.array(fc.float32Array({ minLength: 1, maxLength: 16 }).map(f32ToBase64), {
+      minLength: 1,
+      maxLength: EMBED_JOB_LIMITS.inputsPerJob,
+    }),
+    promptTokens: count,
+  }),
 );
 
 const edgeToNode: fc.Arbitrary<EdgeToNode> = fc.oneof(
@@ -121,12 +136,39 @@ const edgeToNode: fc.Arbitrary<EdgeToNode> = fc.oneof(
     jobId: id,
     reason: text(FIELD_LIMITS.cancelReasonChars / 2),
   }),
+  fc.record({
+    type: fc.constant('embed' as const),
+    jobId: id,
+    request: fc.record(
+      {
+        model: modelId,
+        inputs: fc.array(fc.string({ unit: 'binary', minLength: 1, maxLength: 100 }), {
+          minLength: 1,
+          maxLength: EMBED_JOB_LIMITS.inputsPerJob,
+        }),
+        dimensions: fc.integer({ min: 1, max: EMBED_JOB_LIMITS.maxDim }),
+      },
+      { requiredKeys: ['model', 'inputs'] },
+    ),
+  }),
 );
 
 // ---------------------------------------------------------------------------------------------
 // Hostile frames.
 
-const TYPES = ['hello', 'heartbeat', 'chunk', 'done', 'error', 'drain', 'welcome', 'job', 'cancel'];
+const TYPES = [
+  'hello',
+  'heartbeat',
+  'chunk',
+  'done',
+  'error',
+  'drain',
+  'embedding',
+  'welcome',
+  'job',
+  'cancel',
+  'embed',
+];
 
 const awkward: fc.Arbitrary<unknown> = fc.oneof(
   fc.jsonValue({ maxDepth: 3 }),

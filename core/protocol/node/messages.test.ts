@@ -4,12 +4,15 @@ import { encode, parseEdgeToNode, parseNodeToEdge, type NodeToEdge } from './mes
 import { sampleHello } from './testing.ts';
 
 const hello = sampleHello();
+const beat = (over: Record<string, unknown>) =>
+  JSON.stringify({ type: 'heartbeat', inFlight: 0, queued: 0, vramFreeBytes: 0, ...over });
 
 describe('node protocol', () => {
   it('round-trips every node message', () => {
     const messages: NodeToEdge[] = [
       hello,
       { type: 'heartbeat', inFlight: 1, queued: 0, vramFreeBytes: 5 },
+      { type: 'heartbeat', inFlight: 1, queued: 0, vramFreeBytes: 5, slots: 3 },
       { type: 'chunk', jobId: 'j1', seq: 0, text: 'hé' },
       {
         type: 'done',
@@ -47,6 +50,9 @@ describe('node protocol', () => {
     [JSON.stringify({ ...hello, models: [] }), 'invalid models'],
     [JSON.stringify({ ...hello, nodeId: 'a b' }), 'invalid nodeId'],
     [JSON.stringify({ type: 'chunk', jobId: 'j', seq: -1, text: '' }), 'invalid seq'],
+    [beat({ slots: 0 }), 'invalid slots'],
+    [beat({ slots: 1025 }), 'invalid slots'],
+    [beat({ slots: 1.5 }), 'invalid slots'],
   ])('refuses %s with a reason that names the field', (frame, reason) => {
     const parsed = parseNodeToEdge(frame);
     expect(parsed.ok).toBe(false);

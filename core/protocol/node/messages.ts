@@ -12,6 +12,7 @@ import {
   utf8Length,
 } from '../limits.ts';
 import { formatPath } from '../validation.ts';
+import { EMBED_LIMITS } from '../../embed/limits.ts';
 import { REASONING_EFFORTS, SAMPLING_LIMITS } from '../openai/chat-request.ts';
 import { IMAGE_LIMITS } from '../openai/images.ts';
 import { TOOL_LIMITS, TOOL_NAME_PATTERN } from '../openai/tools.ts';
@@ -32,8 +33,9 @@ export const NODE_PROTOCOL_VERSION = 2;
  * field only to a node that listed the feature. Unknown names are accepted and ignored.
  * - 'continue': the node honours `assistantPrefix` (continues that text, never repeats it).
  * - 'flow': the node honours `pause` and `resume` (sends nothing more for a paused job).
+ * - 'embed': the node takes `embed` jobs for its models of kind 'embed' and answers `embedding`.
  */
-export const NODE_FEATURES = ['continue', 'flow'] as const;
+export const NODE_FEATURES = ['continue', 'flow', 'embed'] as const;
 export type NodeFeature = (typeof NODE_FEATURES)[number];
 const FEATURE_PATTERN = /^[a-z][a-z0-9-]{0,31}$/;
 
@@ -42,6 +44,8 @@ const modelId = z.string().regex(MODEL_ID_PATTERN, `must be ${MODEL_ID_RULE}`);
 const count = z.number().int().min(0);
 const bytes = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 const usage = z.object({ promptTokens: count, completionTokens: count });
+/** Jobs a node runs at once. */
+const slots = z.number().int().min(1).max(1024);
 
 /**
  * What a model can do beyond plain chat. The edge routes a request that needs one only to models
@@ -65,8 +69,46 @@ export const MODEL_CAPABILITIES = [
 ] as const;
 export type ModelCapability = (typeof MODEL_CAPABILITIES)[number];
 
+/**
+ * What a model is for: 'generate' (chat and raw completions; a model without `kind`), 'embed'
+ * (vectors: `embed` jobs) or 'ocr' (text from images). The edge sends a model jobs of its kind only.
+ */
+export const MODEL_KINDS = ['generate', 'embed', 'ocr'] as const;
+export type ModelKind = (typeof MODEL_KINDS)[number];
+
+/** A model's kind as announced: absent means 'generate'. */
+export function modelKindOf(model: { readonly kind?: ModelKind | undefined }): ModelKind {
+  return model.kind ?? 'generate';
+}
+
+/**
+ * Bounds of one embedding job, derived from the embeddings API's (EMBED_LIMITS): the edge splits
+ * a request into jobs of at most `inputsPerJob` inputs whose frame fits (embedJobBatches), so the
+ * largest answer, `inputsPerJob` vectors of `maxDim` float32 values in base64, fits one frame too
+ * (embed-job.test.ts computes it).
+ */
+export const EMBED_JOB_LIMITS = {
+  inputsPerJob: 32,
+  inputChars: EMBED_LIMITS.inputChars,
+  maxDim: EMBED_LIMITS.maxDim,
+  /** Base64 characters of one vector of `maxDim` float32 values. */
+  vectorBase64Chars: 4 * Math.ceil((EMBED_LIMITS.maxDim * 4) / 3),
+} as const;
+
+/** A kind this edge does not know (from a newer node): such a model is left out of its hello. */
+const UNKNOWN_KIND = null;
+const modelKind = z.union([
+  z.enum(MODEL_KINDS),
+  z
+    .string()
+    .regex(FEATURE_PATTERN)
+    .transform(() => UNKNOWN_KIND),
+]);
+
 export const nodeModel = z.object({
   id: modelId,
+  /** Absent: 'generate'. Models of a kind this edge does not know are dropped from the hello. */
+  kind: modelKind.optional(),
   contextSize: z
     .number()
     .int()
@@ -96,14 +138,17 @@ const hello = z.object({
   gpu: z.string().max(L.gpuChars),
   vramTotalBytes: bytes,
   vramFreeBytes: bytes,
-  slots: z.number().int().min(1).max(1024),
+  slots,
   models: z
     .array(nodeModel)
     .min(1, 'must list at least one model')
     .max(L.helloModels)
     .refine((models) => new Set(models.map((m) => m.id)).size === models.length, {
       message: 'must not list a model twice',
-    }),
+    })
+    .transform((models) =>
+      models.filter((m): m is typeof m & { kind?: ModelKind } => m.kind !== UNKNOWN_KIND),
+    ),
   /** Absent (old nodes) means none. */
   features: z.array(z.string().regex(FEATURE_PATTERN)).max(32).optional(),
 });
@@ -113,6 +158,8 @@ const heartbeat = z.object({
   inFlight: count,
   queued: count,
   vramFreeBytes: bytes,
+  /** Jobs it runs at once now (it follows free VRAM); absent (old nodes): hello's figure holds. */
+  slots: slots.optional(),
 });
 
 const toolCallDelta = z.object({
@@ -164,6 +211,27 @@ const jobError = z.object({
 });
 const drain = z.object({ type: z.literal('drain') });
 
+/**
+ * The answer to an `embed` job: one vector per input, in order, each the base64 of its
+ * little-endian float32 values. The edge checks the count, the common length and the values
+ * (decodeEmbeddingResult); a result that fails any check fails that job only.
+ */
+const embedding = z.object({
+  type: z.literal('embedding'),
+  jobId: id,
+  vectors: z
+    .array(
+      z
+        .string()
+        .min(1)
+        .max(EMBED_JOB_LIMITS.vectorBase64Chars)
+        .regex(/^[A-Za-z0-9+/]*={0,2}$/, 'must be base64'),
+    )
+    .min(1)
+    .max(EMBED_JOB_LIMITS.inputsPerJob),
+  promptTokens: count,
+});
+
 export const nodeToEdge = z.discriminatedUnion('type', [
   hello,
   heartbeat,
@@ -171,6 +239,7 @@ export const nodeToEdge = z.discriminatedUnion('type', [
   done,
   jobError,
   drain,
+  embedding,
 ]);
 
 const jobImage = z.object({
@@ -266,6 +335,20 @@ const welcome = z.object({
   heartbeatMs: z.number().int().min(100),
 });
 const job = z.object({ type: z.literal('job'), jobId: id, request: jobRequest });
+
+const embedInput = z
+  .string()
+  .min(1, 'must not be empty')
+  .max(EMBED_JOB_LIMITS.inputChars)
+  .refine(isWellFormedText, 'must not contain unpaired surrogates');
+const embedJobRequest = z.object({
+  model: modelId,
+  inputs: z.array(embedInput).min(1).max(EMBED_JOB_LIMITS.inputsPerJob),
+  /** Fewer dimensions than the model gives (where it allows that); absent: all of them. */
+  dimensions: z.number().int().min(1).max(EMBED_JOB_LIMITS.maxDim).optional(),
+});
+/** An embedding job, for nodes with the 'embed' feature and a model of kind 'embed'. */
+const embed = z.object({ type: z.literal('embed'), jobId: id, request: embedJobRequest });
 const cancel = z.object({
   type: z.literal('cancel'),
   jobId: id,
@@ -279,14 +362,24 @@ const cancel = z.object({
 const pause = z.object({ type: z.literal('pause'), jobId: id });
 const resume = z.object({ type: z.literal('resume'), jobId: id });
 
-export const edgeToNode = z.discriminatedUnion('type', [welcome, job, cancel, pause, resume]);
+export const edgeToNode = z.discriminatedUnion('type', [
+  welcome,
+  job,
+  cancel,
+  pause,
+  resume,
+  embed,
+]);
 
 export type NodeToEdge = z.infer<typeof nodeToEdge>;
 export type EdgeToNode = z.infer<typeof edgeToNode>;
 export type Hello = z.infer<typeof hello>;
 export type Heartbeat = z.infer<typeof heartbeat>;
 export type JobRequest = z.infer<typeof jobRequest>;
-export type NodeModel = z.infer<typeof nodeModel>;
+export type EmbedJobRequest = z.infer<typeof embedJobRequest>;
+export type EmbeddingFrame = z.infer<typeof embedding>;
+/** A model as a parsed hello lists it (models of unknown kinds are gone by then). */
+export type NodeModel = Hello['models'][number];
 
 export type Parsed<T> =
   | { readonly ok: true; readonly message: T }
@@ -346,7 +439,7 @@ export function promptBytes(request: JobRequest): number {
 }
 
 /** The longest job id the protocol allows, so a size measured with it bounds every real frame. */
-const LONGEST_JOB_ID = 'j'.repeat(128);
+export const LONGEST_JOB_ID = 'j'.repeat(128);
 
 /**
  * Whether a job frame for `request` stays within FRAME_MAX_BYTES, measured the way the node
@@ -361,9 +454,20 @@ export function jobFrameFits(request: JobRequest): boolean {
  * its connection. Null when the frame is not recognisably a job.
  */
 export function jobIdOfRejectedFrame(frame: string | ArrayBuffer): string | null {
+  return jobIdOfFrame(frame, /^\{"type":"(?:job|embed)","jobId":"([^"\\]{1,128})"/);
+}
+
+/**
+ * The job id of an `embedding` frame that failed validation, so the edge fails that one job (a
+ * malformed result) and keeps the node's connection. Null when the frame is not recognisably one.
+ */
+export function jobIdOfRejectedResult(frame: string | ArrayBuffer): string | null {
+  return jobIdOfFrame(frame, /^\{"type":"embedding","jobId":"([^"\\]{1,128})"/);
+}
+
+function jobIdOfFrame(frame: string | ArrayBuffer, prefix: RegExp): string | null {
   if (typeof frame !== 'string') return null;
   // encode() writes type and jobId first; a prefix is enough even for a frame too large to parse.
-  const match = /^\{"type":"job","jobId":"([^"\\]{1,128})"/.exec(frame.slice(0, 200));
-  const jobId = match?.[1];
+  const jobId = prefix.exec(frame.slice(0, 200))?.[1];
   return jobId !== undefined && ID_PATTERN.test(jobId) ? jobId : null;
 }

@@ -5,7 +5,12 @@ import {
   closeReason,
   encode,
   continuationRequest,
+  decodeEmbeddingResult,
+  embedJobFrameBytes,
+  FRAME_MAX_BYTES,
   jobFrameFits,
+  jobIdOfRejectedResult,
+  modelKindOf,
   NODE_PROTOCOL_VERSION,
   nodeSupports,
   beforeHelloVerdict,
@@ -25,6 +30,8 @@ import {
   type AnswerDelta,
   type EdgeSocketView,
   type EdgeToNode,
+  type EmbedJobRequest,
+  type EmbeddingFrame,
   type EmittedSoFar,
   type FinishReason,
   type Hello,
@@ -48,6 +55,11 @@ interface JobSink {
 interface Job {
   readonly ws: WebSocket;
   readonly sink: JobSink;
+  /** An embedding job: what its one `embedding` frame must answer, and where its vectors go. */
+  readonly embed: {
+    readonly request: EmbedJobRequest;
+    deliver(vectors: Float32Array[], promptTokens: number): void;
+  } | null;
   nextSeq: number;
   /** When the node last sent anything for this job (or when it was dispatched, or resumed). */
   lastActivity: number;
@@ -88,6 +100,20 @@ export type JobCompletion =
             readonly answer: Answer;
             readonly finishReason: FinishReason;
             readonly usage: TokenUsage;
+          }
+        | { readonly t: 'error'; readonly code: string; readonly message: string };
+    }
+  | Unavailable;
+
+/** An embedding job's end: its vectors, one per input in order, or the node's error. */
+export type EmbedCompletion =
+  | {
+      readonly ok: true;
+      readonly outcome:
+        | {
+            readonly t: 'embedding';
+            readonly vectors: Float32Array[];
+            readonly promptTokens: number;
           }
         | { readonly t: 'error'; readonly code: string; readonly message: string };
     }
@@ -199,6 +225,41 @@ export class NodeSession extends DurableObject<Env> {
     return { ok: true, outcome: await outcome };
   }
 
+  /**
+   * Runs an embedding job (one of core's embedJobBatches) on a node that announced 'embed' and
+   * serves the model as kind 'embed'. `jobId` comes from the caller so it can cancel.
+   */
+  async embed(jobId: string, request: EmbedJobRequest): Promise<EmbedCompletion> {
+    const socket = this.helloSocket();
+    if (!socket.ok) return socket;
+    const model = socket.hello.models.find((m) => m.id === request.model);
+    if (model?.kind !== 'embed' || !nodeSupports(socket.hello, 'embed'))
+      return { ok: false, reason: 'model_not_served' };
+    if (this.jobs.has(jobId)) throw new Error(`job ${jobId} already exists`);
+    const outcome = new Promise<Extract<EmbedCompletion, { ok: true }>['outcome']>((resolve) => {
+      const sink: JobSink = {
+        chunk: () => undefined, // never called: text for an embedding job fails it (onChunk)
+        end: (event) =>
+          resolve(
+            event.t === 'error'
+              ? event
+              : { t: 'error', code: 'node_failed', message: 'the job ended without vectors' },
+          ),
+      };
+      // The Worker's batches fit (embedJobBatches); this keeps the node safe from any caller.
+      if (embedJobFrameBytes(request) > FRAME_MAX_BYTES) {
+        sink.end({ t: 'error', code: 'invalid_job', message: 'the job frame is too large' });
+        return;
+      }
+      const deliver = (vectors: Float32Array[], promptTokens: number) =>
+        resolve({ t: 'embedding', vectors, promptTokens });
+      this.track(jobId, socket.ws, sink, { request, deliver });
+      this.send(socket.ws, { type: 'embed', jobId, request });
+    });
+    await this.scheduleAlarm(Date.now() + this.timing.jobIdleMs);
+    return { ok: true, outcome: await outcome };
+  }
+
   /** Pauses or resumes a job's node as its reader falls behind or catches up (core's flowVerdict). */
   private applyFlow(jobId: string, desiredSize: number | null): void {
     const job = this.jobs.get(jobId);
@@ -224,13 +285,13 @@ export class NodeSession extends DurableObject<Env> {
     request: JobRequest,
     emitted?: EmittedSoFar,
   ): { ok: true; ws: WebSocket; hello: Hello; request: JobRequest } | Unavailable {
-    const ws = this.ctx.getWebSockets().find((s) => this.states.read(s)?.hello);
-    const state = ws ? this.states.read(ws) : null;
-    const refusal = socketRefusal(state && viewOf(state), Date.now(), this.timing);
-    if (refusal) return { ok: false, reason: refusal };
-    if (!ws || !state?.hello) return { ok: false, reason: 'not_connected' };
-    const model = state.hello.models.find((m) => m.id === request.model);
-    if (!model) return { ok: false, reason: 'model_not_served' };
+    const socket = this.helloSocket();
+    if (!socket.ok) return socket;
+    const { ws, hello } = socket;
+    const model = hello.models.find((m) => m.id === request.model);
+    // An embedding or OCR model takes no text jobs (routing keeps them apart; this is the guard).
+    if (!model || modelKindOf(model) !== 'generate')
+      return { ok: false, reason: 'model_not_served' };
     const bytes = promptBytes(request);
     if (certainlyExceedsContext(bytes, model)) {
       return {
@@ -241,12 +302,21 @@ export class NodeSession extends DurableObject<Env> {
         maxPromptBytes: promptBytesBound(model),
       };
     }
-    const hello = state.hello;
     if (!emitted || emitted.text === '') return { ok: true, ws, hello, request };
-    if (!nodeSupports(state.hello, 'continue')) return { ok: false, reason: 'cannot_continue' };
+    if (!nodeSupports(hello, 'continue')) return { ok: false, reason: 'cannot_continue' };
     const continuation = continuationRequest(request, emitted, model);
     if (!continuation.ok) return { ok: false, reason: 'cannot_continue' };
     return { ok: true, ws, hello, request: continuation.request };
+  }
+
+  /** The node's socket once it said hello, unless it may take no job now. */
+  private helloSocket(): { ok: true; ws: WebSocket; hello: Hello } | Unavailable {
+    const ws = this.ctx.getWebSockets().find((s) => this.states.read(s)?.hello);
+    const state = ws ? this.states.read(ws) : null;
+    const refusal = socketRefusal(state && viewOf(state), Date.now(), this.timing);
+    if (refusal) return { ok: false, reason: refusal };
+    if (!ws || !state?.hello) return { ok: false, reason: 'not_connected' };
+    return { ok: true, ws, hello: state.hello };
   }
 
   private start(jobId: string, ws: WebSocket, request: JobRequest, sink: JobSink): void {
@@ -255,10 +325,16 @@ export class NodeSession extends DurableObject<Env> {
       sink.end({ t: 'error', code: 'invalid_job', message: 'the job frame is too large' });
       return;
     }
+    this.track(jobId, ws, sink, null);
+    this.send(ws, { type: 'job', jobId, request });
+  }
+
+  private track(jobId: string, ws: WebSocket, sink: JobSink, embed: Job['embed']): void {
     const now = Date.now();
     this.jobs.set(jobId, {
       ws,
       sink,
+      embed,
       nextSeq: 0,
       lastActivity: now,
       paused: false,
@@ -266,7 +342,6 @@ export class NodeSession extends DurableObject<Env> {
       firstChunkAt: null,
       chunks: 0,
     });
-    this.send(ws, { type: 'job', jobId, request });
   }
 
   /** Closes the node's socket because its token was revoked; true when one was open. */
@@ -280,7 +355,16 @@ export class NodeSession extends DurableObject<Env> {
     const state = this.states.read(ws);
     if (!state) return ws.close(CLOSE.malformed, 'unknown socket');
     const parsed = parseNodeToEdge(frame);
-    if (!parsed.ok) return this.closeWith(ws, parsed.code, parsed.reason);
+    if (!parsed.ok) {
+      // A malformed embedding result fails its job only; the node and its other jobs go on.
+      const resultOf = jobIdOfRejectedResult(frame);
+      if (resultOf === null) return this.closeWith(ws, parsed.code, parsed.reason);
+      return this.failJob(
+        resultOf,
+        'engine_failed',
+        `malformed embedding result: ${parsed.reason}`,
+      );
+    }
     state.lastSeen = Date.now();
     if (state.stalled) {
       state.stalled = false;
@@ -381,6 +465,7 @@ export class NodeSession extends DurableObject<Env> {
             inFlight: message.inFlight,
             queued: message.queued,
             vramFreeBytes: message.vramFreeBytes,
+            ...(message.slots === undefined ? {} : { slots: message.slots }),
           },
           Date.now(),
         );
@@ -410,7 +495,32 @@ export class NodeSession extends DurableObject<Env> {
           code: message.code,
           message: message.message,
         });
+      case 'embedding':
+        return this.onEmbedding(message);
     }
+  }
+
+  /** An embedding job's result: its vectors when they answer the job, else that job fails. */
+  private onEmbedding(message: EmbeddingFrame): void {
+    const job = this.jobs.get(message.jobId);
+    if (!job) return; // cancelled or already finished
+    if (!job.embed) return this.failJob(message.jobId, 'node_failed', 'vectors for a text job');
+    const result = decodeEmbeddingResult(message, job.embed.request);
+    if (!result.ok)
+      return this.failJob(message.jobId, 'engine_failed', `bad embedding result: ${result.reason}`);
+    this.jobs.delete(message.jobId);
+    job.embed.deliver(result.vectors, result.promptTokens);
+    // The sentinel sees a finished job without tokens: only its error rate counts.
+    const usage = { promptTokens: result.promptTokens, completionTokens: 0 };
+    this.observe(job, { t: 'done', finishReason: 'stop', usage });
+  }
+
+  /** A job the node answered wrongly: it fails (and is cancelled on the node), the socket lives on. */
+  private failJob(jobId: string, code: string, message: string): void {
+    const job = this.jobs.get(jobId);
+    if (!job) return;
+    this.finish(jobId, { t: 'error', code, message });
+    this.send(job.ws, { type: 'cancel', jobId, reason: message.slice(0, 256) });
   }
 
   private async onHello(ws: WebSocket, state: SocketState, hello: Hello): Promise<void> {
@@ -420,6 +530,9 @@ export class NodeSession extends DurableObject<Env> {
     this.states.write(ws, state);
     const now = Date.now();
     const models = hello.models.map((m) => m.id);
+    const kinds = hello.models.flatMap((m) =>
+      m.kind === undefined || m.kind === 'generate' ? [] : [[m.id, m.kind] as const],
+    );
     await presenceStub(this.env).nodeConnected(
       {
         nodeId: hello.nodeId,
@@ -431,6 +544,7 @@ export class NodeSession extends DurableObject<Env> {
         features: hello.features ?? [],
         capabilities: Object.fromEntries(hello.models.map((m) => [m.id, m.capabilities ?? []])),
         contextSizes: Object.fromEntries(hello.models.map((m) => [m.id, m.contextSize])),
+        kinds: Object.fromEntries(kinds),
       },
       now,
     );
@@ -448,6 +562,7 @@ export class NodeSession extends DurableObject<Env> {
   private onChunk(jobId: string, seq: number, event: Exclude<JobEvent, { t: 'error' }>): void {
     const job = this.jobs.get(jobId);
     if (!job) return; // cancelled or already finished: trailing frames are expected
+    if (job.embed) return this.failJob(jobId, 'node_failed', 'text for an embedding job');
     const verdict = sequenceVerdict(job.nextSeq, seq);
     if (verdict === 'repeat') return;
     if (verdict === 'gap') {

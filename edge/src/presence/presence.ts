@@ -19,7 +19,12 @@ import {
   type SentinelAlert,
   type SentinelEvent,
 } from '@proxima/core/routing';
-import { MODEL_CAPABILITIES, type ModelCapability } from '@proxima/core/protocol';
+import {
+  MODEL_CAPABILITIES,
+  MODEL_KINDS,
+  type ModelCapability,
+  type ModelKind,
+} from '@proxima/core/protocol';
 import { heartbeatIntervalMs, type Env } from '../env.ts';
 import { pruneCatalogue, PRUNE_EVERY_MS } from './catalogue.ts';
 
@@ -36,6 +41,8 @@ export interface NodeAnnouncement {
   readonly capabilities: Readonly<Record<string, readonly ModelCapability[]>>;
   /** Each model's context window in tokens, by model id, as its hello announced it. */
   readonly contextSizes?: Readonly<Record<string, number>>;
+  /** Each model's kind, by model id, as its hello announced it; a model not listed is 'generate'. */
+  readonly kinds?: Readonly<Record<string, ModelKind>>;
 }
 
 /** A model some connected node serves, with what those nodes announced of it. */
@@ -45,6 +52,8 @@ export interface ServedModel {
   readonly contextLength: number | null;
   /** Every capability some node serving it has: routing picks a capable node (core/routing). */
   readonly capabilities: readonly ModelCapability[];
+  /** What it is for: 'generate' when any node serves it so, else the first of MODEL_KINDS announced. */
+  readonly kind: ModelKind;
 }
 
 export interface NodeView extends NodeAnnouncement {
@@ -75,6 +84,8 @@ export interface NodeLoad {
   readonly inFlight: number;
   readonly queued: number;
   readonly vramFreeBytes: number;
+  /** Jobs it runs at once now, when it says (it follows its free VRAM); absent: hello's figure. */
+  readonly slots?: number;
 }
 
 /** A connected node as routing sees it: its announcement, its load, and the sentinel's verdicts. */
@@ -99,6 +110,7 @@ interface NodeRow extends Record<string, SqlStorageValue> {
   updated_at: number;
   features_json: string;
   contexts_json: string;
+  kinds_json: string;
 }
 
 /**
@@ -128,7 +140,8 @@ export class Presence extends DurableObject<Env> {
          connected INTEGER NOT NULL, draining INTEGER NOT NULL, updated_at INTEGER NOT NULL,
          features_json TEXT NOT NULL DEFAULT '[]',
          capabilities_json TEXT NOT NULL DEFAULT '{}',
-         contexts_json TEXT NOT NULL DEFAULT '{}')`,
+         contexts_json TEXT NOT NULL DEFAULT '{}',
+         kinds_json TEXT NOT NULL DEFAULT '{}')`,
     );
     // Tables made before features (or capabilities) were kept get the column; their rows list
     // none until a reconnect.
@@ -141,6 +154,9 @@ export class Presence extends DurableObject<Env> {
     }
     if (!columns.some((c) => c.name === 'contexts_json')) {
       this.sql.exec(`ALTER TABLE nodes ADD COLUMN contexts_json TEXT NOT NULL DEFAULT '{}'`);
+    }
+    if (!columns.some((c) => c.name === 'kinds_json')) {
+      this.sql.exec(`ALTER TABLE nodes ADD COLUMN kinds_json TEXT NOT NULL DEFAULT '{}'`);
     }
     // After a restart every connected node gets a fresh grace period: its next heartbeat or its
     // silence decides.
@@ -161,12 +177,13 @@ export class Presence extends DurableObject<Env> {
     const previous = this.live.get(node.nodeId);
     if (previous) this.sentinelEvents(closeBaselines(previous.sentinel, now));
     this.sql.exec(
-      `INSERT INTO nodes (node_id, models_json, engine, gpu, slots, session, connected, draining, updated_at, features_json, capabilities_json, contexts_json)
-       VALUES (?, ?, ?, ?, ?, ?, 1, 0, ?, ?, ?, ?)
+      `INSERT INTO nodes (node_id, models_json, engine, gpu, slots, session, connected, draining, updated_at, features_json, capabilities_json, contexts_json, kinds_json)
+       VALUES (?, ?, ?, ?, ?, ?, 1, 0, ?, ?, ?, ?, ?)
        ON CONFLICT (node_id) DO UPDATE SET models_json = excluded.models_json, engine = excluded.engine,
          gpu = excluded.gpu, slots = excluded.slots, session = excluded.session, connected = 1,
          draining = 0, updated_at = excluded.updated_at, features_json = excluded.features_json,
-         capabilities_json = excluded.capabilities_json, contexts_json = excluded.contexts_json`,
+         capabilities_json = excluded.capabilities_json, contexts_json = excluded.contexts_json,
+         kinds_json = excluded.kinds_json`,
       node.nodeId,
       JSON.stringify(node.models),
       node.engine,
@@ -177,6 +194,7 @@ export class Presence extends DurableObject<Env> {
       JSON.stringify(node.features),
       JSON.stringify(node.capabilities),
       JSON.stringify(node.contextSizes ?? {}),
+      JSON.stringify(node.kinds ?? {}),
     );
     this.live.set(node.nodeId, {
       view: {
@@ -185,6 +203,7 @@ export class Presence extends DurableObject<Env> {
         features: [...node.features],
         capabilities: { ...node.capabilities },
         contextSizes: { ...node.contextSizes },
+        kinds: { ...node.kinds },
         connected: true,
         draining: false,
         updatedAt: now,
@@ -326,7 +345,7 @@ export class Presence extends DurableObject<Env> {
         costPer1kTokens: 0,
         priority: 0,
         capacity: {
-          slots: view.slots,
+          slots: load.slots ?? view.slots,
           inFlight: load.inFlight,
           queued: load.queued,
           vramFreeBytes: load.vramFreeBytes > 0 ? load.vramFreeBytes : null,
@@ -336,6 +355,7 @@ export class Presence extends DurableObject<Env> {
         degraded: isDegraded(node.sentinel),
         canContinue: view.features.includes('continue'),
         capabilities: view.capabilities[model] ?? [],
+        kind: view.kinds?.[model] ?? 'generate',
         incarnation: view.session,
       });
     }
@@ -353,11 +373,16 @@ export class Presence extends DurableObject<Env> {
   servedModelDetails(now: number): ServedModel[] {
     const byId = new Map<
       string,
-      { contextLength: number | null; capabilities: Set<ModelCapability> }
+      { contextLength: number | null; capabilities: Set<ModelCapability>; kinds: Set<ModelKind> }
     >();
     for (const { view } of this.current(now)) {
       for (const id of view.models) {
-        const entry = byId.get(id) ?? { contextLength: null, capabilities: new Set() };
+        const entry = byId.get(id) ?? {
+          contextLength: null,
+          capabilities: new Set(),
+          kinds: new Set(),
+        };
+        entry.kinds.add(view.kinds?.[id] ?? 'generate');
         const context = view.contextSizes?.[id];
         if (context !== undefined)
           entry.contextLength = Math.max(entry.contextLength ?? 0, context);
@@ -372,6 +397,7 @@ export class Presence extends DurableObject<Env> {
         contextLength: e.contextLength,
         // In MODEL_CAPABILITIES order, so the list reads the same whichever node came first.
         capabilities: MODEL_CAPABILITIES.filter((c) => e.capabilities.has(c)),
+        kind: MODEL_KINDS.find((k) => e.kinds.has(k)) ?? 'generate',
       }));
   }
 
@@ -427,6 +453,7 @@ export class Presence extends DurableObject<Env> {
           return { ...rowToNode(row), connected: false, health: null, load: null, alerts: [] };
         return {
           ...live.view,
+          slots: live.load.slots ?? live.view.slots,
           health: livenessAt(live.liveness, now, this.heartbeatMs),
           load: live.load,
           alerts: alertsOf(live.sentinel),
@@ -479,6 +506,14 @@ function capabilitiesOf(json: string): Record<string, ModelCapability[]> {
   return out;
 }
 
+/** A stored kind map, keeping only kinds this edge knows. */
+function kindsOf(json: string): Record<string, ModelKind> {
+  const out: Record<string, ModelKind> = {};
+  for (const [model, kind] of Object.entries(storedMap(json)))
+    if ((MODEL_KINDS as readonly unknown[]).includes(kind)) out[model] = kind as ModelKind;
+  return out;
+}
+
 function rowToNode(row: NodeRow): NodeView {
   return {
     nodeId: row.node_id,
@@ -487,6 +522,7 @@ function rowToNode(row: NodeRow): NodeView {
     features: stringsOf(row.features_json),
     capabilities: capabilitiesOf(row.capabilities_json),
     contextSizes: contextSizesOf(row.contexts_json),
+    kinds: kindsOf(row.kinds_json),
     engine: row.engine,
     gpu: row.gpu,
     slots: row.slots,

@@ -7,10 +7,10 @@ import {
   quote,
   type ChatRequest,
   type ContextMeasure,
-  type ImageInput,
-  type JobRequest,
+  type ModelKind,
 } from '@proxima/core/protocol';
 import {
+  backendsOfKind,
   capableBackends,
   requiredCapabilities,
   Router,
@@ -18,6 +18,7 @@ import {
   upstreamBackends,
   type AttemptFailure,
   type Backend,
+  type CapabilityNeed,
   type RouterSnapshot,
   type UpstreamConfig,
 } from '@proxima/core/routing';
@@ -86,58 +87,18 @@ export interface RouteOptions {
   readonly signal?: AbortSignal;
   /** The backend that answered this conversation's previous turn (routes/affinity.ts). */
   readonly affinity?: string;
+  /** Backends tried at most (default 3); embedding jobs retry once. */
+  readonly maxAttempts?: number;
 }
 
-export function toJobRequest(req: ChatRequest): JobRequest {
-  return {
-    model: req.model,
-    messages: req.messages.map((m, i) => ({
-      role: m.role,
-      content: m.content,
-      ...(m.images?.length ? { images: m.images.map((img) => jobImage(img, i)) } : {}),
-      ...(m.toolCalls?.length ? { toolCalls: m.toolCalls.map((c) => ({ ...c })) } : {}),
-      ...(m.toolCallId === undefined ? {} : { toolCallId: m.toolCallId }),
-    })),
-    maxTokens: req.maxTokens ?? null,
-    temperature: req.temperature,
-    topP: req.topP,
-    stop: [...req.stop],
-    seed: req.seed ?? null,
-    // Version 2 fields: only when they differ from the default, so plain jobs stay as they were.
-    ...(req.frequencyPenalty === 0 ? {} : { frequencyPenalty: req.frequencyPenalty }),
-    ...(req.presencePenalty === 0 ? {} : { presencePenalty: req.presencePenalty }),
-    ...(req.logitBias.length === 0
-      ? {}
-      : { logitBias: req.logitBias.map(([t, b]) => [t, b] as [number, number]) }),
-    ...(req.logprobs === null ? {} : { logprobs: req.logprobs }),
-    ...(req.tools.length === 0 || req.toolChoice === 'none'
-      ? {}
-      : {
-          tools: req.tools.map((t) => ({ ...t, parameters: { ...t.parameters } })),
-          toolChoice: req.toolChoice,
-          parallelToolCalls: req.parallelToolCalls,
-        }),
-    ...(req.responseFormat.type === 'text'
-      ? {}
-      : {
-          responseFormat:
-            req.responseFormat.type === 'json_object'
-              ? { type: 'json_object' as const }
-              : { type: 'json_schema' as const, schema: { ...req.responseFormat.schema } },
-        }),
-    ...(req.reasoningEffort === null ? {} : { reasoningEffort: req.reasoningEffort }),
-    ...(req.prompt === undefined ? {} : { prompt: { ...req.prompt } }),
-  };
-}
-
-/** A node gets image bytes, never a URL: answer-request.ts fetches them first (image-urls.ts). */
-function jobImage(image: ImageInput, message: number) {
-  if (image.kind === 'data') return { mimeType: image.mimeType, base64: image.base64 };
-  throw new ProximaError(
-    'unsupported_parameter',
-    `'messages[${message}].content' holds an image URL that was not fetched. Send it as a data URL.`,
-    { param: `messages[${message}].content` },
-  );
+/** What routing needs to know of a request. */
+export interface RouteSubject {
+  readonly model: string;
+  /** What the model must be for: chat and completions need 'generate', embeddings 'embed'. */
+  readonly kind: ModelKind;
+  readonly needs: readonly CapabilityNeed[];
+  /** The field a client shortens when its prompt is too long. */
+  readonly promptParam: string;
 }
 
 export interface RouteCandidates {
@@ -161,6 +122,15 @@ async function candidates(env: Env, model: string): Promise<RouteCandidates> {
     known: await registry.read({ type: 'knownModel', id: model, at: Date.now() }),
     backends,
   };
+}
+
+/** The model's candidates, from this isolate's cache when fresh enough (routeCache). */
+export async function routeCandidates(env: Env, model: string): Promise<RouteCandidates> {
+  const cached = routeCache.get(model, Date.now());
+  if (cached) return cached;
+  const entry = await candidates(env, model);
+  routeCache.set(model, entry, Date.now());
+  return entry;
 }
 
 /**
@@ -191,9 +161,25 @@ export function routingSnapshot(now: number, limit?: number): RouterSnapshot {
  * data. Latency fed back is the attempt's whole time: for a non-streamed job that includes its
  * generation, a crude but honest load signal.
  */
-export async function routeJob<T>(
+export function routeJob<T>(
   env: Env,
   req: ChatRequest,
+  attempts: Attempts<T>,
+  options: RouteOptions = {},
+): Promise<Routed<T>> {
+  const subject: RouteSubject = {
+    model: req.model,
+    kind: 'generate',
+    needs: requiredCapabilities(req),
+    promptParam: promptParam(req),
+  };
+  return routeModel(env, subject, attempts, options);
+}
+
+/** routeJob for any kind of request: the model, its kind and needs say where it may go. */
+export async function routeModel<T>(
+  env: Env,
+  req: RouteSubject,
   attempts: Attempts<T>,
   options: RouteOptions = {},
 ): Promise<Routed<T>> {
@@ -211,9 +197,9 @@ export async function routeJob<T>(
   /** The largest context among nodes that found the prompt too long, and how they measured it. */
   let tooLong: ContextMeasure | null = null;
   let retryAfter = RETRY_AFTER_SECONDS;
-  const needs = requiredCapabilities(req);
+  const needs = req.needs;
   if (options.resumed !== true) router.request(Date.now());
-  for (let attempt = 0; attempt < MAX_ATTEMPTS;) {
+  for (let attempt = 0; attempt < (options.maxAttempts ?? MAX_ATTEMPTS);) {
     throwIfClientLeft(options.signal);
     let entry = fresh ? undefined : routeCache.get(req.model, Date.now());
     if (!entry) {
@@ -224,7 +210,11 @@ export async function routeJob<T>(
     // Upstreams are added fresh each time: their in-flight counts are this isolate's own, exact.
     // Only backends whose model can do what the request asks (a 400 naming it when none can).
     const backends = capableBackends(
-      [...entry.backends, ...upstreamBackends(upstreams, req.model, inFlight)],
+      backendsOfKind(
+        [...entry.backends, ...upstreamBackends(upstreams, req.model, inFlight)],
+        req.kind,
+        req.model,
+      ),
       needs,
       req.model,
     );
@@ -326,7 +316,7 @@ export async function routeJob<T>(
       jobFailureMessage = result.message;
       const measured = result.message === undefined ? null : nodeContextMeasure(result.message);
       if (result.code === 'context_length_exceeded' && measured !== null)
-        throw contextLengthError(req.model, promptParam(req), measured);
+        throw contextLengthError(req.model, req.promptParam, measured);
       if (cls.retry === 'never') throw jobFailureError(result.code, result.message);
     }
     routeCache.delete(req.model);
@@ -346,7 +336,7 @@ export async function routeJob<T>(
   }
   // The whole answer failed on every node tried: say how, rather than blame capacity.
   if (jobFailure !== null) throw jobFailureError(jobFailure, jobFailureMessage);
-  if (tooLong !== null) throw contextLengthError(req.model, promptParam(req), tooLong);
+  if (tooLong !== null) throw contextLengthError(req.model, req.promptParam, tooLong);
   throw new ProximaError(
     'no_capacity',
     `No backend can serve ${quote(req.model)} right now; retry shortly.`,

@@ -8,9 +8,10 @@ import {
 import { ProximaError, quote } from '@proxima/core/protocol';
 import { Hono, type Context } from 'hono';
 import { requireApiKey, type AuthVariables } from '../auth/require-api-key.ts';
-import { configuredEmbedder } from '../embed/embedder.ts';
+import { configuredEmbedder, embeddingModelOf } from '../embed/embedder.ts';
 import type { Env } from '../env.ts';
 import { admit, settle } from '../metering/meter.ts';
+import { embedOnNodes, routedEmbeddingModel } from './node-embeddings.ts';
 import { readJsonBody } from './read-json.ts';
 
 export const embeddings = new Hono<{ Bindings: Env; Variables: AuthVariables }>();
@@ -34,13 +35,16 @@ export interface Embedded {
 }
 
 /**
- * Embeds a validated request with the configured embedder, admitted and metered: the one path
- * behind POST /v1/embeddings and Ollama's POST /api/embed.
+ * Embeds a validated request, admitted and metered: the one path behind POST /v1/embeddings and
+ * Ollama's POST /api/embed. The configured embedder's model is served by the edge; a model that
+ * routing knows goes to the nodes serving it as an embedding model (node-embeddings.ts).
  */
 export async function embedRequest(
   c: Context<{ Bindings: Env; Variables: AuthVariables }>,
   req: EmbeddingRequest,
 ): Promise<Embedded> {
+  if (req.model !== embeddingModelOf(c.env) && (await routedEmbeddingModel(c.env, req.model)))
+    return embedOnNodes(c, req);
   const auth = c.get('auth');
   const { model, embedder, backend } = configuredEmbedder(c.env);
   if (req.model !== model) {

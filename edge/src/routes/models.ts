@@ -1,9 +1,11 @@
 import {
   MODEL_CAPABILITIES,
-  modelListBody,
+  MODEL_KINDS,
+  proximaModelBody,
   ProximaError,
   quote,
   type ModelCapability,
+  type ModelKind,
 } from '@proxima/core/protocol';
 import { upstreamBackends } from '@proxima/core/routing';
 import { Hono } from 'hono';
@@ -43,11 +45,14 @@ export interface ModelEntry {
   readonly contextLength: number | null;
   /** MODEL_CAPABILITIES that some backend serving it has (routing picks a capable one). */
   readonly capabilities: readonly ModelCapability[];
+  /** What it is for: 'generate' (chat) when any backend serves it so, else 'embed' or 'ocr'. */
+  readonly kind: ModelKind;
 }
 
 interface Known {
   contextLength: number | null;
   readonly capabilities: Set<ModelCapability>;
+  readonly kinds: Set<ModelKind>;
 }
 
 /**
@@ -64,7 +69,11 @@ export async function servedModelEntries(env: Env): Promise<ModelEntry[]> {
   );
   const known = new Map<string, Known>();
   const entry = (id: string): Known => {
-    const found = known.get(id) ?? { contextLength: null, capabilities: new Set() };
+    const found = known.get(id) ?? {
+      contextLength: null,
+      capabilities: new Set(),
+      kinds: new Set(),
+    };
     known.set(id, found);
     return found;
   };
@@ -72,12 +81,14 @@ export async function servedModelEntries(env: Env): Promise<ModelEntry[]> {
     const e = entry(m.id);
     e.contextLength = m.contextLength;
     for (const c of m.capabilities) e.capabilities.add(c);
+    e.kinds.add(m.kind);
   }
   const notByNodes = new Set<string>();
   const upstreams = upstreamsOf(env);
   for (const id of upstreams.flatMap((u) => Object.keys(u.models))) {
     notByNodes.add(id);
     const e = entry(id);
+    e.kinds.add('generate');
     // The same view routing has of them, so the list says what a request would find.
     for (const b of upstreamBackends(upstreams, id, () => 0))
       for (const c of b.capabilities ?? []) e.capabilities.add(c);
@@ -87,6 +98,7 @@ export async function servedModelEntries(env: Env): Promise<ModelEntry[]> {
   if (embedding !== null) {
     notByNodes.add(embedding);
     entry(embedding).capabilities.add('embeddings');
+    entry(embedding).kinds.add('embed');
   }
   for (const id of notByNodes) {
     // The catalogue records what nodes serve; other models are dated by their first listing here.
@@ -100,21 +112,14 @@ export async function servedModelEntries(env: Env): Promise<ModelEntry[]> {
       created: Math.floor((firstSeen.get(id) ?? now) / 1000),
       contextLength: e.contextLength,
       capabilities: MODEL_CAPABILITIES.filter((c) => e.capabilities.has(c)),
+      kind: MODEL_KINDS.find((k) => e.kinds.has(k)) ?? 'generate',
     };
   });
 }
 
-/** OpenAI's model object, with Proxima's extension field. */
-function wireModel(m: ModelEntry) {
-  return {
-    ...modelListBody([{ id: m.id, created: m.created, ownedBy: 'proxima' }]).data[0]!,
-    proxima: { context_length: m.contextLength, capabilities: [...m.capabilities] },
-  };
-}
-
 models.get('/v1/models', requireApiKey('models'), async (c) => {
   const list = await servedModelEntries(c.env);
-  return c.json({ object: 'list' as const, data: list.map(wireModel) });
+  return c.json({ object: 'list' as const, data: list.map(proximaModelBody) });
 });
 
 models.get('/v1/models/:id{.+}', requireApiKey('models'), async (c) => {
@@ -124,5 +129,5 @@ models.get('/v1/models/:id{.+}', requireApiKey('models'), async (c) => {
     throw new ProximaError('model_not_found', `The model ${quote(id)} does not exist.`, {
       param: 'model',
     });
-  return c.json(wireModel(found));
+  return c.json(proximaModelBody(found));
 });

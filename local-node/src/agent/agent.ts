@@ -1,16 +1,20 @@
 import {
+  admitEmbedJob,
   admitJob,
   encode,
   isFatalClose,
+  modelKindOf,
   NODE_PROTOCOL_VERSION,
   parseEdgeToNode,
   rejectedFrameAnswer,
   type EdgeToNode,
+  type JobAdmission,
+  type NodeFeature,
   type NodeToEdge,
 } from '@proxima/core/protocol';
 import type { Engine } from '../engine/engine.ts';
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffPolicy } from './backoff.ts';
-import { JobRunner } from './job-runner.ts';
+import { JobRunner, type Sink } from './job-runner.ts';
 import type { Logger } from './log.ts';
 
 export const AGENT_VERSION = 'proxima-node/0.1.0';
@@ -22,10 +26,27 @@ export interface AgentOptions {
   readonly nodeId: string;
   readonly engine: Engine;
   readonly engineName: string;
-  readonly slots: number;
+  /**
+   * Jobs at once: a number, or a function when the count changes (the llama engine's `slots()`
+   * under 'auto'), read for hello and each heartbeat.
+   */
+  readonly slots: number | (() => number);
   readonly log: Logger;
   readonly backoff?: BackoffPolicy;
   readonly random?: () => number;
+}
+
+/**
+ * What the node announces: 'flow' always (the runner holds a paused job's output), 'continue' when
+ * the engine continues an assistant prefix, 'embed' when it serves an embedding model.
+ */
+export function nodeFeatures(engine: Engine): NodeFeature[] {
+  const embeds = engine.embed !== undefined && engine.models.some((m) => m.kind === 'embed');
+  return [
+    ...(engine.continuesAssistant === true ? (['continue'] as const) : []),
+    'flow',
+    ...(embeds ? (['embed'] as const) : []),
+  ];
 }
 
 /** Thrown through `run()` when reconnecting cannot help (bad token, protocol mismatch). */
@@ -183,11 +204,11 @@ export class NodeAgent {
       gpu: info.gpu,
       vramTotalBytes: info.vramTotalBytes,
       vramFreeBytes: info.vramFreeBytes,
-      slots: this.options.slots,
-      // 'flow': the runner holds a paused job's output (JobRunner.pause).
-      features: this.options.engine.continuesAssistant === true ? ['continue', 'flow'] : ['flow'],
+      slots: this.runner.slots,
+      features: nodeFeatures(this.options.engine),
       models: this.options.engine.models.map((m) => ({
         id: m.id,
+        ...(m.kind === undefined ? {} : { kind: m.kind }),
         contextSize: m.contextSize,
         description: m.description.slice(0, 512),
         ...(m.maxPromptBytes === undefined ? {} : { maxPromptBytes: m.maxPromptBytes }),
@@ -224,14 +245,26 @@ export class NodeAgent {
           message.jobId,
           message.request,
         );
-        if (admission.kind === 'duplicate') {
-          this.options.log('warn', 'job.duplicate', { jobId: message.jobId });
-        } else if (admission.kind === 'refuse') {
-          this.sendOn(ws, admission.frame);
-        } else {
-          this.runner.submit(message.jobId, message.request, (m) => this.sendOn(ws, m));
-        }
-        return;
+        return this.admitted(ws, message.jobId, admission, (sink) =>
+          this.runner.submit(message.jobId, message.request, sink),
+        );
+      }
+      case 'embed': {
+        const admission = admitEmbedJob(
+          {
+            draining: this.draining,
+            kindOf: (model) => {
+              const found = this.options.engine.models.find((m) => m.id === model);
+              return found && modelKindOf(found);
+            },
+            has: (jobId) => this.runner.has(jobId),
+          },
+          message.jobId,
+          message.request,
+        );
+        return this.admitted(ws, message.jobId, admission, (sink) =>
+          this.runner.submitEmbed(message.jobId, message.request, sink),
+        );
       }
       case 'cancel':
         this.runner.cancel(message.jobId, message.reason);
@@ -245,13 +278,27 @@ export class NodeAgent {
     }
   }
 
+  /** Acts on core's admission of a job: runs it (its frames go to `ws`), refuses it, or logs a duplicate. */
+  private admitted(
+    ws: WebSocket,
+    jobId: string,
+    admission: JobAdmission,
+    run: (sink: Sink) => void,
+  ): void {
+    if (admission.kind === 'duplicate') this.options.log('warn', 'job.duplicate', { jobId });
+    else if (admission.kind === 'refuse') this.sendOn(ws, admission.frame);
+    else run((m) => this.sendOn(ws, m));
+  }
+
   private async beat(ws: WebSocket): Promise<void> {
     const info = await this.options.engine.info();
+    this.runner.recheck(); // the slot count may have grown since
     this.sendOn(ws, {
       type: 'heartbeat',
       inFlight: this.runner.inFlight,
       queued: this.runner.queued,
       vramFreeBytes: info.vramFreeBytes,
+      slots: this.runner.slots,
     });
   }
 

@@ -1,6 +1,8 @@
 import {
+  embeddingResultFrame,
   JobFrames,
   nodeInvalidRequestMessage,
+  type EmbedJobRequest,
   type JobRequest,
   type NodeToEdge,
 } from '@proxima/core/protocol';
@@ -11,9 +13,14 @@ import type { Logger } from './log.ts';
 /** Where a job's frames go: the socket that delivered the job. Returns false once that socket is gone. */
 export type Sink = (message: NodeToEdge) => boolean;
 
+/** A generation (chunks, then done) or an embedding job (one `embedding` frame). */
+type Work =
+  | { readonly kind: 'generate'; readonly request: JobRequest }
+  | { readonly kind: 'embed'; readonly request: EmbedJobRequest };
+
 interface Queued {
   readonly jobId: string;
-  readonly request: JobRequest;
+  readonly work: Work;
   readonly sink: Sink;
 }
 
@@ -27,20 +34,32 @@ interface Running {
 
 /**
  * Runs jobs on the engine, at most `slots` at once; the rest wait in order. Each job streams its
- * text as numbered chunks and ends with exactly one `done` or `error` frame.
+ * text as numbered chunks and ends with exactly one `done` or `error` frame; an embedding job
+ * shares the slots and ends with one `embedding` or `error` frame.
  */
 export class JobRunner {
   private readonly running = new Map<string, Running>();
   private readonly queue: Queued[] = [];
   private readonly engine: Engine;
-  private readonly slots: number;
+  private readonly limit: () => number;
   private readonly log: Logger;
   private idleWaiters: Array<() => void> = [];
 
-  constructor(engine: Engine, slots: number, log: Logger) {
+  /** `slots`: a fixed count, or a function when it changes (read at each start and recheck). */
+  constructor(engine: Engine, slots: number | (() => number), log: Logger) {
     this.engine = engine;
-    this.slots = slots;
+    this.limit = typeof slots === 'number' ? () => slots : slots;
     this.log = log;
+  }
+
+  /** How many jobs may run at once now. */
+  get slots(): number {
+    return this.limit();
+  }
+
+  /** Starts waiting jobs if the slot count grew. */
+  recheck(): void {
+    this.pump();
   }
 
   get inFlight(): number {
@@ -58,7 +77,13 @@ export class JobRunner {
 
   /** Queues a job the node admitted (core's admitJob decides which: see agent.ts). */
   submit(jobId: string, request: JobRequest, sink: Sink): void {
-    this.queue.push({ jobId, request, sink });
+    this.queue.push({ jobId, work: { kind: 'generate', request }, sink });
+    this.pump();
+  }
+
+  /** Queues an embedding job the node admitted (core's admitEmbedJob). */
+  submitEmbed(jobId: string, request: EmbedJobRequest, sink: Sink): void {
+    this.queue.push({ jobId, work: { kind: 'embed', request }, sink });
     this.pump();
   }
 
@@ -113,7 +138,7 @@ export class JobRunner {
   }
 
   private pump(): void {
-    while (this.running.size < this.slots) {
+    while (this.running.size < this.limit()) {
       const next = this.queue.shift();
       if (!next) return;
       const controller = new AbortController();
@@ -127,14 +152,34 @@ export class JobRunner {
     }
   }
 
-  private async run({ jobId, request, sink }: Queued, job: Running): Promise<void> {
+  private async run({ jobId, work, sink }: Queued, job: Running): Promise<void> {
     const signal = job.controller.signal;
     const started = performance.now();
     const frames = new JobFrames(jobId);
     /** Sends a frame; false once the socket that delivered the job is gone. */
     const send = (frame: NodeToEdge | null) => frame === null || sink(frame);
-    this.log('info', 'job.started', { jobId, model: request.model });
+    this.log('info', 'job.started', {
+      jobId,
+      model: work.request.model,
+      ...(work.kind === 'embed' ? { kind: 'embed', inputs: work.request.inputs.length } : {}),
+    });
     try {
+      if (work.kind === 'embed') {
+        const frame = await this.embed(jobId, work.request, signal);
+        signal.throwIfAborted();
+        send(frame);
+        if (frame.type === 'error') {
+          this.log('error', 'job.failed', { jobId, code: frame.code, message: frame.message });
+          return;
+        }
+        this.log('info', 'job.done', {
+          jobId,
+          kind: 'embed',
+          ms: Math.round(performance.now() - started),
+        });
+        return;
+      }
+      const request = work.request;
       const events = this.engine.generate(generateRequestOf(request), signal);
       for await (const event of events) {
         if (event.type === 'delta') {
@@ -172,6 +217,25 @@ export class JobRunner {
           : message;
       send(frames.error(code, sent));
     }
+  }
+
+  /** The job's `embedding` frame, or its error frame when the engine's vectors do not answer it. */
+  private async embed(
+    jobId: string,
+    request: EmbedJobRequest,
+    signal: AbortSignal,
+  ): Promise<NodeToEdge> {
+    if (this.engine.embed === undefined)
+      throw new InvalidRequestError(`this node does not make embeddings`, 'model');
+    const result = await this.engine.embed(
+      {
+        model: request.model,
+        inputs: request.inputs,
+        ...(request.dimensions === undefined ? {} : { dimensions: request.dimensions }),
+      },
+      signal,
+    );
+    return embeddingResultFrame(jobId, request, result);
   }
 
   private notifyIdle(): void {

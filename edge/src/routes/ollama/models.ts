@@ -5,10 +5,9 @@ import {
   ollamaPsBody,
   ollamaShowBody,
   ollamaTagsBody,
+  parseOllamaShow,
   type OllamaModelFacts,
 } from '@proxima/core/protocol/ollama';
-import * as z from 'zod';
-import { parseOrThrow } from '@proxima/core/protocol';
 import { embeddingModelOf } from '../../embed/embedder.ts';
 import { presenceStub, type Env } from '../../env.ts';
 import { servedModelEntries, type ModelEntry } from '../models.ts';
@@ -20,7 +19,7 @@ function factsOf(env: Env, entries: readonly ModelEntry[]): OllamaModelFacts[] {
     modifiedAt: new Date(m.created * 1000).toISOString(),
     capabilities: m.capabilities,
     contextLength: m.contextLength,
-    embeddingOnly: m.id === embedding,
+    embeddingOnly: m.id === embedding || m.kind === 'embed',
   }));
 }
 
@@ -43,18 +42,8 @@ export async function psBody(env: Env) {
   );
 }
 
-// Ollama's older clients send `name`; `verbose` asks for tokenizer arrays, which are not kept.
-const showRequest = z.object({
-  model: z.string().min(1).max(256).optional(),
-  name: z.string().min(1).max(256).optional(),
-  verbose: z.boolean().nullish(),
-});
-
 export async function showBody(env: Env, body: unknown) {
-  const req = parseOrThrow(showRequest, body, 'request body');
-  const id = req.model ?? req.name;
-  if (id === undefined)
-    throw new ProximaError('invalid_request', `Invalid 'model': required.`, { param: 'model' });
+  const id = parseOllamaShow(body);
   const found = (await servedModelEntries(env)).find((m) => m.id === id);
   if (!found)
     throw new ProximaError('model_not_found', `The model ${quote(id)} does not exist.`, {
