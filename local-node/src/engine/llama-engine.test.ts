@@ -1,16 +1,16 @@
 import { copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeDemoModel } from '../model/demo-gguf.ts';
 import { demoVocabulary } from '../model/demo-vocab.ts';
-import type { Engine, GenerateRequest } from './engine.ts';
+import type { GenerateRequest } from './engine.ts';
 import { collectGeneration, engineContract, engineRequest } from './engine.case.ts';
-import { createLlamaEngine, longestTokenBytes } from './llama-engine.ts';
+import { createLlamaEngine, longestTokenBytes, type LlamaEngine } from './llama-engine.ts';
 
 let dir = '';
 let modelPath = '';
-let engine: Engine;
+let engine: LlamaEngine;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'proxima-llama-engine-'));
@@ -52,6 +52,14 @@ describe('createLlamaEngine with the demo model', () => {
     expect(['cpu', 'cuda', 'vulkan', 'metal']).toContain(info.gpu);
     expect(info.vramTotalBytes).toBeGreaterThanOrEqual(info.vramFreeBytes);
     expect(info.vramFreeBytes).toBeGreaterThanOrEqual(0);
+  });
+
+  it('seeds each unseeded request at random: two at temperature 1 differ', async () => {
+    // node-llama-cpp alone seeds with the current second: these two would answer alike.
+    const { seed: _seed, ...unseeded } = request({ maxTokens: 48, temperature: 1 });
+    const [a, b] = await Promise.all([collect(unseeded), collect(unseeded)]);
+    expect(a.done.usage.completionTokens).toBe(48);
+    expect(a.text).not.toBe(b.text);
   });
 
   it('is reproducible for a seed', async () => {
@@ -121,6 +129,34 @@ describe('createLlamaEngine options', () => {
     await expect(createLlamaEngine({ modelPath, gpu: 'auto', contextSize: 1.5 })).rejects.toThrow(
       /contextSize must be a positive integer/,
     );
+  });
+
+  it("fits 'auto' slots to free memory: on the CPU, min(cores, 8) for a model this small", async () => {
+    const auto = await createLlamaEngine({
+      modelPath,
+      gpu: 'off',
+      contextSize: 512,
+      slots: 'auto',
+    });
+    try {
+      // A few MB of context per slot against gigabytes of RAM: the cap decides.
+      const expected = Math.min(availableParallelism(), 8);
+      expect(auto.slots()).toBe(expected);
+      await auto.info(); // reads free memory again
+      expect(auto.slots()).toBe(expected);
+      const runs = await Promise.all(
+        Array.from({ length: expected + 1 }, () =>
+          collectGeneration(auto, request({ maxTokens: 8 })),
+        ),
+      );
+      for (const run of runs) expect(run.done.usage.completionTokens).toBe(8);
+    } finally {
+      await auto.close();
+    }
+    expect(engine.slots()).toBe(2); // a fixed count stays what it was
+    await expect(
+      createLlamaEngine({ modelPath, gpu: 'off', slots: 'many' as unknown as 'auto' }),
+    ).rejects.toThrow(/slots must be a positive integer or 'auto', got 'many'/);
   });
 
   it('close() aborts in-flight generations and waits for them', async () => {

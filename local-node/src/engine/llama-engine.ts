@@ -1,66 +1,42 @@
 /**
- * Engine backed by node-llama-cpp: one GGUF model, one context with `slots` sequences.
+ * Engine backed by node-llama-cpp: one GGUF model, one context with `slots` sequences, and
+ * optionally speculative decoding (a draft model or prompt lookup: llama-speculation.ts).
  * Never builds or downloads anything: only prebuilt binaries already installed are used.
  */
-import { randomUUID } from 'node:crypto';
+import { randomInt, randomUUID } from 'node:crypto';
 import type { AnswerDelta, ModelCapability } from '@proxima/core/protocol';
-import { GeneralChatWrapper, getLlama, resolveChatWrapper } from 'node-llama-cpp';
-import type {
-  ChatWrapper,
-  Llama,
-  LlamaContext,
-  LlamaContextSequence,
-  LlamaGpuType,
-  LlamaModel,
-} from 'node-llama-cpp';
+import { GeneralChatWrapper, resolveChatWrapper } from 'node-llama-cpp';
+import type { ChatWrapper, LlamaModel } from 'node-llama-cpp';
 import { abortError, throwIfAborted } from './abort.ts';
 import type { Engine, EngineInfo, EngineModel, GenerateEvent, GenerateRequest } from './engine.ts';
+import { readPool, usableSlots } from './llama-capacity.ts';
 import { runChatJob } from './llama-chat-job.ts';
 import { runCompletionJob } from './llama-completion-job.ts';
 import { GrammarCache } from './llama-grammar.ts';
 import { emptyDelta, type JobResult, type LlamaJobContext } from './llama-job.ts';
+import { loadLlama } from './llama-load.ts';
 import { validateLlamaOptions } from './llama-options.ts';
-import type { LlamaEngineOptions, LlamaGpuOption } from './llama-options.ts';
+import type { LlamaEngineOptions } from './llama-options.ts';
 import { templateReasons } from './llama-reasoning.ts';
+import { Speculation, speculates, type SpeculationStats } from './llama-speculation.ts';
 import { describeModel, modelIdFromPath } from './model-label.ts';
 import { PushStream } from './push-stream.ts';
 import { Slots } from './slots.ts';
 
 export type { LlamaEngineOptions, LlamaGpuOption } from './llama-options.ts';
+export type { SpeculationCounts, SpeculationStats } from './llama-speculation.ts';
 
-const DEFAULT_MAX_CONTEXT = 4096;
-/** Below this size, thread synchronisation costs more than it saves (measured: 1 thread ~100x faster on a busy 2-core box). */
-const TINY_MODEL_BYTES = 64 * 1024 * 1024;
+/** How often free memory is read again under slots 'auto' (also on each job and info()). */
+const CAPACITY_REFRESH_MS = 2000;
 
-async function loadLlama(gpu: LlamaGpuOption): Promise<Llama> {
-  const wanted: 'auto' | LlamaGpuType = gpu === 'off' ? false : gpu;
-  let llama: Llama;
-  try {
-    llama = await getLlama({
-      gpu: wanted,
-      build: 'never', // never compile from source
-      skipDownload: true, // never fetch llama.cpp sources
-      usePrebuiltBinaries: true,
-      progressLogs: false,
-    });
-  } catch (err) {
-    throw new Error(
-      `llama engine: no usable prebuilt node-llama-cpp binary for gpu '${gpu}' on ` +
-        `${process.platform}-${process.arch} (nothing is built or downloaded). ` +
-        `Install the matching @node-llama-cpp/* package and GPU runtime, or use gpu 'auto' or 'off'. ` +
-        `Cause: ${err instanceof Error ? err.message : String(err)}`,
-      { cause: err },
-    );
-  }
-  // node-llama-cpp silently falls back to the CPU for an unsupported explicit GPU (e.g. metal on Linux).
-  if (gpu !== 'auto' && gpu !== 'off' && llama.gpu !== gpu) {
-    await llama.dispose();
-    throw new Error(
-      `llama engine: gpu '${gpu}' was requested but node-llama-cpp loaded '${String(llama.gpu)}' ` +
-        `on ${process.platform}-${process.arch}; use gpu 'auto' or 'off'`,
-    );
-  }
-  return llama;
+export interface LlamaEngine extends Engine {
+  /**
+   * Generations that may run at once now: the fixed count, or under slots 'auto' what fits in
+   * free memory (it drops when another process takes VRAM, and comes back). Jobs beyond it wait.
+   */
+  slots(): number;
+  /** Speculative decoding's counts so far, for acceptance rates (kind 'off' without it). */
+  speculation(): SpeculationStats;
 }
 
 /** The model's own chat template if it has one; otherwise a plain "### Human / ### Assistant" one. */
@@ -83,33 +59,17 @@ function checkRequest(req: GenerateRequest, modelId: string): void {
     throw new Error('llama engine: messages must not be empty');
 }
 
-export async function createLlamaEngine(options: LlamaEngineOptions): Promise<Engine> {
+/**
+ * A seed for a request without one: random (node:crypto), since node-llama-cpp would otherwise
+ * seed with the current second and two requests in the same second would answer alike.
+ */
+function withSeed(req: GenerateRequest): GenerateRequest {
+  return req.seed === undefined ? { ...req, seed: randomInt(0, 2 ** 32) } : req;
+}
+
+export async function createLlamaEngine(options: LlamaEngineOptions): Promise<LlamaEngine> {
   const opts = await validateLlamaOptions(options);
-  const llama = await loadLlama(opts.gpu);
-  let model: LlamaModel;
-  let context: LlamaContext;
-  try {
-    model = await llama.loadModel({ modelPath: opts.modelPath });
-  } catch (err) {
-    await llama.dispose();
-    throw new Error(`llama engine: failed to load ${opts.modelPath}: ${String(err)}`, {
-      cause: err,
-    });
-  }
-  try {
-    context = await model.createContext({
-      contextSize: opts.contextSize ?? Math.min(model.trainContextSize, DEFAULT_MAX_CONTEXT),
-      sequences: opts.slots,
-      ...(opts.threads !== undefined
-        ? { threads: opts.threads }
-        : opts.modelBytes < TINY_MODEL_BYTES
-          ? { threads: 1 }
-          : {}),
-    });
-  } catch (err) {
-    await llama.dispose(); // also disposes the model
-    throw new Error(`llama engine: failed to create a context: ${String(err)}`, { cause: err });
-  }
+  const { llama, model, context, draftContext, sequences, auto } = await loadLlama(opts);
 
   const general = model.fileInfo.metadata.general;
   const id = modelIdFromPath(opts.modelPath);
@@ -135,49 +95,78 @@ export async function createLlamaEngine(options: LlamaEngineOptions): Promise<En
     reasoning,
     newCallId: opts.newCallId ?? (() => `call_${randomUUID().replaceAll('-', '').slice(0, 24)}`),
   };
-  const slots = new Slots(opts.slots);
+  const speculation = new Speculation(
+    draftContext !== undefined
+      ? { kind: 'draft', context: draftContext, minConfidence: opts.draftMinConfidence }
+      : opts.promptLookup
+        ? { kind: 'prompt-lookup' }
+        : { kind: 'off' },
+  );
+  const slots = new Slots(sequences);
   const running = new Map<AbortController, Promise<unknown>>();
   let closed = false;
+
+  /** Under slots 'auto': the usable count follows free memory now. */
+  async function refreshSlots(): Promise<void> {
+    if (auto === undefined || closed) return;
+    const pool = await readPool(llama, auto.gpu);
+    if (closed) return;
+    slots.resize(usableSlots(pool, auto.ownBytes, auto.cost, auto.cap, auto.allocated));
+  }
+  const refresher =
+    auto === undefined
+      ? undefined
+      : setInterval(() => void refreshSlots().catch(() => undefined), CAPACITY_REFRESH_MS);
+  refresher?.unref();
 
   /** Runs one generation on its own sequence; always releases the sequence and the slot. */
   async function runJob(
     req: GenerateRequest,
+    speculate: boolean,
     stop: AbortSignal,
     release: () => void,
     emit: (delta: AnswerDelta) => void,
   ): Promise<JobResult> {
-    let sequence: LlamaContextSequence | undefined;
+    let held: ReturnType<Speculation['sequenceFor']> | undefined;
     try {
-      sequence = context.getSequence();
-      const job = { ctx: jobContext, sequence, req, signal: stop, emit };
+      held = speculation.sequenceFor(context, speculate);
+      const job = { ctx: jobContext, sequence: held.sequence, req, signal: stop, emit };
       const result = await (req.prompt === undefined ? runChatJob(job) : runCompletionJob(job));
       if (stop.aborted) throw abortError(stop);
       return result;
     } catch (err) {
       throw stop.aborted ? abortError(stop) : err;
     } finally {
-      await sequence?.dispose();
+      await held?.release();
       release();
     }
   }
 
   async function* generate(
-    req: GenerateRequest,
+    request: GenerateRequest,
     signal: AbortSignal,
   ): AsyncGenerator<GenerateEvent, void, undefined> {
     if (closed) throw new Error('llama engine: closed');
-    checkRequest(req, id);
+    checkRequest(request, id);
     throwIfAborted(signal);
+    const req = withSeed(request);
+    const speculate = speculates(speculation.kind, {
+      temperature: req.temperature,
+      seeded: request.seed !== undefined,
+    });
     // Our own controller also fires when the consumer stops iterating or the engine closes.
     const stop = new AbortController();
     const forward = (): void => stop.abort(signal.reason);
     signal.addEventListener('abort', forward, { once: true });
     const deltas = new PushStream<AnswerDelta>();
-    const job = slots.acquire(stop.signal).then((release) =>
-      runJob(req, stop.signal, release, (delta) => {
-        if (!emptyDelta(delta)) deltas.push(delta);
-      }),
-    );
+    const job = refreshSlots()
+      .catch(() => undefined) // a failed reading keeps the count as it was
+      .then(() => slots.acquire(stop.signal))
+      .then((release) =>
+        runJob(req, speculate, stop.signal, release, (delta) => {
+          if (!emptyDelta(delta)) deltas.push(delta);
+        }),
+      );
     running.set(stop, job);
     job.then(
       () => deltas.end(),
@@ -200,6 +189,7 @@ export async function createLlamaEngine(options: LlamaEngineOptions): Promise<En
     continuesAssistant: true,
     async info(): Promise<EngineInfo> {
       const vram = await llama.getVramState();
+      await refreshSlots().catch(() => undefined);
       return {
         engine: 'node-llama-cpp',
         gpu: llama.gpu === false ? 'cpu' : llama.gpu,
@@ -208,12 +198,16 @@ export async function createLlamaEngine(options: LlamaEngineOptions): Promise<En
       };
     },
     generate,
+    slots: () => slots.size,
+    speculation: () => speculation.stats(),
     async close(): Promise<void> {
       if (closed) return;
       closed = true;
+      clearInterval(refresher);
       // Stop in-flight generations and wait until their sequences are released, then free memory.
       for (const stop of running.keys()) stop.abort(new Error('llama engine closed'));
       await Promise.allSettled(running.values());
+      await speculation.settle();
       await llama.dispose();
     },
   };
