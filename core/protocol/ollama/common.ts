@@ -113,3 +113,28 @@ export function contextShortfall(
     { param: 'options.num_ctx' },
   );
 }
+
+/** What a translation needs to know of the model it names (see resolveOllamaAnswer). */
+export interface OllamaModelView {
+  /** Tokens of context its largest backend holds; null when none says. */
+  readonly contextLength: number | null;
+  readonly capabilities: readonly ModelCapability[];
+}
+
+/**
+ * Resolves what the translation left to the model: `options.num_ctx` against its context (a 400
+ * when it cannot fit) and `think: false` (see thinkingOff). An unknown model (undefined) is left
+ * for the caller to answer, as for any request.
+ */
+export function resolveOllamaAnswer(
+  t: OllamaAnswer,
+  model: OllamaModelView | undefined,
+): OllamaAnswer {
+  if (model === undefined) return t;
+  const short = contextShortfall(
+    t.numCtx,
+    model.contextLength === null ? [] : [model.contextLength],
+  );
+  if (short !== null) throw short;
+  return t.thinkOff ? { ...t, request: thinkingOff(t.request, model.capabilities) } : t;
+}

@@ -1,5 +1,5 @@
 // Ollama's native API (/api/*) as a thin translation onto the one request type (ChatRequest)
-// and back into Ollama's response shapes. Pure: the edge routes do the I/O.
+// and back into Ollama's response shapes. Pure: the edge's routes and a node's local API do the I/O.
 export * from './chat-request.ts';
 export * from './common.ts';
 export * from './embed.ts';
@@ -9,7 +9,9 @@ export * from './messages.ts';
 export * from './models.ts';
 export * from './options.ts';
 export * from './params.ts';
+export * from './rendering.ts';
 export * from './response.ts';
+export * from './routes.ts';
 
 /**
  * The Ollama version /api/version reports: the API level this translation follows (think,

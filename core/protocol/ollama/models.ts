@@ -1,6 +1,9 @@
 // /api/tags, /api/ps and /api/show from what the edge knows of a model: when it was first seen,
 // what its backends announced they can do, and the context they hold.
+import * as z from 'zod';
+import { ProximaError } from '../errors.ts';
 import type { ModelCapability } from '../node/messages.ts';
+import { parseOrThrow } from '../validation.ts';
 
 export interface OllamaModelFacts {
   readonly id: string;
@@ -89,4 +92,20 @@ export function ollamaShowBody(facts: OllamaModelFacts) {
     capabilities: ollamaCapabilities(facts),
     modified_at: facts.modifiedAt,
   };
+}
+
+// Ollama's older clients send `name`; `verbose` asks for tokenizer arrays, which are not kept.
+const showRequest = z.object({
+  model: z.string().min(1).max(256).optional(),
+  name: z.string().min(1).max(256).optional(),
+  verbose: z.boolean().nullish(),
+});
+
+/** The model a POST /api/show body names (`model`, or `name` from older clients). */
+export function parseOllamaShow(body: unknown): string {
+  const req = parseOrThrow(showRequest, body, 'request body');
+  const id = req.model ?? req.name;
+  if (id === undefined)
+    throw new ProximaError('invalid_request', `Invalid 'model': required.`, { param: 'model' });
+  return id;
 }

@@ -1,4 +1,5 @@
 /** Builders for OpenAI's chat-completion response shapes. Ids and timestamps are passed in. */
+import type { ModelCapability, ModelKind } from '../node/messages.ts';
 import type { Answer, AnswerDelta, LogprobEntry, TokenLogprob } from './answer.ts';
 
 export type FinishReason = 'stop' | 'length' | 'tool_calls';
@@ -160,6 +161,25 @@ export function modelListBody(
       created: m.created,
       owned_by: m.ownedBy,
     })),
+  };
+}
+
+/** What Proxima knows of a served model, for its entry in /v1/models. */
+export interface ProximaModelFacts {
+  readonly id: string;
+  /** Unix seconds. */
+  readonly created: number;
+  /** Tokens of context; null when no backend says. */
+  readonly contextLength: number | null;
+  readonly capabilities: readonly ModelCapability[];
+  readonly kind: ModelKind;
+}
+
+/** OpenAI's model object, with Proxima's extension field `proxima` (the edge's and a node's). */
+export function proximaModelBody(m: ProximaModelFacts) {
+  return {
+    ...modelListBody([{ id: m.id, created: m.created, ownedBy: 'proxima' }]).data[0]!,
+    proxima: { context_length: m.contextLength, capabilities: [...m.capabilities], kind: m.kind },
   };
 }
 

@@ -13,6 +13,11 @@ export const IMAGE_LIMITS = {
    * per 3 bytes) they fill no more than a request body may, so the job frame still fits.
    */
   bytes: Math.floor(REQUEST_BODY_MAX_BYTES / 4) * 3,
+  /**
+   * Decoded pixels of one image where a node decodes it (OCR): an A4 page at 600 dpi (35 Mpx)
+   * fits; a few compressed bytes that expand to gigabytes (a decompression bomb) do not.
+   */
+  pixels: 40_000_000,
 } as const;
 
 export type ImageMimeType = (typeof IMAGE_LIMITS.mimeTypes)[number];
@@ -51,4 +56,22 @@ export function imageOf(url: string, param: string): ImageInput {
       { param },
     );
   return { kind: 'url', url };
+}
+
+/**
+ * The wire names of message `i`'s image parts in a chat body, in order (as parseChatRequest kept
+ * them): `messages[i].content[j].image_url.url`.
+ */
+export function imagePartParams(body: unknown, i: number): string[] {
+  const messages = (body as { messages?: unknown } | null)?.messages;
+  const content = Array.isArray(messages)
+    ? (messages[i] as { content?: unknown } | undefined)?.content
+    : undefined;
+  if (!Array.isArray(content)) return [];
+  const params: string[] = [];
+  content.forEach((part: unknown, j) => {
+    if ((part as { type?: unknown } | null)?.type === 'image_url')
+      params.push(`messages[${i}].content[${j}].image_url.url`);
+  });
+  return params;
 }

@@ -6,10 +6,13 @@ import {
   FRAME_MAX_BYTES,
   jobFrameFits,
   ProximaError,
+  toJobRequest,
   type Answer,
-  type AnswerDelta,
+  type AnswerExtra,
+  type AnswerRendering,
   type ChatRequest,
   type FinishReason,
+  type StreamFrames,
   type TokenUsage,
 } from '@proxima/core/protocol';
 import { parseRagOptions } from '@proxima/core/rag';
@@ -31,33 +34,13 @@ import {
   requestEmbedder,
   sourcesOf,
 } from './chat-extensions.ts';
-import { reportStreamFailure, reportStreamStart, routeJob, toJobRequest } from './dispatch.ts';
+import { reportStreamFailure, reportStreamStart, routeJob } from './dispatch.ts';
 import { streamFailoverConfig } from './failover-config.ts';
 import { FailoverStream } from './failover-stream.ts';
 import { hasImageUrls, withImageData } from './image-urls.ts';
 
-/** Extension fields an answer carries (`proxima.rag`: the documents that grounded it). */
-export type AnswerExtra = Readonly<Record<string, unknown>> | undefined;
-
-/** The wire frames of one streamed answer, in order; each returns the text to send ('' for none). */
-export interface StreamFrames {
-  /** Before the first event (OpenAI: the role chunk carrying the extension fields). */
-  start(extra: AnswerExtra): string;
-  chunk(delta: AnswerDelta): string;
-  /** The end of a complete answer (OpenAI: the finish chunk, usage when asked, [DONE]). */
-  done(finishReason: FinishReason, usage: TokenUsage): string;
-  /** A failure after the stream began: an explicit error frame, never a silent truncation. */
-  error(code: string | null): string;
-}
-
-/** How one route's dialect puts an answer on the wire. Made per request (ids, clocks, options). */
-export interface AnswerRenderer {
-  /** Response headers of a streamed answer (its content type). */
-  readonly streamHeaders: Readonly<Record<string, string>>;
-  /** The JSON body of a whole answer. */
-  whole(answer: Answer, finishReason: FinishReason, usage: TokenUsage, extra: AnswerExtra): unknown;
-  /** Fresh frames for one streamed answer. */
-  frames(): StreamFrames;
+/** How one route's dialect puts an answer on the wire, and replays a cached answer in it. */
+export interface AnswerRenderer extends AnswerRendering {
   /** A cached (text) answer, replayed whole or as a stream. */
   replayWhole(cached: CachedAnswer): unknown;
   replayStream(cached: CachedAnswer): ReadableStream<Uint8Array>;
@@ -72,12 +55,6 @@ export interface AnswerInput {
   readonly request: ChatRequest;
   readonly renderer: AnswerRenderer;
 }
-
-/** Headers of an OpenAI-style server-sent-event stream. */
-export const SSE_HEADERS = {
-  'content-type': 'text/event-stream; charset=utf-8',
-  'cache-control': 'no-cache',
-} as const;
 
 type AnswerContext = Context<{ Bindings: Env; Variables: AuthVariables }>;
 

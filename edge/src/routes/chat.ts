@@ -1,12 +1,6 @@
 import {
-  chunkBody,
-  chunkDeltaOf,
-  completionBody,
-  jobFailureError,
+  chatRendering,
   parseChatRequest,
-  SSE_DONE,
-  sseEvent,
-  usageChunkBody,
   type ChatRequest,
   type CompletionIdentity,
 } from '@proxima/core/protocol';
@@ -14,7 +8,7 @@ import { Hono } from 'hono';
 import { requireApiKey, type AuthVariables } from '../auth/require-api-key.ts';
 import { replayJson, replayStream } from '../cache/replay.ts';
 import type { Env } from '../env.ts';
-import { answerRequest, SSE_HEADERS, type AnswerRenderer } from './answer-request.ts';
+import { answerRequest, type AnswerRenderer } from './answer-request.ts';
 import { readJsonBody } from './read-json.ts';
 
 export const chat = new Hono<{ Bindings: Env; Variables: AuthVariables }>();
@@ -30,28 +24,10 @@ chat.post('/v1/chat/completions', requireApiKey('chat'), async (c) => {
   return answerRequest(c, { body, request, renderer: openAiChatRenderer(who, request) });
 });
 
-/** OpenAI's chat.completion JSON and chat.completion.chunk SSE. */
+/** OpenAI's chat.completion JSON and chat.completion.chunk SSE (core), and its cache replay. */
 function openAiChatRenderer(who: CompletionIdentity, req: ChatRequest): AnswerRenderer {
   return {
-    streamHeaders: SSE_HEADERS,
-    whole: (answer, finishReason, usage, extra) => ({
-      ...completionBody(who, answer, finishReason, usage),
-      ...extra,
-    }),
-    frames: () => ({
-      // Extension fields (which documents grounded the answer) ride on the first chunk.
-      start: (extra) =>
-        sseEvent({ ...chunkBody(who, { role: 'assistant', content: '' }, null), ...extra }),
-      chunk: (delta) => {
-        const logprobs = req.logprobs === null ? null : (delta.logprobs ?? []);
-        return sseEvent(chunkBody(who, chunkDeltaOf(delta), null, logprobs));
-      },
-      done: (finishReason, usage) =>
-        sseEvent(chunkBody(who, {}, finishReason)) +
-        (req.includeUsage ? sseEvent(usageChunkBody(who, usage)) : '') +
-        SSE_DONE,
-      error: (code) => sseEvent(jobFailureError(code).toBody()),
-    }),
+    ...chatRendering(who, req),
     replayWhole: (cached) => replayJson(who, cached),
     replayStream: (cached) => replayStream(who, cached, req.includeUsage),
   };

@@ -6,6 +6,7 @@ import {
   IMAGE_LIMITS,
   imageHostAllowed,
   imageHostRefused,
+  imagePartParams,
   parseImageHosts,
   ProximaError,
   type ChatMessage,
@@ -44,7 +45,7 @@ export async function withImageData(
       messages.push(message);
       continue;
     }
-    const params = imageParams(body, i);
+    const params = imagePartParams(body, i);
     const images: ImageInput[] = [];
     for (const [k, image] of message.images.entries()) {
       if (image.kind === 'data') {
@@ -157,21 +158,6 @@ function imageTypeOf(contentType: string | null): ImageMimeType | null {
   return (IMAGE_LIMITS.mimeTypes as readonly string[]).includes(type)
     ? (type as ImageMimeType)
     : null;
-}
-
-/** The wire names of message `i`'s image parts, in order (as parseChatRequest kept them). */
-function imageParams(body: unknown, i: number): string[] {
-  const messages = (body as { messages?: unknown } | null)?.messages;
-  const content = Array.isArray(messages)
-    ? (messages[i] as { content?: unknown } | undefined)?.content
-    : undefined;
-  if (!Array.isArray(content)) return [];
-  const params: string[] = [];
-  content.forEach((part: unknown, j) => {
-    if ((part as { type?: unknown } | null)?.type === 'image_url')
-      params.push(`messages[${i}].content[${j}].image_url.url`);
-  });
-  return params;
 }
 
 function dataBytes(messages: readonly ChatMessage[]): number {

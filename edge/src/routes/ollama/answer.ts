@@ -3,12 +3,11 @@
 // Ollama's shapes. Only what depends on the model's backends is resolved here.
 import { ProximaError, quote } from '@proxima/core/protocol';
 import {
-  contextShortfall,
   ollamaLoadBody,
   parseOllamaChat,
   parseOllamaGenerate,
   renameError,
-  thinkingOff,
+  resolveOllamaAnswer,
   type OllamaAnswer,
   type OllamaDialect,
   type OllamaTranslation,
@@ -41,15 +40,8 @@ function modelNotFound(model: string): ProximaError {
 /** What the translation left to the model's backends: `think: false` and `options.num_ctx`. */
 async function resolved(env: Env, t: OllamaAnswer): Promise<OllamaAnswer> {
   if (!t.thinkOff && t.numCtx === null) return t;
-  const entry = await modelEntry(env, t.request.model);
   // An unknown model is answered by routing, as for any request.
-  if (entry === undefined) return t;
-  const short = contextShortfall(
-    t.numCtx,
-    entry.contextLength === null ? [] : [entry.contextLength],
-  );
-  if (short !== null) throw short;
-  return t.thinkOff ? { ...t, request: thinkingOff(t.request, entry.capabilities) } : t;
+  return resolveOllamaAnswer(t, await modelEntry(env, t.request.model));
 }
 
 export async function answerOllama(c: OllamaContext, dialect: OllamaDialect): Promise<Response> {
