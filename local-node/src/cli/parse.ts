@@ -39,3 +39,30 @@ export function nodeId(value: string): string {
     throw new InvalidArgumentError(`expected ${ID_RULE}, got '${value}'.`);
   return value;
 }
+
+/** A comma-separated list of non-empty items, each checked by `item`. */
+export function commaList<T extends string>(
+  item: (value: string) => T = (v) => v as T,
+): (value: string) => T[] {
+  return (value) => {
+    const items = value.split(',').map((v) => v.trim());
+    if (items.some((v) => v === ''))
+      throw new InvalidArgumentError(`expected a comma-separated list, got '${value}'.`);
+    return items.map(item);
+  };
+}
+
+/** 'auto' or an integer in range. */
+export function autoOrInt(min: number, max: number): (value: string) => number | 'auto' {
+  const int = intInRange(min, max);
+  return (value) => {
+    if (value.trim() === 'auto') return 'auto';
+    try {
+      return int(value);
+    } catch {
+      throw new InvalidArgumentError(
+        `expected 'auto' or an integer from ${min} to ${max}, got '${value}'.`,
+      );
+    }
+  };
+}
