@@ -21,6 +21,11 @@ const DEFAULT_MAX_CONTEXT = 4096;
 /** Below this size, thread synchronisation costs more than it saves (measured: 1 thread ~100x faster on a busy 2-core box). */
 const TINY_MODEL_BYTES = 64 * 1024 * 1024;
 
+/** Threads per evaluation the engine uses for a model of this size (undefined: node-llama-cpp's choice). */
+export function defaultThreads(modelBytes: number): number | undefined {
+  return modelBytes < TINY_MODEL_BYTES ? 1 : undefined;
+}
+
 /** Under slots 'auto': what the count follows (llama-capacity.ts). */
 export interface AutoCapacity {
   readonly gpu: boolean;
@@ -114,12 +119,8 @@ export async function loadLlama(opts: ValidatedLlamaOptions): Promise<LoadedLlam
       };
       sequences = slotsThatFit(fitting.before, fitting.cost, fitting.cap);
     } else sequences = opts.slots;
-    const threads =
-      opts.threads !== undefined
-        ? { threads: opts.threads }
-        : opts.modelBytes < TINY_MODEL_BYTES
-          ? { threads: 1 }
-          : {};
+    const chosen = opts.threads ?? defaultThreads(opts.modelBytes);
+    const threads = chosen === undefined ? {} : { threads: chosen };
     const create = async (what: string, m: LlamaModel): Promise<LlamaContext> => {
       try {
         return await m.createContext({ contextSize, sequences, ...threads });
