@@ -28,24 +28,28 @@ describe('prompts longer than the context, through the openai client', () => {
     // Past any tokenizer's reach: more bytes than the context times the longest token.
     const text = 'x'.repeat(context * 40);
     const before = jobsStarted();
-    const cases: Array<[string, Promise<unknown>]> = [
+    // Each call starts when its turn comes: a refusal that arrived before its await would be an
+    // unhandled rejection.
+    const cases: Array<[string, () => Promise<unknown>]> = [
       [
         'messages',
-        f.client.chat.completions.create({ model, messages: [{ role: 'user', content: text }] }),
+        () =>
+          f.client.chat.completions.create({ model, messages: [{ role: 'user', content: text }] }),
       ],
       [
         'messages',
-        f.client.chat.completions.create({
-          model,
-          messages: [{ role: 'user', content: text }],
-          stream: true,
-        }),
+        () =>
+          f.client.chat.completions.create({
+            model,
+            messages: [{ role: 'user', content: text }],
+            stream: true,
+          }),
       ],
-      ['prompt', f.client.completions.create({ model, prompt: text })],
-      ['prompt', f.client.completions.create({ model, prompt: text, stream: true })],
+      ['prompt', () => f.client.completions.create({ model, prompt: text })],
+      ['prompt', () => f.client.completions.create({ model, prompt: text, stream: true })],
     ];
     for (const [param, call] of cases) {
-      const err = await badRequest(call);
+      const err = await badRequest(call());
       expect(err.code).toBe('context_length_exceeded');
       expect(err.param).toBe(param);
       expect(err.message).toContain(`is ${context} tokens`);
