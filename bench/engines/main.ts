@@ -6,7 +6,8 @@
  *    raw node-llama-cpp (the reference, in this process), the llama engine (in this process), and
  *    the OpenAI-compatible and Ollama engines talking to a second node's local API
  *    (`proxima node --listen`, its own process) that runs the llama engine on the same model.
- *    Overhead = 1 − path token rate / raw token rate (median rates over whole requests).
+ *    Overhead = 1 − path token rate / raw token rate (median rates over whole requests). Also
+ *    node-llama-cpp's LlamaCompletion alone, which the engine drives: the engine's own share.
  * 2. Speculation: the llama engine with and without prompt lookup on a repetitive prompt (code
  *    to copy with one change). The demo model has random weights, so its drafts are rarely right:
  *    its figures say what speculation costs when it fails, not what it gains. Name a real GGUF in
@@ -92,6 +93,7 @@ try {
   ];
   const runs = new Map<string, DecodeRun[]>([
     ['raw', []],
+    ['raw_completion', []],
     ...paths.map(([n]) => [n, []] as [string, DecodeRun[]]),
   ]);
   const req = completionRequest(model, PROMPT, TOKENS);
@@ -99,6 +101,7 @@ try {
   for (const [, engine] of paths) await engineRun(engine, { ...req, maxTokens: 8 });
   for (let r = 0; r < ROUNDS; r++) {
     runs.get('raw')!.push(await raw.run(PROMPT, TOKENS));
+    runs.get('raw_completion')!.push(await raw.runCompletion(PROMPT, TOKENS));
     for (const [name, engine] of paths) runs.get(name)!.push(await engineRun(engine, req));
   }
   const rates = Object.fromEntries([...runs].map(([name, list]) => [name, median(list)]));
@@ -142,12 +145,18 @@ try {
     tokens: TOKENS,
     rounds: ROUNDS,
     raw_tokens_per_s: round(rates['raw']!, 1),
+    raw_llama_completion_tokens_per_s: round(rates['raw_completion']!, 1),
     llama_tokens_per_s: round(rates['llama']!, 1),
     openai_compat_tokens_per_s: round(rates['openai_compat']!, 1),
     ollama_tokens_per_s: round(rates['ollama']!, 1),
     overhead_pct_llama: overheadPct(rates['raw']!, rates['llama']!),
     overhead_pct_openai_compat: overheadPct(rates['raw']!, rates['openai_compat']!),
     overhead_pct_ollama: overheadPct(rates['raw']!, rates['ollama']!),
+    // node-llama-cpp's own LlamaCompletion against its lowest level, and the engine against it.
+    overhead_pct_llama_completion_class: overheadPct(rates['raw']!, rates['raw_completion']!),
+    overhead_pct_llama_vs_completion_class: overheadPct(rates['raw_completion']!, rates['llama']!),
+    per_token_ms_raw: round(1000 / rates['raw']!, 4),
+    per_token_ms_llama: round(1000 / rates['llama']!, 4),
     spec_plain_tokens_per_s: round(plainRate, 1),
     spec_lookup_tokens_per_s: round(specRate, 1),
     spec_speedup: round(specRate / plainRate, 3),

@@ -1,6 +1,14 @@
-// The reference: raw node-llama-cpp, no engine around it. The same model, threads and greedy
-// sampling the engine uses; the prompt is evaluated, then tokens are decoded one by one.
-import { getLlama, type Llama, type LlamaContext, type LlamaModel } from 'node-llama-cpp';
+// The references: raw node-llama-cpp, no engine around it, with the same model, threads and greedy
+// sampling the engine uses. `run` is its lowest level (the prompt evaluated, then tokens decoded one
+// by one); `runCompletion` is its LlamaCompletion, the class the engine's raw completions go through,
+// so the engine's own cost is the difference between that and the engine.
+import {
+  getLlama,
+  LlamaCompletion,
+  type Llama,
+  type LlamaContext,
+  type LlamaModel,
+} from 'node-llama-cpp';
 import { stat } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import { defaultThreads } from '../../local-node/src/engine/llama-load.ts';
@@ -8,6 +16,7 @@ import type { DecodeRun } from './decode-rate.ts';
 
 export interface RawLlama {
   run(prompt: string, maxTokens: number): Promise<DecodeRun>;
+  runCompletion(prompt: string, maxTokens: number): Promise<DecodeRun>;
   close(): Promise<void>;
 }
 
@@ -38,6 +47,27 @@ export async function openRawLlama(modelPath: string, contextSize: number): Prom
         if (model.isEogToken(token)) break;
         count++;
         if (count >= maxTokens) break;
+      }
+      const end = performance.now();
+      return { tokens: count, firstMs: first - started, decodeMs: end - first };
+    },
+    async runCompletion(prompt, maxTokens) {
+      await sequence.clearHistory();
+      const completion = new LlamaCompletion({ contextSequence: sequence });
+      const started = performance.now();
+      let first = 0;
+      let count = 0;
+      try {
+        await completion.generateCompletion(prompt, {
+          maxTokens,
+          temperature: 0,
+          onToken: (tokens) => {
+            if (count === 0) first = performance.now();
+            count += tokens.length;
+          },
+        });
+      } finally {
+        completion.dispose({ disposeSequence: false });
       }
       const end = performance.now();
       return { tokens: count, firstMs: first - started, decodeMs: end - first };
