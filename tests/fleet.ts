@@ -55,6 +55,17 @@ export async function startTestFleet(
   };
 }
 
+/** A node token bound to `nodeId`, made through the fleet's admin API. */
+export async function createNodeToken(t: TestFleet, nodeId: string): Promise<string> {
+  const res = await fetch(new URL('/admin/node-tokens', t.fleet.info.url), {
+    method: 'POST',
+    headers: { authorization: `Bearer ${t.fleet.adminToken}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ nodeId }),
+  });
+  if (!res.ok) throw new Error(`node token: ${res.status} ${await res.text()}`);
+  return ((await res.json()) as { token: string }).token;
+}
+
 /** Polls `check` every 50 ms until it returns a value or `ms` passes. */
 export async function eventually<T>(check: () => T | undefined, ms = 10_000): Promise<T> {
   const deadline = Date.now() + ms;

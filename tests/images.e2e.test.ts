@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IMAGE_LIMITS } from '@proxima/core/protocol';
 import { spawnChild, type Child } from '@proxima/local-node/child';
-import { eventually, startTestFleet, type TestFleet } from './fleet.ts';
+import { createNodeToken, eventually, startTestFleet, type TestFleet } from './fleet.ts';
 import { digestOf, type ImageDigest } from './images/digest-engine.ts';
 import { NOT_FOR_CLIENTS, startImageServer, type ImageServer } from './images/image-server.ts';
 import { tinyPng } from './images/png.ts';
@@ -50,16 +50,7 @@ async function digests(parts: ChatCompletionContentPart[]): Promise<ImageDigest[
 
 async function startVisionNode(): Promise<Child> {
   const { url } = t.fleet.info;
-  const res = await fetch(new URL('/admin/node-tokens', url), {
-    method: 'POST',
-    headers: {
-      authorization: `Bearer ${t.fleet.adminToken}`,
-      'content-type': 'application/json',
-    },
-    body: JSON.stringify({ nodeId: 'vision-1' }),
-  });
-  if (!res.ok) throw new Error(`node token: ${res.status} ${await res.text()}`);
-  const { token } = (await res.json()) as { token: string };
+  const token = await createNodeToken(t, 'vision-1');
   let connected = false;
   const child = spawnChild({
     name: 'vision-1',

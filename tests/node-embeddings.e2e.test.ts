@@ -7,7 +7,13 @@ import type OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EMBED_JOB_LIMITS } from '@proxima/core/protocol';
 import { spawnChild, type Child } from '@proxima/local-node/child';
-import { eventually, openaiClient, startTestFleet, type TestFleet } from './fleet.ts';
+import {
+  createNodeToken,
+  eventually,
+  openaiClient,
+  startTestFleet,
+  type TestFleet,
+} from './fleet.ts';
 import { badRequest } from './openai-errors.ts';
 
 const EMBED = 'byte-sum-embed';
@@ -32,16 +38,7 @@ const bytesOf = (texts: readonly string[]) =>
 
 async function startNode(): Promise<Child> {
   const { url } = t.fleet.info;
-  const res = await fetch(new URL('/admin/node-tokens', url), {
-    method: 'POST',
-    headers: {
-      authorization: `Bearer ${t.fleet.adminToken}`,
-      'content-type': 'application/json',
-    },
-    body: JSON.stringify({ nodeId: 'byte-sum-1' }),
-  });
-  if (!res.ok) throw new Error(`node token: ${res.status} ${await res.text()}`);
-  const { token } = (await res.json()) as { token: string };
+  const token = await createNodeToken(t, 'byte-sum-1');
   let connected = false;
   const child = spawnChild({
     name: 'byte-sum-1',

@@ -15,7 +15,13 @@ import {
   writeFixture,
 } from '../local-node/src/engine/onnx/embed-fixture.testing.ts';
 import { createOnnxEmbedEngine } from '../local-node/src/engine/onnx/onnx-embed-engine.ts';
-import { eventually, openaiClient, startTestFleet, type TestFleet } from './fleet.ts';
+import {
+  createNodeToken,
+  eventually,
+  openaiClient,
+  startTestFleet,
+  type TestFleet,
+} from './fleet.ts';
 
 let t: TestFleet;
 let client: OpenAI;
@@ -55,16 +61,6 @@ async function startNode(
   }
 }
 
-async function nodeToken(nodeId: string): Promise<string> {
-  const res = await fetch(new URL('/admin/node-tokens', t.fleet.info.url), {
-    method: 'POST',
-    headers: { authorization: `Bearer ${t.fleet.adminToken}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ nodeId }),
-  });
-  if (!res.ok) throw new Error(`node token: ${res.status} ${await res.text()}`);
-  return ((await res.json()) as { token: string }).token;
-}
-
 let aUrl = '';
 
 beforeAll(async () => {
@@ -102,7 +98,7 @@ beforeAll(async () => {
       '--ep',
       'cpu',
     ],
-    { PROXIMA_NODE_TOKEN: await nodeToken('engines-b') },
+    { PROXIMA_NODE_TOKEN: await createNodeToken(t, 'engines-b') },
     (e) => e['event'] === 'edge.connected',
   );
   // Routable once presence lists B's models.
