@@ -73,7 +73,7 @@ beforeAll(async () => {
     'node-a',
     ['--listen', '127.0.0.1:0', '--model', t.fleet.modelPath, '--slots', '2'],
     {},
-    (e) => e['event'] === 'local_api.ready',
+    (e) => e['event'] === 'local_api.listening',
   );
   aUrl = String(a['url']);
   await startNode(

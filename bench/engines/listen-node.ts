@@ -27,7 +27,7 @@ export async function startListenNode(modelPath: string, contextSize: number): P
     ],
     onLine: (line) => {
       lines.push(line);
-      const match = /"event":"local_api.ready".*"url":"([^"]+)"/.exec(line);
+      const match = /"event":"local_api.listening".*"url":"([^"]+)"/.exec(line);
       if (match) url = match[1];
     },
   });

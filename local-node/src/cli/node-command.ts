@@ -92,7 +92,6 @@ export async function runNodeCommand(options: NodeCommandOptions): Promise<numbe
         log,
         ...(listenKey === undefined ? {} : { apiKey: listenKey }),
       });
-      log('info', 'local_api.ready', { url: localApi.url, auth: listenKey !== undefined });
     }
     const agent =
       options.edge === undefined || token === undefined
