@@ -47,6 +47,22 @@ export async function collectGeneration(
   return { events, deltas, text: deltas.join(''), done };
 }
 
+/**
+ * close() while `req` (long enough to outlast the first delta) streams: the stream ends with an
+ * AbortError after its first delta, and a new generation is refused as closed.
+ */
+export async function expectCloseStopsAndRefuses(engine: Engine, req: GenerateRequest) {
+  const it = engine.generate(req, new AbortController().signal)[Symbol.asyncIterator]();
+  expect((await it.next()).value).toMatchObject({ type: 'delta' });
+  await engine.close();
+  await expect(
+    (async () => {
+      for (;;) if ((await it.next()).done) return;
+    })(),
+  ).rejects.toMatchObject({ name: 'AbortError' });
+  await expect(collectGeneration(engine, { ...req, maxTokens: 16 })).rejects.toThrow(/closed/);
+}
+
 export function engineContract(name: string, fixture: () => EngineFixture): void {
   const request = (over: Partial<GenerateRequest> = {}) => engineRequest(fixture().model, over);
   const collect = (req: GenerateRequest, signal?: AbortSignal) =>

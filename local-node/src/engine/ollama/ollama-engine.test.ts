@@ -8,7 +8,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalApi, type LocalApi } from '../../local-api/server.ts';
 import { writeDemoModel } from '../../model/demo-gguf.ts';
 import { CompositeEngine } from '../composite-engine.ts';
-import { collectGeneration, engineContract, engineRequest } from '../engine.case.ts';
+import {
+  collectGeneration,
+  expectCloseStopsAndRefuses,
+  engineContract,
+  engineRequest,
+} from '../engine.case.ts';
 import type { EmbedRequest, Engine, GenerateEvent, GenerateRequest } from '../engine.ts';
 import { createLlamaEngine } from '../llama-engine.ts';
 import { createOllamaEngine, type OllamaEngine } from './ollama-engine.ts';
@@ -249,17 +254,10 @@ describe('createOllamaEngine on a node', () => {
   });
 
   it('close() stops what is under way and refuses more', async () => {
-    const other = await createOllamaEngine({ host: api.url });
-    const stream = other.generate(request({ maxTokens: 100_000 }), new AbortController().signal);
-    const it = stream[Symbol.asyncIterator]();
-    expect((await it.next()).done).toBe(false);
-    await other.close();
-    await expect(
-      (async () => {
-        for (;;) if ((await it.next()).done) return;
-      })(),
-    ).rejects.toMatchObject({ name: 'AbortError' });
-    await expect(collectGeneration(other, request())).rejects.toThrow(/closed/);
+    await expectCloseStopsAndRefuses(
+      await createOllamaEngine({ host: api.url }),
+      request({ maxTokens: 100_000 }),
+    );
   });
 });
 

@@ -11,7 +11,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalApi, type LocalApi } from '../../local-api/server.ts';
 import { writeDemoModel } from '../../model/demo-gguf.ts';
 import { demoVocabulary } from '../../model/demo-vocab.ts';
-import { collectGeneration, engineContract, engineRequest } from '../engine.case.ts';
+import {
+  collectGeneration,
+  expectCloseStopsAndRefuses,
+  engineContract,
+  engineRequest,
+} from '../engine.case.ts';
 import {
   ContextOverflowError,
   InvalidRequestError,
@@ -134,17 +139,10 @@ describe('createOpenAiCompatEngine on a Proxima node', () => {
   });
 
   it('close() ends generations in flight with an AbortError, and refuses new ones', async () => {
-    const other = await createOpenAiCompatEngine({ baseUrl: `${second.url}/v1`, apiKey: KEY });
-    const events = other.generate(request({ maxTokens: 4000 }), new AbortController().signal);
-    const it = events[Symbol.asyncIterator]();
-    expect((await it.next()).value).toMatchObject({ type: 'delta' });
-    await other.close();
-    await expect(
-      (async () => {
-        for (;;) if ((await it.next()).done) return;
-      })(),
-    ).rejects.toMatchObject({ name: 'AbortError' });
-    await expect(collectGeneration(other, request())).rejects.toThrow(/closed/);
+    await expectCloseStopsAndRefuses(
+      await createOpenAiCompatEngine({ baseUrl: `${second.url}/v1`, apiKey: KEY }),
+      request({ maxTokens: 4000 }),
+    );
   });
 });
 
