@@ -13,7 +13,7 @@ export function exhaustiveTopK(
   accept: ((row: number) => boolean) | undefined,
   params: Bm25Params,
 ): number[] {
-  const { entries } = store;
+  const { rows, lengths } = store;
   const { seen, epoch, scores, flags: accepted } = store.visits();
   const touched: number[] = [];
   // Term at a time, in query order: each slot's sum is built in the same order as bm25Score's,
@@ -22,22 +22,19 @@ export function exhaustiveTopK(
     const posting = store.postings.get(id);
     if (!posting) return;
     const idf = query.idf[i]!;
-    for (let k = 0; k < posting.slots.length; k++) {
-      const slot = posting.slots[k]!;
+    const e = posting.entries;
+    for (let k = 0; k < posting.count; k++) {
+      const slot = e[3 * k]!;
       if (seen[slot] !== epoch) {
         seen[slot] = epoch;
-        const ok = accept === undefined || accept(entries[slot]!.row);
+        const ok = accept === undefined || accept(rows[slot]!);
         accepted[slot] = ok ? 1 : 0;
         if (!ok) continue;
         scores[slot] = 0;
         touched.push(slot);
       } else if (accepted[slot] === 0) continue;
-      scores[slot]! += bm25Term(posting.tfs[k]!, idf, entries[slot]!.length, query.avgdl, params);
+      scores[slot]! += bm25Term(e[3 * k + 1]!, idf, lengths[slot]!, query.avgdl, params);
     }
   });
-  return topK(
-    touched,
-    limit,
-    (a, b) => scores[b]! - scores[a]! || entries[a]!.row - entries[b]!.row,
-  );
+  return topK(touched, limit, (a, b) => scores[b]! - scores[a]! || rows[a]! - rows[b]!);
 }

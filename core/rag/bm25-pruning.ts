@@ -8,7 +8,7 @@
 // that close to each other are ordered by exact scores, summed in query order like the exhaustive
 // path's: the answer is the same, bit for bit.
 import { frontBound } from './bm25-bound.ts';
-import type { Bm25Postings, Posting, RowEntry } from './bm25-postings.ts';
+import type { Bm25Postings, Posting } from './bm25-postings.ts';
 import { tfsIn, type SortedTerms } from './bm25-row-terms.ts';
 import { bm25TermAt, type Bm25Params } from './bm25-score.ts';
 import { kthLargest } from './kth-largest.ts';
@@ -56,7 +56,9 @@ class MaxScore {
   private readonly lists: List[];
   /** rest[j]: the most that lists j.. together can add to a row's score. */
   private readonly rest: Float64Array;
-  private readonly entries: readonly (RowEntry | undefined)[];
+  private readonly store: Bm25Postings;
+  /** Per slot, its row. */
+  private readonly slotRows: Float64Array;
   private readonly lengthParts: Float64Array;
   /** seen[slot] is `live` for a row met and in the running, `out` for one met and not. */
   private readonly seen: Uint32Array;
@@ -85,7 +87,8 @@ class MaxScore {
     const m = this.lists.length;
     this.rest = new Float64Array(m + 1);
     for (let j = m - 1; j >= 0; j--) this.rest[j] = this.rest[j + 1]! + this.lists[j]!.bound;
-    this.entries = store.entries;
+    this.store = store;
+    this.slotRows = store.rows;
     this.lengthParts = store.lengthPartsFor(query.avgdl, params);
     const scratch = store.visits();
     this.seen = scratch.seen;
@@ -108,7 +111,7 @@ class MaxScore {
       j++;
       if (this.above >= this.limit) break;
       // Rows met earlier may have passed the bound since; a recount pays when cheaper than a list.
-      if (this.top > bound && j < m && this.rows.length * 2 <= lists[j]!.posting.slots.length) {
+      if (this.top > bound && j < m && this.rows.length * 2 <= lists[j]!.posting.count) {
         this.recount(bound);
         if (this.above >= this.limit) break;
       }
@@ -123,18 +126,18 @@ class MaxScore {
    * the rows whose partial sum passes `bound`.
    */
   private gather(list: List, accept: ((row: number) => boolean) | undefined, bound: number): void {
-    const { seen, live, out, acc, entries, lengthParts, rows, k1, counted } = this;
-    const { slots, tfs } = list.posting;
+    const { seen, live, out, acc, slotRows, lengthParts, rows, k1, counted } = this;
+    const { entries, count: n } = list.posting;
     const { count, idf } = list;
     let top = this.top;
     let above = this.above;
-    for (let k = 0; k < slots.length; k++) {
-      const slot = slots[k]!;
+    for (let k = 0; k < n; k++) {
+      const slot = entries[3 * k]!;
       const mark = seen[slot];
       let sum: number;
       if (mark === live) sum = acc[slot]!;
       else if (mark === out) continue;
-      else if (accept !== undefined && !accept(entries[slot]!.row)) {
+      else if (accept !== undefined && !accept(slotRows[slot]!)) {
         seen[slot] = out;
         continue;
       } else {
@@ -143,7 +146,7 @@ class MaxScore {
         rows.push(slot);
         sum = 0;
       }
-      sum += count * bm25TermAt(tfs[k]!, idf, lengthParts[slot]!, k1);
+      sum += count * bm25TermAt(entries[3 * k + 1]!, idf, lengthParts[slot]!, k1);
       acc[slot] = sum;
       if (sum > top) top = sum;
       if (sum > bound && counted[slot] === 0) {
@@ -161,13 +164,13 @@ class MaxScore {
    */
   private walk(list: List, rest: number): void {
     const { seen, live, out, acc, lengthParts, k1, floor } = this;
-    const { slots, tfs } = list.posting;
+    const { entries, count: n } = list.posting;
     const { count, idf } = list;
-    for (let k = 0; k < slots.length; k++) {
-      const slot = slots[k]!;
+    for (let k = 0; k < n; k++) {
+      const slot = entries[3 * k]!;
       if (seen[slot] !== live) continue;
       if ((acc[slot]! + rest) * SLACK < floor) seen[slot] = out;
-      else acc[slot]! += count * bm25TermAt(tfs[k]!, idf, lengthParts[slot]!, k1);
+      else acc[slot]! += count * bm25TermAt(entries[3 * k + 1]!, idf, lengthParts[slot]!, k1);
     }
   }
 
@@ -204,10 +207,10 @@ class MaxScore {
    * by their exact scores.
    */
   private best(): number[] {
-    const { acc, entries, rows } = this;
+    const { acc, slotRows, rows } = this;
     const floor = this.kthPartial();
     const finalists = rows.filter((slot) => acc[slot]! * SLACK >= floor);
-    finalists.sort((a, b) => acc[b]! - acc[a]! || entries[a]!.row - entries[b]!.row);
+    finalists.sort((a, b) => acc[b]! - acc[a]! || slotRows[a]! - slotRows[b]!);
     const order: number[] = [];
     for (let i = 0; i < finalists.length && order.length < this.limit;) {
       let end = i + 1;
@@ -217,7 +220,7 @@ class MaxScore {
       if (end - i === 1) order.push(finalists[i]!);
       else {
         const close = finalists.slice(i, end).map((slot) => ({ slot, score: this.exact(slot) }));
-        close.sort((a, b) => b.score - a.score || entries[a.slot]!.row - entries[b.slot]!.row);
+        close.sort((a, b) => b.score - a.score || slotRows[a.slot]! - slotRows[b.slot]!);
         for (const { slot } of close) order.push(slot);
       }
       i = end;
@@ -229,7 +232,7 @@ class MaxScore {
   private exact(slot: number): number {
     const { sorted, idf } = this.query;
     const { tfs } = this;
-    tfsIn(this.entries[slot]!, sorted.ids, tfs);
+    tfsIn(this.store.termsOf(slot), sorted.ids, tfs);
     let score = 0;
     for (let i = 0; i < sorted.at.length; i++) {
       const tf = sorted.at[i]! < 0 ? 0 : tfs[sorted.at[i]!]!;

@@ -1,6 +1,5 @@
 // A query's terms against one row's: the row keeps its term ids sorted, so the frequencies of all
 // query terms come from one merge of two sorted lists (or binary searches for a short query).
-import type { RowEntry } from './bm25-postings.ts';
 
 /** A query's distinct term ids, ascending, and per query term its index among them (-1: not a u32). */
 export interface SortedTerms {
@@ -20,8 +19,12 @@ export function sortTerms(terms: readonly number[]): SortedTerms {
  * out[q] = the row's frequency of ids[q] (0 if absent), for ascending ids: one merge of the two
  * sorted lists, or binary searches when the query is much shorter than the row.
  */
-export function tfsIn(entry: RowEntry, ids: Uint32Array, out: Float64Array): void {
-  const { terms, tfs } = entry;
+export function tfsIn(
+  row: { readonly ids: Uint32Array; readonly tfs: Uint32Array },
+  ids: Uint32Array,
+  out: Float64Array,
+): void {
+  const { ids: terms, tfs } = row;
   const n = terms.length;
   let lo = 0;
   const search = ids.length * 8 < n;

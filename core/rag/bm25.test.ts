@@ -115,6 +115,38 @@ describe('Bm25Index', () => {
     expect(new Set(seen).size).toBe(seen.length); // asked once per row
   });
 
+  it('answers as a fresh index after churn that grows, reuses and compacts its storage', () => {
+    // Thousands of rows of up to 40 terms: past the first capacities of the slot and term arrays,
+    // with most rows removed between rounds so the term arrays are compacted under live postings.
+    const rng = seededRng(11);
+    const index = new Bm25Index();
+    const model: Corpus = new Map();
+    let next = 0;
+    for (let round = 0; round < 6; round++) {
+      for (let i = 0; i < 1500; i++) {
+        const terms = new Map<number, number>();
+        const n = 1 + Math.floor(rng.next() * 40);
+        for (let t = 0; t < n; t++)
+          terms.set(Math.floor(rng.next() ** 2 * 400), 1 + Math.floor(rng.next() * 4));
+        index.add(next, terms);
+        model.set(next++, terms);
+      }
+      for (const row of [...model.keys()]) {
+        if (rng.next() < 0.7) {
+          expect(index.remove(row)).toBe(true);
+          model.delete(row);
+        }
+      }
+      const fresh = new Bm25Index();
+      for (const [row, terms] of model) fresh.add(row, terms);
+      for (const query of [[0], [1, 2, 3], [5, 50, 399, 7, 7], [120, 3, 0, 9, 44, 1]]) {
+        expect(index.candidates(query, 50)).toEqual(fresh.candidates(query, 50));
+        expect(index.exhaustiveCandidates(query, 50)).toEqual(fresh.candidates(query, 50));
+      }
+    }
+    expect(index.size).toBe(model.size);
+  });
+
   it('refuses bad rows and terms', () => {
     const index = new Bm25Index();
     expect(() => index.add(-1, new Map())).toThrow(RangeError);

@@ -93,7 +93,7 @@ export class Bm25Index {
     checkBm25Params(params);
     const { store } = this;
     const docs = store.size;
-    const df = terms.map((id) => store.postings.get(id)?.slots.length ?? 0);
+    const df = terms.map((id) => store.postings.get(id)?.count ?? 0);
     const answer = { docs, totalLength: store.totalLength, df };
     if (docs === 0 || limit === 0) return { ...answer, hits: [] };
     const query: QueryStats = {
@@ -105,11 +105,10 @@ export class Bm25Index {
     const { ids, at } = query.sorted;
     const tfs = new Float64Array(ids.length);
     const hits = topSlots(store, query, limit, accept, params).map((slot) => {
-      const entry = store.entries[slot]!;
-      tfsIn(entry, ids, tfs);
+      tfsIn(store.termsOf(slot), ids, tfs);
       return {
-        row: entry.row,
-        length: entry.length,
+        row: store.rows[slot]!,
+        length: store.lengths[slot]!,
         tf: Array.from(at, (q) => (q < 0 ? 0 : tfs[q]!)),
       };
     });

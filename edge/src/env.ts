@@ -76,6 +76,8 @@ export interface Env {
   readonly STREAM_CONTINUATIONS?: string;
   /** A RAG shard holding more chunks than this splits in two, live (default 20000). */
   readonly RAG_SHARD_SPLIT_CHUNKS?: string;
+  /** A RAG shard no search read for this long frees its in-memory index until the next (default 120000). */
+  readonly RAG_SHARD_IDLE_MS?: string;
   /**
    * Shards a RAG query visits: every shard whose centroid is within RAG_PROBE_DELTA (cosine,
    * default 0.15) of the nearest, at least RAG_PROBE_MIN_SHARDS (default 4) and at most

@@ -201,6 +201,37 @@ describe('tenants', () => {
   });
 });
 
+describe('shard memory', () => {
+  it('loads a shard on its first search, frees it when idle, and answers the same after', async () => {
+    const tenant = unique('mem');
+    const key = await keyOf(tenant);
+    const ns = unique('docs');
+    await post(
+      key,
+      ns,
+      Array.from({ length: 12 }, (_, i) => ({ id: `d${i}`, text: topicText('zebra', i) })),
+    );
+    const id = `${tenant}:${ns}:0`;
+    const shard = env.LSH_SHARD.get(env.LSH_SHARD.idFromName(id));
+    const stats = () => shard.stats({ tenant, namespace: ns, shard: id });
+    // Writes alone never load the index.
+    expect(await stats()).toMatchObject({ rows: 12, loaded: false });
+    const first = await search(key, ns, 'zebra7 daemon', { top_k: 5 });
+    expect(first[0]?.document_id).toBe('d7');
+    expect((await stats()).loaded).toBe(true);
+    // RAG_SHARD_IDLE_MS is 400 in the test build.
+    const deadline = Date.now() + 10_000;
+    while ((await stats()).loaded && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 100));
+    expect((await stats()).loaded).toBe(false);
+    // A write while the index is out of memory is seen by the search that loads it again.
+    await post(key, ns, [{ id: 'late', text: topicText('zebra', 99) }]);
+    expect(await search(key, ns, 'zebra7 daemon', { top_k: 5 })).toEqual(first);
+    expect((await search(key, ns, 'zebra99 daemon', { top_k: 1 }))[0]?.document_id).toBe('late');
+    expect(await stats()).toMatchObject({ rows: 13, loaded: true });
+  });
+});
+
 describe('encryption at rest', () => {
   it('stores chunk text only sealed', async () => {
     const tenant = unique('te');

@@ -16,7 +16,7 @@ import {
 } from '@proxima/core/rag';
 import { seededRng } from '@proxima/core/lsh';
 import { hash32 } from '@proxima/core/text';
-import type { Env } from '../env.ts';
+import { intVar, type Env } from '../env.ts';
 import { edgeKernels } from '../kernels.ts';
 import { checkIdentity, checkWrite, ShardCallError } from './shard-checks.ts';
 import { loadCells, saveCells } from './shard-cells.ts';
@@ -39,22 +39,21 @@ interface ShardMeta extends ShardIdentity, EmbedderStamp {
 export class LshShard extends DurableObject<Env> {
   private readonly sql: SqlStorage;
   private meta: ShardMeta | null;
-  private engine: ShardEngine | null = null;
-  /** The row count the saved cells were trained at (0: none saved). */
-  private savedCellsAt = 0;
-  private bm25 = new Bm25Index();
-  private readonly info = new Map<number, RowInfo>();
-  private readonly parsed = new Map<string, Metadata>();
+  /** The in-memory index, loaded by the first read after a wake or an idle release. */
+  private memory: ShardMemory | null = null;
+  /** Rows stored, counted once from SQLite and kept by every write. */
+  private rowCount: number | null = null;
+  private lastRead = 0;
+  private releaseTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
     this.sql.exec(SHARD_SCHEMA);
     this.meta = this.readMeta();
-    if (this.meta !== null && this.meta.retiredAt === null) this.load(this.meta);
   }
 
-  /** Stores chunks and removes documents, in one transaction. */
+  /** Stores chunks and removes documents, in one transaction; a loaded index follows the write. */
   write(w: ShardWrite): { readonly rows: number } {
     checkWrite(w);
     checkIdentity(this.meta, w);
@@ -65,9 +64,9 @@ export class LshShard extends DurableObject<Env> {
       throw new ShardCallError(
         `shard ${meta.shard} holds ${meta.embedder}/${meta.dim} vectors; refused ${w.embedder}/${w.dim}`,
       );
-    const engine = this.engineFor(meta);
+    const count = this.countRows();
     const removed: number[] = [];
-    const added: { row: number; chunk: ChunkRecord; codes: Int8Array; scale: number }[] = [];
+    const added: { row: number; chunk: ChunkRecord }[] = [];
     const kernels = edgeKernels();
     this.ctx.storage.transactionSync(() => {
       for (const doc of w.removeDocs) {
@@ -93,22 +92,24 @@ export class LshShard extends DurableObject<Env> {
             chunk.metadata,
           )
           .one()['row'];
-        added.push({ row: Number(row), chunk, codes, scale });
+        added.push({ row: Number(row), chunk });
       }
     });
-    for (const row of removed) this.forget(engine, row);
-    for (const { row, chunk } of added) {
-      engine.insert(row, chunk.vector);
-      this.bm25.add(row, decodeTerms(chunk.terms));
-      this.info.set(row, {
-        doc: chunk.doc,
-        version: chunk.version,
-        index: chunk.index,
-        metadata: chunk.metadata,
-      });
+    this.rowCount = count - removed.length + added.length;
+    const memory = this.memory;
+    if (memory !== null) {
+      for (const row of removed) forget(memory, row);
+      for (const { row, chunk } of added) {
+        remember(memory, row, chunk.vector, chunk.terms, {
+          doc: chunk.doc,
+          version: chunk.version,
+          index: chunk.index,
+          metadata: chunk.metadata,
+        });
+      }
+      this.saveTrained(memory);
     }
-    this.saveTrained(engine);
-    return { rows: this.info.size };
+    return { rows: this.rowCount };
   }
 
   search(q: ShardQuery): ShardAnswer {
@@ -125,23 +126,24 @@ export class LshShard extends DurableObject<Env> {
       throw new ShardCallError(
         `shard ${meta.shard} holds ${meta.embedder}/${meta.dim} vectors; the query is ${q.embedder}/${q.dim}`,
       );
+    const memory = this.read(meta);
     const k = Math.min(Math.max(1, Math.floor(q.k)), RAG_WIRE_LIMITS.candidatesPerList);
     const filter = q.filter;
     const accept =
       filter === null
         ? undefined
         : (row: number) => {
-            const info = this.info.get(row);
-            return info !== undefined && matchesFilter(this.metadataOf(info.metadata), filter);
+            const info = memory.info.get(row);
+            return info !== undefined && matchesFilter(metadataOf(memory, info.metadata), filter);
           };
-    const engine = this.engineFor(meta);
-    const vector = q.vector === null ? [] : engine.search(q.vector, k, accept ? { accept } : {});
-    const lexical = this.bm25.candidates(q.terms, q.terms.length === 0 ? 0 : k, accept);
+    const vector =
+      q.vector === null ? [] : memory.engine.search(q.vector, k, accept ? { accept } : {});
+    const lexical = memory.bm25.candidates(q.terms, q.terms.length === 0 ? 0 : k, accept);
     const sealed = sealedOf(this.sql, [
       ...vector.map((h) => h.row),
       ...lexical.hits.map((h) => h.row),
     ]);
-    const hit = (row: number) => hitOf(this.info.get(row)!, sealed.get(row));
+    const hit = (row: number) => hitOf(memory.info.get(row)!, sealed.get(row));
     return {
       ok: true,
       vector: vector.map((h) => ({ ...hit(h.row), score: h.score })),
@@ -186,7 +188,7 @@ export class LshShard extends DurableObject<Env> {
     checkIdentity(this.meta, caller);
     const meta = this.meta;
     if (meta === null) throw new ShardCallError('an empty shard cannot split');
-    const engine = this.engineFor(meta);
+    const engine = this.read(meta).engine;
     return planSplit(
       [...engine.rows()].map(([, v]) => v),
       meta.dim,
@@ -205,10 +207,8 @@ export class LshShard extends DurableObject<Env> {
       this.setMeta('retiredAt', String(version));
     });
     this.meta = { ...this.meta, retiredAt: version };
-    this.engine = null;
-    this.savedCellsAt = 0;
-    this.info.clear();
-    this.bm25 = new Bm25Index();
+    this.rowCount = 0;
+    this.release();
   }
 
   stats(caller: ShardIdentity): {
@@ -216,71 +216,85 @@ export class LshShard extends DurableObject<Env> {
     readonly retiredAt: number | null;
     /** The highest row id stored (a split copies up to it; later rows get higher ids). */
     readonly lastRow: number;
+    /** Whether the index is in memory now (it loads on the first read and leaves when idle). */
+    readonly loaded: boolean;
   } {
     checkIdentity(this.meta, caller);
     const last = this.sql.exec('SELECT max(row) AS last FROM chunks').one()['last'];
     return {
-      rows: this.info.size,
+      rows: this.countRows(),
       retiredAt: this.meta?.retiredAt ?? null,
       lastRow: last === null ? 0 : Number(last),
+      loaded: this.memory !== null,
     };
   }
 
-  private forget(engine: ShardEngine, row: number): void {
-    engine.delete(row);
-    this.bm25.remove(row);
-    this.info.delete(row);
+  private countRows(): number {
+    this.rowCount ??= Number(this.sql.exec('SELECT count(*) AS n FROM chunks').one()['n']);
+    return this.rowCount;
   }
 
-  private metadataOf(text: string): Metadata {
-    let m = this.parsed.get(text);
-    if (m === undefined) {
-      m = JSON.parse(text) as Metadata;
-      if (this.parsed.size > 10_000) this.parsed.clear();
-      this.parsed.set(text, m);
-    }
-    return m;
+  /** The in-memory index, loaded if it is not, and the idle release pushed back. */
+  private read(meta: ShardMeta): ShardMemory {
+    this.memory ??= this.load(meta);
+    this.lastRead = Date.now();
+    this.releaseTimer ??= setTimeout(() => this.releaseIfIdle(), this.idleMs());
+    return this.memory;
   }
 
-  private engineFor(meta: ShardMeta): ShardEngine {
-    if (this.engine === null) {
-      const cells = loadCells(this.sql, meta.dim);
-      this.savedCellsAt = cells?.trainedAt ?? 0;
-      this.engine = new ShardEngine(
+  private releaseIfIdle(): void {
+    this.releaseTimer = null;
+    if (this.memory === null) return;
+    const idle = Date.now() - this.lastRead;
+    const limit = this.idleMs();
+    if (idle >= limit) this.release();
+    else this.releaseTimer = setTimeout(() => this.releaseIfIdle(), limit - idle);
+  }
+
+  /**
+   * A shard no search has read for this long gives its in-memory index back and reloads it from
+   * SQLite on the next read: one isolate may host many shards, and writes alone never load it.
+   */
+  private idleMs(): number {
+    return intVar(this.env.RAG_SHARD_IDLE_MS, 120_000, 100, 3_600_000);
+  }
+
+  private release(): void {
+    this.memory = null;
+    if (this.releaseTimer !== null) clearTimeout(this.releaseTimer);
+    this.releaseTimer = null;
+  }
+
+  /** Keeps the cells the engine trained last, so the next load need not train them again. */
+  private saveTrained(memory: ShardMemory): void {
+    const cells = memory.engine.trained();
+    if (cells === null || cells.trainedAt === memory.savedCellsAt) return;
+    saveCells(this.sql, cells);
+    memory.savedCellsAt = cells.trainedAt;
+  }
+
+  private load(meta: ShardMeta): ShardMemory {
+    const cells = loadCells(this.sql, meta.dim);
+    const memory: ShardMemory = {
+      engine: new ShardEngine(
         { dim: meta.dim, kernels: edgeKernels(), seed: hash32(0x5eed, meta.shard) },
         cells,
-      );
-    }
-    return this.engine;
-  }
-
-  /** Keeps the cells the engine trained last, so the next wake need not train them again. */
-  private saveTrained(engine: ShardEngine): void {
-    const cells = engine.trained();
-    if (cells === null || cells.trainedAt === this.savedCellsAt) return;
-    saveCells(this.sql, cells);
-    this.savedCellsAt = cells.trainedAt;
-  }
-
-  private load(meta: ShardMeta): void {
-    const engine = this.engineFor(meta);
+      ),
+      savedCellsAt: cells?.trainedAt ?? 0,
+      bm25: new Bm25Index(),
+      info: new Map(),
+      parsed: new Map(),
+    };
     let after = 0;
     for (;;) {
       const rows = readRows(this.sql, after, LOAD_BATCH);
-      for (const r of rows) {
-        engine.insert(r.row, dequantize(r.codes, r.scale));
-        this.bm25.add(r.row, decodeTerms(r.terms));
-        this.info.set(r.row, {
-          doc: r.doc,
-          version: r.version,
-          index: r.index,
-          metadata: r.metadata,
-        });
-      }
+      for (const r of rows) remember(memory, r.row, dequantize(r.codes, r.scale), r.terms, r);
       if (rows.length < LOAD_BATCH) break;
       after = rows[rows.length - 1]!.row;
     }
-    this.saveTrained(engine);
+    this.rowCount = memory.info.size;
+    this.saveTrained(memory);
+    return memory;
   }
 
   private create(w: ShardWrite): ShardMeta {
@@ -332,6 +346,50 @@ export class LshShard extends DurableObject<Env> {
       retiredAt: retiredAt === undefined ? null : Number(retiredAt),
     };
   }
+}
+
+/** A shard's index in memory: vectors, postings, and what each row is. */
+interface ShardMemory {
+  readonly engine: ShardEngine;
+  /** The row count the saved cells were trained at (0: none saved). */
+  savedCellsAt: number;
+  readonly bm25: Bm25Index;
+  readonly info: Map<number, RowInfo>;
+  /** Parsed metadata by its JSON text, for filters. */
+  readonly parsed: Map<string, Metadata>;
+}
+
+function remember(
+  memory: ShardMemory,
+  row: number,
+  vector: Float32Array,
+  terms: Uint8Array,
+  info: RowInfo,
+): void {
+  memory.engine.insert(row, vector);
+  memory.bm25.add(row, decodeTerms(terms));
+  memory.info.set(row, {
+    doc: info.doc,
+    version: info.version,
+    index: info.index,
+    metadata: info.metadata,
+  });
+}
+
+function forget(memory: ShardMemory, row: number): void {
+  memory.engine.delete(row);
+  memory.bm25.remove(row);
+  memory.info.delete(row);
+}
+
+function metadataOf(memory: ShardMemory, text: string): Metadata {
+  let m = memory.parsed.get(text);
+  if (m === undefined) {
+    m = JSON.parse(text) as Metadata;
+    if (memory.parsed.size > 10_000) memory.parsed.clear();
+    memory.parsed.set(text, m);
+  }
+  return m;
 }
 
 function dequantize(codes: Int8Array, scale: number): Float32Array {
