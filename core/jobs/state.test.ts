@@ -28,11 +28,8 @@ function created(): JobRecord {
 describe('admit', () => {
   it('creates a queued record, then answers a re-post with the same body as before', () => {
     const record = created();
-    expect(record).toMatchObject({
-      status: 'queued',
-      attempts: 0,
-      callbackUrl: expect.any(String),
-    });
+    expect(record).toMatchObject({ status: 'queued', attempts: 0 });
+    expect(record.callbackUrl).toBe('https://edge.example/internal/jobs/callback');
     expect(admit(record, job, 'd1', 20)).toEqual({ action: 'existing', record });
     expect(admit(record, job, 'd2', 20).action).toBe('conflict');
   });
@@ -155,7 +152,7 @@ describe('planDelivery and settle', () => {
           }
           expect(results).toBeLessThanOrEqual(1);
           expect(record).not.toBeNull();
-          const final = record!;
+          const final = record;
           if (results === 1) expect(final.status === 'succeeded' || !acked).toBe(true);
           if (acked) expect(['succeeded', 'failed']).toContain(final.status);
           if (poisoned) expect(final.status).toBe('failed');
