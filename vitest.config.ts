@@ -9,6 +9,7 @@ export default defineConfig({
       'wasm/vitest.workers.config.ts',
       'edge/vitest.config.ts',
       'local-node/vitest.config.ts',
+      'functions/vitest.config.ts',
       'tests/vitest.config.ts',
     ],
     reporters: ['default', './scripts/summary-reporter.ts'],
