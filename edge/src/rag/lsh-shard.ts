@@ -197,6 +197,13 @@ export class LshShard extends DurableObject<Env> {
     );
   }
 
+  /** Loads the index now, as a search would: a split warms its children before queries move there. */
+  warm(caller: ShardIdentity): void {
+    checkIdentity(this.meta, caller);
+    const meta = this.meta;
+    if (meta !== null && meta.retiredAt === null) this.read(meta);
+  }
+
   /** After a split switched the directory: refuse searches from older directories, drop the rows. */
   retire(caller: ShardIdentity, version: number): void {
     checkIdentity(this.meta, caller);

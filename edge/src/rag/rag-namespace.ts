@@ -291,6 +291,12 @@ export class RagNamespace extends DurableObject<Env> {
       ShardDirectory['shards'][0],
     ];
     const next = afterSplit(dir, split.parent, [left, right]);
+    // Queries move to the children with this publish: a parent that was being searched hands
+    // them a loaded index, so the first queries there do not pay for loading it.
+    if ((await parent.stats(this.shard(id, split.parent))).loaded)
+      await Promise.all(
+        [left, right].map((c) => shardStub(this.env, c.id).warm(this.shard(id, c.id))),
+      );
     await this.publish(id, next);
     const sizes = await Promise.all(
       [left, right].map((c) => shardStub(this.env, c.id).stats(this.shard(id, c.id))),
