@@ -8,18 +8,25 @@ export const closedSocketRetries = { count: 0 };
 
 const RETRYABLE = new Set(['UND_ERR_SOCKET', 'ECONNRESET']);
 
+/**
+ * `fetch`, sent again on a new connection when the socket closed before any answer: at most
+ * `maxSends` sends in all, waiting 250 ms, then twice as long before each further one.
+ */
 export async function fetchRetryingClosedSocket(
   url: string | URL,
   init: RequestInit,
   onRetry?: (code: string) => void,
+  maxSends = 2,
 ): Promise<Response> {
-  try {
-    return await fetch(url, init);
-  } catch (err) {
-    const code = (err as { cause?: { code?: string } }).cause?.code;
-    if (code === undefined || !RETRYABLE.has(code)) throw err;
-    closedSocketRetries.count++;
-    onRetry?.(code);
-    return fetch(url, init);
+  for (let send = 1; ; send++) {
+    try {
+      return await fetch(url, init);
+    } catch (err) {
+      const code = (err as { cause?: { code?: string } }).cause?.code;
+      if (code === undefined || !RETRYABLE.has(code) || send >= maxSends) throw err;
+      closedSocketRetries.count++;
+      onRetry?.(code);
+      if (send > 1) await new Promise((r) => setTimeout(r, 250 * 2 ** (send - 2)));
+    }
   }
 }

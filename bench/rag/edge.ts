@@ -73,6 +73,8 @@ async function call(
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     },
     (code) => console.log(`  ${new Date().toISOString()} ${method} ${path}: ${code}, sent again`),
+    // Every call here is safe to repeat (searches, and posts that replace documents by id).
+    4,
   );
   const text = await res.text();
   if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text.slice(0, 300)}`);
