@@ -44,6 +44,8 @@ export const BURST_LIMITS = {
    */
   runTimeoutMs: 10 * 60_000,
   callbackUrlChars: 2048,
+  /** The shared HMAC secret's least length (the edge's BURST_SECRET, the Function App's PROXIMA_BURST_SECRET). */
+  secretMinChars: 32,
   /** Stored error messages are cut to this many characters. */
   errorChars: 1000,
 } as const;

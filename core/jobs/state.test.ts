@@ -30,24 +30,42 @@ describe('admit', () => {
     const record = created();
     expect(record).toMatchObject({ status: 'queued', attempts: 0 });
     expect(record.callbackUrl).toBe('https://edge.example/internal/jobs/callback');
-    expect(admit(record, job, 'd1', 20)).toEqual({ action: 'existing', record });
+    expect(admit(record, job, 'd1', 20)).toEqual({ action: 'existing', record, enqueue: true });
     expect(admit(record, job, 'd2', 20).action).toBe('conflict');
   });
 });
 
 describe('planDelivery and settle', () => {
   it('runs, then ignores duplicate deliveries of a finished job', () => {
-    const plan = planDelivery(created(), false, 1, 20);
+    const plan = planDelivery(created(), false, 'm1', 1, 20);
     if (plan.action !== 'run') throw new Error(plan.action);
     expect(plan.record).toMatchObject({ status: 'running', attempts: 1 });
     const done = settle(plan.record, { ok: true }, 1, 30);
     expect(done).toMatchObject({ action: 'done', record: { status: 'succeeded' } });
-    expect(planDelivery(done.record, true, 2, 40)).toEqual({ action: 'ack' });
+    expect(planDelivery(done.record, true, 'm1', 2, 40)).toEqual({ action: 'ack' });
+  });
+
+  it('sends the message again for a re-post only while no delivery has begun', () => {
+    const plan = planDelivery(created(), false, 'm1', 1, 20);
+    if (plan.action !== 'run') throw new Error(plan.action);
+    expect(admit(plan.record, job, 'd1', 30)).toMatchObject({ action: 'existing', enqueue: false });
+  });
+
+  it('runs a job once when two messages carry it: the second is acknowledged while the first runs', () => {
+    const first = planDelivery(created(), false, 'm1', 1, 20);
+    if (first.action !== 'run') throw new Error(first.action);
+    expect(first.record.runner).toBe('m1');
+    expect(planDelivery(first.record, false, 'm2', 1, 30)).toEqual({ action: 'ack' });
+    // The first message's own redelivery (its run died) runs it again.
+    expect(planDelivery(first.record, false, 'm1', 2, 30).action).toBe('run');
+    // A run silent for longer than a run may take is taken over by whichever message comes.
+    const late = planDelivery(first.record, false, 'm2', 1, 21 + BURST_LIMITS.runTimeoutMs);
+    expect(late).toMatchObject({ action: 'run', record: { runner: 'm2', attempts: 2 } });
   });
 
   it('finishes without running again when a crashed run had stored its result', () => {
     const running = { ...created(), status: 'running' as const, attempts: 1 };
-    const plan = planDelivery(running, true, 2, 50);
+    const plan = planDelivery(running, true, 'm1', 2, 50);
     expect(plan).toMatchObject({
       action: 'complete',
       record: { status: 'succeeded', attempts: 1 },
@@ -77,8 +95,8 @@ describe('planDelivery and settle', () => {
   });
 
   it('poisons an unknown id, and a message delivered past the limit', () => {
-    expect(planDelivery(null, false, 1, 5)).toMatchObject({ action: 'poison', record: null });
-    const over = planDelivery(created(), false, BURST_LIMITS.maxDeliveries + 1, 5);
+    expect(planDelivery(null, false, 'm1', 1, 5)).toMatchObject({ action: 'poison', record: null });
+    const over = planDelivery(created(), false, 'm1', BURST_LIMITS.maxDeliveries + 1, 5);
     expect(over).toMatchObject({ action: 'poison', record: { status: 'failed' } });
   });
 
@@ -116,7 +134,7 @@ describe('planDelivery and settle', () => {
           let acked = false;
           for (const [i, d] of deliveries.entries()) {
             const count = i + 1;
-            const plan = planDelivery(record, results > 0, count, count * 100);
+            const plan = planDelivery(record, results > 0, 'm1', count, count * 100);
             if (plan.action === 'ack') {
               acked = true;
               break;

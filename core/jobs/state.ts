@@ -29,12 +29,21 @@ export interface JobRecord {
   /** SHA-256 (hex) of the accepted job: the same id posted with another job is a conflict. */
   readonly digest: string;
   readonly callbackUrl: string | null;
+  /**
+   * The queue message whose delivery runs the job (its id), while running: another message for
+   * the same job (a POST retried after a lost enqueue sends one) must not run it a second time.
+   */
+  readonly runner: string | null;
 }
 
 export type Admission =
   | { readonly action: 'create'; readonly record: JobRecord }
-  /** The id is known with the same job: answer as for the first POST, enqueue nothing. */
-  | { readonly action: 'existing'; readonly record: JobRecord }
+  /**
+   * The id is known with the same job: answer as for the first POST. `enqueue`: no delivery has
+   * begun, so the first POST may have stored the record and died before its message was sent;
+   * send one again (a duplicate message is harmless: planDelivery runs a job once).
+   */
+  | { readonly action: 'existing'; readonly record: JobRecord; readonly enqueue: boolean }
   | { readonly action: 'conflict'; readonly message: string };
 
 export function admit(
@@ -44,7 +53,12 @@ export function admit(
   now: number,
 ): Admission {
   if (existing !== null) {
-    if (existing.digest === digest) return { action: 'existing', record: existing };
+    if (existing.digest === digest)
+      return {
+        action: 'existing',
+        record: existing,
+        enqueue: existing.status === 'queued' && existing.attempts === 0,
+      };
     return {
       action: 'conflict',
       message: `job ${job.id} already exists with another body; a new job needs a new id`,
@@ -63,6 +77,7 @@ export function admit(
       error: null,
       digest,
       callbackUrl: job.callback?.url ?? null,
+      runner: null,
     },
   };
 }
@@ -72,24 +87,33 @@ export type Delivery =
   | { readonly action: 'run'; readonly record: JobRecord }
   /** An earlier run stored its result and crashed before saying so: record the success only. */
   | { readonly action: 'complete'; readonly record: JobRecord }
-  /** Finished already (a duplicate delivery): delete the message, do nothing. */
+  /** Finished already, or running under another message: delete this message, do nothing. */
   | { readonly action: 'ack' }
   /** Give up: move the message to the poison queue with `reason`; store `record` if not null. */
   | { readonly action: 'poison'; readonly reason: string; readonly record: JobRecord | null };
 
 /**
- * What to do with the `dequeueCount`-th delivery of a job's message, given its record (null:
- * unknown id) and whether a result is already stored.
+ * What to do with the `dequeueCount`-th delivery of message `messageId` for a job, given its
+ * record (null: unknown id) and whether a result is already stored.
  */
 export function planDelivery(
   record: JobRecord | null,
   resultStored: boolean,
+  messageId: string,
   dequeueCount: number,
   now: number,
 ): Delivery {
   if (record === null)
     return { action: 'poison', reason: 'no job has this id (its record is missing)', record: null };
   if (record.status === 'succeeded' || record.status === 'failed') return { action: 'ack' };
+  // Another message's delivery runs it now; if that run dies, its own message comes back.
+  if (
+    record.status === 'running' &&
+    record.runner !== null &&
+    record.runner !== messageId &&
+    now - record.updatedAt <= BURST_LIMITS.runTimeoutMs
+  )
+    return { action: 'ack' };
   if (resultStored) return { action: 'complete', record: succeeded(record, now) };
   if (dequeueCount > BURST_LIMITS.maxDeliveries) {
     const reason = `delivered ${dequeueCount - 1} times without finishing`;
@@ -97,7 +121,13 @@ export function planDelivery(
   }
   return {
     action: 'run',
-    record: { ...record, status: 'running', attempts: record.attempts + 1, updatedAt: now },
+    record: {
+      ...record,
+      status: 'running',
+      attempts: record.attempts + 1,
+      updatedAt: now,
+      runner: messageId,
+    },
   };
 }
 
@@ -140,6 +170,7 @@ export function settle(
       status: 'queued',
       updatedAt: now,
       error: { code: outcome.code, message },
+      runner: null,
     },
   };
 }
@@ -168,9 +199,9 @@ export function observedStatus(
 }
 
 function succeeded(record: JobRecord, now: number): JobRecord {
-  return { ...record, status: 'succeeded', updatedAt: now, error: null };
+  return { ...record, status: 'succeeded', updatedAt: now, error: null, runner: null };
 }
 
 function failed(record: JobRecord, code: string, message: string, now: number): JobRecord {
-  return { ...record, status: 'failed', updatedAt: now, error: { code, message } };
+  return { ...record, status: 'failed', updatedAt: now, error: { code, message }, runner: null };
 }
