@@ -7,17 +7,22 @@ export interface DevCommandOptions {
   readonly model?: string;
   readonly nodes: number;
   readonly verbose: boolean;
+  /** Azurite and the local Functions host too (`--no-azure` leaves them out). */
+  readonly azure: boolean;
 }
 
 /** `proxima dev`: the whole fleet on this machine until Ctrl-C. */
 export async function runDevCommand(options: DevCommandOptions): Promise<number> {
-  process.stdout.write('Starting the Proxima dev fleet: edge in workerd + local node(s)…\n');
+  process.stdout.write(
+    `Starting the Proxima dev fleet: edge in workerd + local node(s)${options.azure ? ' + Azurite and the local Functions host' : ''}…\n`,
+  );
   // Listening before the fleet starts: a Ctrl-C during startup then also stops it in order.
   const signalled = waitForStopSignal();
   const fleet = await startFleet({
     stateDir: options.state,
     port: options.port,
     nodes: options.nodes,
+    azure: options.azure,
     ...(options.model === undefined ? {} : { modelPath: options.model }),
     onLine: (name, line) => {
       if (options.verbose || /"level":"(warn|error)"|\bERROR\b|✘/.test(line)) {
@@ -25,7 +30,7 @@ export async function runDevCommand(options: DevCommandOptions): Promise<number>
       }
     },
   });
-  const { url, apiKey, models } = fleet.info;
+  const { url, apiKey, models, functionsUrl } = fleet.info;
   const model = models[0] ?? 'proxima-demo';
   const demo = options.model === undefined;
   process.stdout.write(
@@ -34,6 +39,11 @@ export async function runDevCommand(options: DevCommandOptions): Promise<number>
       `  Endpoint  ${url}/v1   (OpenAI-compatible)`,
       `  API key   ${apiKey}`,
       `  Models    ${models.join(', ')}${demo ? '   (demo model with random weights: output is noise)' : ''}`,
+      ...(functionsUrl === undefined
+        ? []
+        : [
+            `  Azure     ${functionsUrl}   (local Functions host + Azurite; its "Foundry" is dev-node-1's local API)`,
+          ]),
       `  Details   ${join(options.state, 'dev.json')}`,
       '',
       '  Try it:',

@@ -145,6 +145,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .option('--model <file.gguf>', 'serve this GGUF instead of the demo model')
     .option('--nodes <n>', 'how many node processes', intInRange(1, 8), 1)
     .option('--verbose', 'show every log line of the edge and nodes', false)
+    .option('--no-azure', 'leave out Azurite and the local Functions host (the burst path)')
     .action(async (opts: Parameters<typeof runDevCommand>[0]) => {
       code = await runDevCommand(opts);
     });

@@ -4,9 +4,11 @@ import { join, resolve } from 'node:path';
 import { DEMO_MODEL_FILE_NAME, writeDemoModel } from '../model/demo-gguf.ts';
 import type { Child } from './child.ts';
 import { spawnChild } from './child.ts';
+import { modelIdFromPath } from '../engine/model-label.ts';
 import { startEdgeProcess } from './edge-process.ts';
+import { startFunctionsProcess, type FunctionsProcess } from './functions-process.ts';
 import { REPO_ROOT } from './paths.ts';
-import { assertPortFree } from './ports.ts';
+import { assertPortFree, freePort } from './ports.ts';
 import { ensureNodeToken } from './node-tokens.ts';
 import { loadOrCreateSecrets, newSecret, saveSecrets } from './secrets.ts';
 
@@ -26,6 +28,11 @@ export interface FleetOptions {
   readonly readyTimeoutMs?: number;
   /** More edge vars and secrets (e.g. UPSTREAMS and the keys it names), applied last. */
   readonly edgeBindings?: Readonly<Record<string, string>>;
+  /**
+   * The Azure side too: Azurite and the local Functions host, with the first node's local API
+   * (`--listen`) standing in for Foundry, serving its model as `azure/<model id>`.
+   */
+  readonly azure?: boolean;
 }
 
 /** What one node started by `startNode` serves differently from the fleet's default. */
@@ -40,6 +47,8 @@ export interface DevInfo {
   readonly url: string;
   readonly apiKey: string;
   readonly models: readonly string[];
+  /** The local Function App's URL, when the fleet runs the Azure side. */
+  readonly functionsUrl?: string;
 }
 
 export interface NodeProcess {
@@ -122,6 +131,7 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
   }
   if (!existsSync(modelPath)) throw new Error(`model file not found: ${modelPath}`);
 
+  const burst = options.azure === true ? await startBurst(stateDir, modelPath, onLine) : null;
   const startEdge = (port: number) =>
     startEdgeProcess({
       port,
@@ -130,10 +140,18 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
       dataKey: secrets.dataKey,
       ...(options.heartbeatMs === undefined ? {} : { heartbeatMs: options.heartbeatMs }),
       ...(options.helloTimeoutMs === undefined ? {} : { helloTimeoutMs: options.helloTimeoutMs }),
-      ...(options.edgeBindings === undefined ? {} : { bindings: options.edgeBindings }),
+      ...(options.edgeBindings === undefined && burst === null
+        ? {}
+        : { bindings: { ...burst?.edgeBindings, ...options.edgeBindings } }),
       onLine: (line) => onLine('edge', line),
     });
-  let edge = await startEdge(options.port);
+  let edge: Awaited<ReturnType<typeof startEdge>>;
+  try {
+    edge = await startEdge(options.port);
+  } catch (err) {
+    await burst?.functions.stop();
+    throw err;
+  }
   const url = edge.url;
   const restartEdge = async (): Promise<void> => {
     await edge.stop();
@@ -167,6 +185,8 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
         overrides?.modelPath === undefined ? modelPath : resolve(overrides.modelPath),
         ...(options.slots === undefined ? [] : ['--slots', String(options.slots)]),
         ...(overrides?.reasoning === true ? ['--reasoning'] : []),
+        // The first node's local API is the local Function App's "Foundry".
+        ...(burst !== null && nodes.length === 0 ? ['--listen', burst.foundryListen] : []),
       ],
       env: { PROXIMA_NODE_TOKEN: token },
       onLine: (line) => {
@@ -189,6 +209,7 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
     // Nodes drain on SIGTERM, then the edge goes.
     await Promise.all(nodes.map((n) => n.child.stop('SIGTERM', 10_000)));
     await edge.stop();
+    await burst?.functions.stop();
   };
 
   try {
@@ -204,7 +225,12 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
       'every node connecting',
     );
     const models = await listModels(url, secrets.apiKey);
-    const info: DevInfo = { url, apiKey: secrets.apiKey, models };
+    const info: DevInfo = {
+      url,
+      apiKey: secrets.apiKey,
+      models,
+      ...(burst === null ? {} : { functionsUrl: burst.functions.url }),
+    };
     await writeJsonAtomic(join(stateDir, 'dev.json'), info);
     return {
       info,
@@ -220,4 +246,41 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
     await stop();
     throw err;
   }
+}
+
+interface Burst {
+  readonly functions: FunctionsProcess;
+  /** `--listen` for the node standing in for Foundry. */
+  readonly foundryListen: string;
+  readonly edgeBindings: Readonly<Record<string, string>>;
+}
+
+/** Azurite and the local Functions host, and the edge settings that point at them. */
+async function startBurst(
+  stateDir: string,
+  modelPath: string,
+  onLine: (name: string, line: string) => void,
+): Promise<Burst> {
+  const foundryPort = await freePort();
+  const served = modelIdFromPath(modelPath);
+  const burstModel = `azure/${served}`;
+  // Made per run: only this run's edge and Function App need it.
+  const secret = newSecret('pxb');
+  const functions = await startFunctionsProcess({
+    port: await freePort(),
+    azuriteDir: join(stateDir, 'azurite'),
+    secret,
+    foundryEndpoint: `http://127.0.0.1:${foundryPort}/v1/`,
+    deployments: { [burstModel]: served },
+    onLine: (line) => onLine('functions', line),
+  });
+  return {
+    functions,
+    foundryListen: `127.0.0.1:${foundryPort}`,
+    edgeBindings: {
+      AZURE_FUNCTION_URL: functions.url,
+      BURST_SECRET: secret,
+      AZURE_BURST_MODELS: burstModel,
+    },
+  };
 }
