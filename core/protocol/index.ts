@@ -18,6 +18,7 @@ export * from './openai/response-format.ts';
 export * from './openai/json-schema.ts';
 export * from './openai/images.ts';
 export * from './openai/ocr-response.ts';
+export * from './openai/ocr-request.ts';
 export * from './openai/image-hosts.ts';
 export * from './openai/think-splitter.ts';
 export * from './openai/completion-request.ts';

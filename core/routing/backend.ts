@@ -1,12 +1,12 @@
 /**
  * What the router knows about one place a chat request can go: a local node (a GPU box that
- * dialled in) or an OpenAI-compatible upstream. Plain data, so it can sit in a cache, cross a
+ * dialled in), an OpenAI-compatible upstream, or the Azure Function App that runs burst jobs. Plain data, so it can sit in a cache, cross a
  * Durable Object RPC or be logged as JSON.
  */
 
 import type { ModelCapability, ModelKind } from '../protocol/node/messages.ts';
 
-export type BackendTier = 'node' | 'upstream';
+export type BackendTier = 'node' | 'upstream' | 'burst';
 
 /** Load as last reported by the backend's heartbeat (nodes) or counted by the edge (upstreams). */
 export interface BackendCapacity {

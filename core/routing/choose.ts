@@ -7,8 +7,9 @@
  *     can continue a cut stream when that is what is asked, and their breaker lets a request
  *     through (not asked for a rescue: a request under way that would otherwise end in an error). No backend serves the model at all → unknown_model
  *     (unless the caller knows the model: then it is a capacity problem).
- *  2. Pools, best first: healthy nodes, healthy upstreams, suspect nodes, suspect upstreams.
- *     Local before cloud (it is ours and free); a suspect backend (missed heartbeats) only when
+ *  2. Pools, best first: healthy nodes, healthy upstreams, the burst tier (the Azure Function
+ *     App), suspect nodes, suspect upstreams. Local before cloud (it is ours and free); the burst
+ *     tier last among healthy ones (a queued job: the slowest and dearest); a suspect backend (missed heartbeats) only when
  *     nothing healthy has room, since it may be dead and cost the client a timeout. Within each
  *     pool, degraded backends (a sentinel alert: latency or errors drifted from their own
  *     baseline) come after the others, so a degraded node is used only when no non-degraded
@@ -17,7 +18,8 @@
  *  4. In it, the conversation's previous backend if it has room: it holds the KV cache.
  *  5. Nodes: among those with the model warm (else all), power of two choices by peak-EWMA cost
  *     (latency × work outstanding).
- *  6. Upstreams: the cheapest, then the lowest priority value, then the lowest peak-EWMA cost.
+ *  6. Upstreams (and the burst tier): the cheapest, then the lowest priority value, then the
+ *     lowest peak-EWMA cost.
  *  7. No room anywhere: with `queueOnFullNodes`, the healthy node with the least work by power of
  *     two choices queues it (a node's engine queues jobs; waiting there beats a 503 under a burst),
  *     a non-degraded one if there is any.
@@ -105,6 +107,8 @@ const POOLS: ReadonlyArray<{ tier: Backend['tier']; suspect: boolean; degraded: 
   { tier: 'node', suspect: false, degraded: true },
   { tier: 'upstream', suspect: false, degraded: false },
   { tier: 'upstream', suspect: false, degraded: true },
+  // The Function App: never suspect nor degraded (its faults go to its breaker).
+  { tier: 'burst', suspect: false, degraded: false },
   { tier: 'node', suspect: true, degraded: false },
   { tier: 'node', suspect: true, degraded: true },
   { tier: 'upstream', suspect: true, degraded: false },

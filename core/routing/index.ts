@@ -13,3 +13,4 @@ export * from './baseline.ts';
 export * from './affinity.ts';
 export * from './capabilities.ts';
 export * from './kinds.ts';
+export * from './burst.ts';

@@ -53,7 +53,8 @@ export const UPSTREAM_DEFAULT_CAPABILITIES: readonly ModelCapability[] = [
   'logprobs',
 ];
 
-const capabilities = z
+/** A list of MODEL_CAPABILITIES, each at most once; AZURE_BURST_MODELS (burst.ts) uses it too. */
+export const capabilityListSchema = z
   .array(
     z.string().refine((c) => (MODEL_CAPABILITIES as readonly string[]).includes(c), {
       message: `must be one of ${MODEL_CAPABILITIES.join(', ')}`,
@@ -81,7 +82,7 @@ const upstream = z.strictObject({
   costPer1kTokens: z.number().finite().min(0),
   priority: z.number().int(),
   maxConcurrent: z.number().int().min(1).max(100_000),
-  capabilities: capabilities.optional(),
+  capabilities: capabilityListSchema.optional(),
 });
 
 const upstreams = z
@@ -114,6 +115,13 @@ export interface UpstreamConfig {
 
 export const UPSTREAM_ID_PREFIX = 'upstream:';
 
+/** An edge setting's first zod issue as an Error naming its field: `UPSTREAMS[1].name: ...`. */
+export function settingError(setting: string, error: z.ZodError): Error {
+  const issue = error.issues[0];
+  const path = (issue?.path ?? []).map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`));
+  return new Error(`${setting}${path.join('')}: ${issue?.message ?? 'invalid'}`);
+}
+
 /** Parses the `UPSTREAMS` var; unset or blank is no upstreams. Throws naming the bad field. */
 export function parseUpstreams(raw: string | undefined): readonly UpstreamConfig[] {
   if (raw === undefined || raw.trim() === '') return [];
@@ -124,13 +132,7 @@ export function parseUpstreams(raw: string | undefined): readonly UpstreamConfig
     throw new Error(`UPSTREAMS is not valid JSON: ${(err as Error).message}`);
   }
   const result = upstreams.safeParse(json);
-  if (!result.success) {
-    const issue = result.error.issues[0];
-    const path = (issue?.path ?? []).map((p) =>
-      typeof p === 'number' ? `[${p}]` : `.${String(p)}`,
-    );
-    throw new Error(`UPSTREAMS${path.join('')}: ${issue?.message ?? 'invalid'}`);
-  }
+  if (!result.success) throw settingError('UPSTREAMS', result.error);
   return result.data.map(({ keyVar, capabilities, ...u }) => ({
     ...u,
     ...(keyVar === undefined ? {} : { keyVar }),

@@ -10,8 +10,10 @@ import { completions } from './routes/completions.ts';
 import { embeddings } from './routes/embeddings.ts';
 import { models } from './routes/models.ts';
 import { nodeConnect } from './routes/node-connect.ts';
+import { ocr } from './routes/ocr.ts';
 import { ollama } from './routes/ollama/index.ts';
 import { rag } from './routes/rag.ts';
+import { transcriptions } from './routes/transcriptions.ts';
 
 export const app = new Hono<{ Bindings: Env }>();
 
@@ -21,6 +23,8 @@ app.get('/healthz', (c) => c.json({ status: 'ok' }));
 app.route('/', chat);
 app.route('/', completions);
 app.route('/', embeddings);
+app.route('/', ocr);
+app.route('/', transcriptions);
 app.route('/', models);
 app.route('/', nodeConnect);
 app.route('/', ollama);
@@ -32,6 +36,8 @@ const methods: Record<string, string> = {
   '/v1/chat/completions': 'POST',
   '/v1/completions': 'POST',
   '/v1/embeddings': 'POST',
+  '/v1/ocr': 'POST',
+  '/v1/audio/transcriptions': 'POST',
   '/v1/models': 'GET',
   '/healthz': 'GET',
 };

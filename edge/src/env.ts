@@ -99,6 +99,21 @@ export interface Env {
   readonly IMAGE_URL_HOSTS?: string;
   /** How long fetching one image URL may take, redirects and body included (default 10000). */
   readonly IMAGE_FETCH_TIMEOUT_MS?: string;
+  /**
+   * The Azure Function App that runs burst jobs (docs/design/0033), e.g.
+   * `https://app.azurewebsites.net`; jobs go to `<url>/api/jobs`. Unset: no burst tier, and
+   * /v1/ocr and /v1/audio/transcriptions answer 503.
+   */
+  readonly AZURE_FUNCTION_URL?: string;
+  /** The HMAC secret shared with the Function App (its PROXIMA_BURST_SECRET), ≥ 32 characters. */
+  readonly BURST_SECRET?: string;
+  /**
+   * Chat models the Function App's Foundry serves, with their capabilities:
+   * `gpt-4o-mini:tools+json_schema,gpt-4o:vision+tools` (core/routing/burst.ts).
+   */
+  readonly AZURE_BURST_MODELS?: string;
+  /** How long the edge waits for a burst job to finish before a 504 naming it (default 120000). */
+  readonly BURST_WAIT_MS?: string;
 }
 
 /**

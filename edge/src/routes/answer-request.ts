@@ -19,6 +19,8 @@ import { parseRagOptions } from '@proxima/core/rag';
 import { continuableMidStream, NO_PROGRESS, type StreamProgress } from '@proxima/core/routing';
 import type { Context } from 'hono';
 import type { AuthVariables } from '../auth/require-api-key.ts';
+import { completeOnBurst } from '../burst/chat.ts';
+import { wholeAnswerEvents } from '../burst/replay-events.ts';
 import { cacheHeaders, cacheOptionsOf } from '../cache/chat-cache.ts';
 import type { CachedAnswer } from '../cache/replay.ts';
 import type { Env } from '../env.ts';
@@ -134,6 +136,9 @@ export async function answerRequest(c: AnswerContext, input: AnswerInput): Promi
     // The node that answered this conversation's previous turn holds its KV cache. The
     // conversation is the client's messages: retrieved context differs from turn to turn.
     const affinity = await affinityFor(auth.keyId, original.messages);
+    // A burst job is a chat request: a raw completion (`prompt`) has no job kind.
+    const onBurst =
+      req.prompt === undefined ? () => completeOnBurst(c.env, auth.tenant, req, signal) : undefined;
     if (req.stream) {
       const route = (progress: StreamProgress, tried: Set<string>, follow?: string) =>
         routeJob<JobEventSource>(
@@ -146,6 +151,8 @@ export async function answerRequest(c: AnswerContext, input: AnswerInput): Promi
               return result.ok ? { ok: true, value: new JobEventReader(result.events) } : result;
             },
             upstream: (upstream) => streamFromUpstream(c.env, upstream, req, signal),
+            // A job answers whole: replayed as a stream, as the cache replays an answer.
+            ...(onBurst === undefined ? {} : { burst: () => onBurst().then(wholeAnswerEvents) }),
           },
           {
             continuing: progress.text !== '',
@@ -202,6 +209,7 @@ export async function answerRequest(c: AnswerContext, input: AnswerInput): Promi
       req,
       {
         upstream: (upstream) => completeFromUpstream(c.env, upstream, req, signal),
+        ...(onBurst === undefined ? {} : { burst: onBurst }),
         node: async (session, nodeId) => {
           // The job id is ours, so a client that goes away can cancel the job while we wait for it.
           // On Cloudflare the signal fires then; local workerd never fires it for a handler that has

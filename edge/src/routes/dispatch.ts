@@ -10,7 +10,10 @@ import {
   type ModelKind,
 } from '@proxima/core/protocol';
 import {
+  BURST_BACKEND_ID,
+  BURST_BACKEND_NAME,
   backendsOfKind,
+  burstBackends,
   capableBackends,
   requiredCapabilities,
   Router,
@@ -22,6 +25,8 @@ import {
   type RouterSnapshot,
   type UpstreamConfig,
 } from '@proxima/core/routing';
+import { burstModelsOf } from '../burst/config.ts';
+import { isClientFault } from '../burst/errors.ts';
 import { nodeSessionStub, presenceStub, type Env } from '../env.ts';
 import type { JobCompletion, NodeSession, Unavailable } from '../node-session/node-session.ts';
 import { recordServed } from '../presence/catalogue.ts';
@@ -29,13 +34,13 @@ import { registryClient } from '../raft/client/registry.ts';
 import { TtlCache } from '../ttl-cache.ts';
 import type { UpstreamResult } from '../upstream/attempt.ts';
 import { upstreamsOf } from '../upstream/config.ts';
-import { inFlight } from '../upstream/in-flight.ts';
+import { acquire, inFlight } from '../upstream/in-flight.ts';
 
 const MAX_ATTEMPTS = 3;
 const RETRY_AFTER_SECONDS = 5;
 
 export interface Routed<T> {
-  /** `node:<id>` or `upstream:<name>`: for logs, metering and x-proxima-backend. */
+  /** `node:<id>`, `upstream:<name>` or `azure`: for logs, metering and x-proxima-backend. */
   readonly backend: string;
   /** The router's id for it, for feedback that arrives after routing (reportStreamFailure). */
   readonly routerId: string;
@@ -66,10 +71,21 @@ export type NodeAttempt<T> = (
 /** One try on one upstream: a value of the same type as the node path's, or a failure. */
 export type UpstreamAttempt<T> = (upstream: UpstreamConfig) => Promise<UpstreamResult<T>>;
 
+/** One try on the burst tier (a job on the Function App): a value, or a ProximaError thrown. */
+export type BurstAttempt<T> = () => Promise<T>;
+
 export interface Attempts<T> {
   readonly node: NodeAttempt<T>;
   readonly upstream: UpstreamAttempt<T>;
+  /** Absent: the request cannot be a burst job (a raw completion, an embedding). */
+  readonly burst?: BurstAttempt<T>;
 }
+
+/**
+ * The key of burst jobs in this isolate's in-flight counts: not a valid upstream name (core's
+ * ID_PATTERN has no '/'), so never counted with one.
+ */
+const BURST_IN_FLIGHT = 'burst/azure';
 
 export interface RouteOptions {
   /** A cut stream resumes with text already sent: only backends that can continue it. */
@@ -113,7 +129,9 @@ export interface RouteCandidates {
  */
 async function candidates(env: Env, model: string): Promise<RouteCandidates> {
   const backends = await presenceStub(env).backends(model, Date.now());
-  const mapped = upstreamsOf(env).some((u) => Object.hasOwn(u.models, model));
+  const mapped =
+    upstreamsOf(env).some((u) => Object.hasOwn(u.models, model)) ||
+    burstModelsOf(env).some((m) => m.model === model);
   if (backends.length > 0 || mapped || !MODEL_ID_PATTERN.test(model)) {
     return { known: backends.length > 0 || mapped, backends };
   }
@@ -197,7 +215,10 @@ export async function routeModel<T>(
   /** The largest context among nodes that found the prompt too long, and how they measured it. */
   let tooLong: ContextMeasure | null = null;
   let retryAfter = RETRY_AFTER_SECONDS;
+  /** The burst tier's failure, when it was tried and failed through no fault of the request. */
+  let burstFailure: ProximaError | null = null;
   const needs = req.needs;
+  const burstModels = attempts.burst === undefined ? [] : burstModelsOf(env);
   if (options.resumed !== true) router.request(Date.now());
   for (let attempt = 0; attempt < (options.maxAttempts ?? MAX_ATTEMPTS);) {
     throwIfClientLeft(options.signal);
@@ -211,7 +232,11 @@ export async function routeModel<T>(
     // Only backends whose model can do what the request asks (a 400 naming it when none can).
     const backends = capableBackends(
       backendsOfKind(
-        [...entry.backends, ...upstreamBackends(upstreams, req.model, inFlight)],
+        [
+          ...entry.backends,
+          ...upstreamBackends(upstreams, req.model, inFlight),
+          ...burstBackends(burstModels, req.model, inFlight(BURST_IN_FLIGHT)),
+        ],
         req.kind,
         req.model,
       ),
@@ -259,6 +284,24 @@ export async function routeModel<T>(
     const backendId = choice.backend.id;
     tried.add(backendId);
     const started = Date.now();
+    if (choice.backend.tier === 'burst') {
+      const outcome = await onBurst(attempts.burst, choice.probe);
+      if (outcome.ok) {
+        if (options.deferOutcome !== true)
+          router.succeeded(backendId, Date.now() - started, Date.now(), choice.probe);
+        return {
+          backend: BURST_BACKEND_NAME,
+          routerId: backendId,
+          value: outcome.value,
+          startedAt: started,
+          probe: choice.probe,
+        };
+      }
+      rationed = outcome.spendsRetryBudget;
+      if (outcome.final) throw outcome.error;
+      burstFailure = outcome.error;
+      continue;
+    }
     if (choice.backend.tier === 'upstream') {
       const name = backendId.slice(UPSTREAM_ID_PREFIX.length);
       const upstream = upstreams.find((u) => u.name === name);
@@ -334,6 +377,8 @@ export async function routeModel<T>(
         maxPromptBytes: result.maxPromptBytes,
       };
   }
+  // The burst tier is tried last: its failure is the latest word.
+  if (burstFailure !== null) throw burstFailure;
   // The whole answer failed on every node tried: say how, rather than blame capacity.
   if (jobFailure !== null) throw jobFailureError(jobFailure, jobFailureMessage);
   if (tooLong !== null) throw contextLengthError(req.model, req.promptParam, tooLong);
@@ -342,6 +387,72 @@ export async function routeModel<T>(
     `No backend can serve ${quote(req.model)} right now; retry shortly.`,
     { retryAfter },
   );
+}
+
+type BurstOutcome<T> =
+  | { readonly ok: true; readonly value: T }
+  | {
+      readonly ok: false;
+      readonly error: ProximaError;
+      /** No other backend should be tried: the request is at fault, or its wait is spent. */
+      readonly final: boolean;
+      readonly spendsRetryBudget: boolean;
+    };
+
+/**
+ * Runs one burst attempt, counted in this isolate's in-flight jobs, and feeds its failure to the
+ * router: a refusal of the request itself (a 400, an unknown model) is neutral, like an
+ * upstream's 4xx; a failed or timed-out job counts against the Function App's breaker.
+ */
+async function onBurst<T>(
+  attempt: BurstAttempt<T> | undefined,
+  probe: number | null,
+): Promise<BurstOutcome<T>> {
+  const release = acquire(BURST_IN_FLIGHT);
+  let error: ProximaError;
+  try {
+    if (attempt === undefined) throw new Error('no burst attempt for this request');
+    return { ok: true, value: await attempt() };
+  } catch (err) {
+    if (!(err instanceof ProximaError)) console.error('burst attempt failed', err);
+    error =
+      err instanceof ProximaError
+        ? err
+        : new ProximaError('upstream_error', 'The burst service failed.');
+  } finally {
+    release();
+  }
+  const refused = isClientFault(error) || error.code === 'client_closed';
+  const failure: AttemptFailure = refused
+    ? { kind: 'unavailable', reason: 'model_not_served' }
+    : { kind: 'job_error', code: error.code, outputSent: false };
+  const cls = router.failed(BURST_BACKEND_ID, failure, Date.now(), probe);
+  const final = refused || error.code === 'upstream_timeout';
+  return { ok: false, error, final, spendsRetryBudget: cls.spendsRetryBudget };
+}
+
+/**
+ * One job on the burst tier outside chat routing (OCR, transcription): the Function App is their
+ * only backend, under the same breaker and latency learning as the chat jobs routed to it.
+ */
+export async function runOnBurst<T>(model: string, attempt: BurstAttempt<T>): Promise<T> {
+  const now = Date.now();
+  router.request(now);
+  const backends = burstBackends([{ model, capabilities: [] }], model, inFlight(BURST_IN_FLIGHT));
+  const choice = router.choose(backends, { model }, now, Math.random);
+  if (choice.kind !== 'backend')
+    throw new ProximaError(
+      'no_capacity',
+      'The burst service is not taking jobs right now; retry shortly.',
+      {
+        retryAfter: choice.kind === 'no_capacity' ? choice.retryAfterSeconds : RETRY_AFTER_SECONDS,
+      },
+    );
+  const started = Date.now();
+  const outcome = await onBurst(attempt, choice.probe);
+  if (!outcome.ok) throw outcome.error;
+  router.succeeded(BURST_BACKEND_ID, Date.now() - started, Date.now(), choice.probe);
+  return outcome.value;
 }
 
 /**

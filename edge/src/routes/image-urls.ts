@@ -169,7 +169,7 @@ function dataBytes(messages: readonly ChatMessage[]): number {
 }
 
 /** Base64 of bytes of any size: btoa takes a binary string, built a chunk at a time. */
-function base64Of(bytes: Uint8Array): string {
+export function base64Of(bytes: Uint8Array): string {
   let binary = '';
   for (let at = 0; at < bytes.length; at += BASE64_CHUNK_BYTES)
     binary += String.fromCharCode(...bytes.subarray(at, at + BASE64_CHUNK_BYTES));
