@@ -254,6 +254,26 @@ describe('chat on the burst tier', () => {
     }
   });
 
+  it('lists the models Azure serves in /v1/models, with their capabilities', async () => {
+    const model = unique('azure-listed');
+    const list = async (vars: Partial<Record<keyof Env, string>>) => {
+      const res = await withBurst(
+        new Request(`${BASE}/v1/models`, { headers: { authorization: `Bearer ${key}` } }),
+        vars,
+      );
+      expect(res.status).toBe(200);
+      return (await res.json<{ data: { id: string; proxima: { capabilities: string[] } }[] }>())
+        .data;
+    };
+    const listed = (await list({ AZURE_BURST_MODELS: `${model}:vision+tools` })).find(
+      (m) => m.id === model,
+    );
+    expect(listed?.proxima.capabilities).toEqual(expect.arrayContaining(['vision', 'tools']));
+    // Without a Function App to send them to, they are not served.
+    const without = await list({ AZURE_BURST_MODELS: model, AZURE_FUNCTION_URL: '' });
+    expect(without.some((m) => m.id === model)).toBe(false);
+  });
+
   it('sends image parts there when no node model can see them', async () => {
     const model = unique('blind');
     const node = await nodeWithCapabilities(model, []);

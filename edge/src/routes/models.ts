@@ -12,6 +12,7 @@ import { Hono } from 'hono';
 import { requireApiKey, type AuthVariables } from '../auth/require-api-key.ts';
 import { presenceStub, type Env } from '../env.ts';
 import { registryClient } from '../raft/client/registry.ts';
+import { burstModelsOf } from '../burst/config.ts';
 import { upstreamsOf } from '../upstream/config.ts';
 import { embeddingModelOf } from '../embed/embedder.ts';
 
@@ -56,7 +57,8 @@ interface Known {
 }
 
 /**
- * Models that a connected node serves now, those an upstream maps (UPSTREAMS) and the embeddings
+ * Models that a connected node serves now, those an upstream maps (UPSTREAMS) or Azure serves
+ * (AZURE_BURST_MODELS) and the embeddings
  * model (EMBEDDER), dated by when the catalogue first saw them, with their context and
  * capabilities: nodes' from their hello (via presence), upstreams' from their config.
  */
@@ -92,6 +94,13 @@ export async function servedModelEntries(env: Env): Promise<ModelEntry[]> {
     // The same view routing has of them, so the list says what a request would find.
     for (const b of upstreamBackends(upstreams, id, () => 0))
       for (const c of b.capabilities ?? []) e.capabilities.add(c);
+  }
+  // The chat models the Azure Function App's Foundry serves (AZURE_BURST_MODELS).
+  for (const m of burstModelsOf(env)) {
+    notByNodes.add(m.model);
+    const e = entry(m.model);
+    e.kinds.add('generate');
+    for (const c of m.capabilities) e.capabilities.add(c);
   }
   // POST /v1/embeddings: the edge serves it itself.
   const embedding = embeddingModelOf(env);
