@@ -79,6 +79,19 @@ async function startEdge(): Promise<Running> {
   return run;
 }
 
+/** `read`, asked again while the registry answers 503 (no leader yet), for up to 30 s. */
+async function untilRegistryAnswers<T>(read: () => Promise<T>): Promise<T> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    try {
+      return await read();
+    } catch (err) {
+      if (!/: 503/.test(String(err)) || Date.now() > deadline) throw err;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+}
+
 async function admin(path: string, body?: unknown): Promise<Record<string, unknown>> {
   const res = await fetch(`${url}${path}`, {
     method: body === undefined ? 'GET' : 'POST',
@@ -186,9 +199,13 @@ describe('proxima edge serve: the edge on bare workerd, self-hosted', () => {
     expect(said).toContain('workerd stopped.');
 
     edge = await startEdge();
-    // The key made before the restart still authenticates (401 otherwise), at once.
-    const keys = (await admin('/admin/api-keys'))['keys'] as Array<{ tenant: string }>;
+    // Listing keys is a linearizable registry read: 503 until the restarted Raft group has a
+    // leader again (seconds, more on a loaded machine).
+    const keys = await untilRegistryAnswers(
+      async () => (await admin('/admin/api-keys'))['keys'] as Array<{ tenant: string }>,
+    );
     expect(keys.map((k) => k.tenant)).toContain('self');
+    // The key made before the restart still authenticates (401 otherwise).
     await client().models.list();
     // And the node finds the edge again by itself (backoff), after which chat works again.
     const answer = await untilNodeIsBack(() =>
