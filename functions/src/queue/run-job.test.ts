@@ -253,6 +253,32 @@ describe('runJob, one delivery at a time', () => {
     expect(runner.started).toBe(BURST_LIMITS.maxDeliveries);
   });
 
+  it('poisons again rather than not at all when it crashes between the poison message and the record', async () => {
+    const job = chatJob();
+    await submit(job);
+    const failure: RunResult = { ok: false, code: 'upstream_error', message: 'x', retryable: true };
+    const runner = new CountingRunner(Array<Step>(BURST_LIMITS.maxDeliveries).fill(failure));
+    const handler = createRunJob(depsWith(runner));
+    for (let n = 1; n < BURST_LIMITS.maxDeliveries; n++)
+      await expect(handler({ id: job.id }, delivery(n))).rejects.toBeInstanceOf(RetryLaterError);
+    // The last delivery writes: the running record (1), the poison message (2), then would record
+    // the failure: it dies after the poison message.
+    await expect(
+      createRunJob(depsWith(runner, crashingStorage(2)))(
+        { id: job.id },
+        delivery(BURST_LIMITS.maxDeliveries),
+      ),
+    ).rejects.toBeInstanceOf(Crash);
+    expect(await poisoned(job.id)).toHaveLength(1);
+    // Both hosts now move the message to the poison queue themselves (a third copy, without a
+    // reason), and a read reports the job abandoned after the run timeout; a delivery after it
+    // (a host with a higher maxDequeueCount) records the failure.
+    await handler({ id: job.id }, delivery(BURST_LIMITS.maxDeliveries + 1));
+    expect((await azurite.storage.records.get(job.id))?.record.status).toBe('failed');
+    expect(await poisoned(job.id)).toHaveLength(2);
+    expect(runner.started).toBe(BURST_LIMITS.maxDeliveries);
+  });
+
   it('records a failure that no retry would fix at once, and poisons nothing', async () => {
     const job = chatJob();
     await submit(job);

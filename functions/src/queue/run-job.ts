@@ -1,6 +1,7 @@
 // The queue trigger: one delivery of a job's message. Core decides (planDelivery, settle); this
 // carries the decision out in an order that survives a crash between any two steps: the running
-// record before the run, the result blob before the success, the record before the poison message.
+// record before the run, the result blob before the success, the poison message before the failed
+// record (so a crash between them poisons twice rather than not at all).
 // A throw hands the message back to the queue, which delivers it again with dequeueCount + 1.
 import type { InvocationContext } from '@azure/functions';
 import {
@@ -70,9 +71,11 @@ export function createRunJob(deps: RunJobDeps): QueueHandler {
         );
         return;
       case 'poison':
+        // The poison message first: a crash before the record is written brings this delivery
+        // back, which poisons again (at least once) and then writes the record.
+        await deps.queue.poison(id, plan.reason);
         if (plan.record !== null && stored !== null)
           await deps.records.replace(plan.record, stored.etag);
-        await deps.queue.poison(id, plan.reason);
         context.warn(`job ${id} poisoned: ${plan.reason}`);
         if (plan.record !== null) await finished(deps, plan.record, null, context);
         return;
@@ -108,6 +111,8 @@ async function run(
   if (result.ok && !written) context.warn(`job ${id}: a result was stored already; it stays`);
 
   const settlement = settle(running, result, dequeueCount, deps.now());
+  // A poisoned job's message goes out before its record says failed (see the 'poison' plan).
+  if (settlement.action === 'poison') await deps.queue.poison(id, settlement.reason);
   await deps.records.replace(settlement.record, runningEtag);
   switch (settlement.action) {
     case 'retry':
@@ -115,7 +120,6 @@ async function run(
         `job ${id} failed on delivery ${dequeueCount} (${settlement.record.error?.code ?? ''}): retrying`,
       );
     case 'poison':
-      await deps.queue.poison(id, settlement.reason);
       context.warn(`job ${id} poisoned: ${settlement.reason}`);
       break;
     case 'done':
