@@ -1,14 +1,11 @@
 // `npm run deploy:check` end to end: the real script, its real steps (wrangler's dry run of the
 // edge, the esbuild bundle of the Function App, the Bicep text checks), read from its last line.
-import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../scripts/deploy-check/run.ts';
 
 const ROOT = join(import.meta.dirname, '..');
-const FUNCTIONS_ENTRY = join(ROOT, 'functions', 'src', 'index.ts');
-const hasFunctionsEntry = existsSync(FUNCTIONS_ENTRY);
 
 interface Report {
   ok: boolean;
@@ -57,16 +54,6 @@ describe('deploy:check', () => {
     expect(report.bicep.ok, output).toBe(true);
     expect(report.bicep.findings).toBe(0);
   });
-
-  if (!hasFunctionsEntry) {
-    it.skip('(b) functions/src/index.ts is missing: there is no Function App to package yet', () => {});
-    it('(b) says plainly that functions/src/index.ts is missing', () => {
-      expect(report.functions.ok).toBe(false);
-      expect(report.functions.missingEntry).toBe(true);
-      expect(report.functions.error).toContain('functions/src/index.ts');
-    });
-    return;
-  }
 
   it('(b) packages the Function App: bundle, package.json with exact externals, host.json, zip', async () => {
     expect(report.functions.ok, output).toBe(true);
