@@ -121,6 +121,7 @@ describe('shardMap and cacheEpoch', () => {
       shards: ['a:docs:0'],
     });
     expect(runQuery(s, parseQuery({ type: 'shardMap', namespace: 'rag:acme:other' }))).toBeNull();
+    expect(runQuery(s, { type: 'shardMaps' }).map((m) => m.namespace)).toEqual(['rag:acme:docs']);
     expect(runQuery(s, parseQuery({ type: 'cacheEpoch', scope: 'acme' }))).toBe(2);
     expect(runQuery(s, parseQuery({ type: 'cacheEpoch', scope: '*' }))).toBe(0);
   });

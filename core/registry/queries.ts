@@ -49,6 +49,7 @@ const querySchema = z.discriminatedUnion('type', [
   query('setting', { key: z.enum(CONFIG_KEYS) }),
   query('clusterVersion', {}),
   query('shardMap', { namespace: idField }),
+  query('shardMaps', {}),
   query('cacheEpoch', { scope: cacheScopeField }),
 ]);
 
@@ -75,6 +76,8 @@ export interface QueryAnswers {
   readonly clusterVersion: number;
   /** A RAG namespace's shard map (null: never set). */
   readonly shardMap: ShardMapRecord | null;
+  /** Every shard map, in namespace order (the dashboard lists RAG namespaces from it). */
+  readonly shardMaps: ({ readonly namespace: string } & ShardMapRecord)[];
   /** How many times a cache scope ('*' or a tenant) was flushed; part of every cache key. */
   readonly cacheEpoch: number;
 }
@@ -109,6 +112,10 @@ const ANSWER: { readonly [T in QueryType]: (s: RegistryState, q: QueryOf<T>) => 
     setting: (s, q) => configValue(s, q.key),
     clusterVersion: (s) => s.clusterVersion,
     shardMap: (s, q) => shardMap(s, q.namespace),
+    shardMaps: (s) =>
+      [...s.shardMaps]
+        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+        .map(([namespace, m]) => ({ namespace, ...m })),
     cacheEpoch: (s, q) => cacheEpoch(s, q.scope),
   };
 
