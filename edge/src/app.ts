@@ -1,6 +1,7 @@
 import { ProximaError, quote } from '@proxima/core/protocol';
 import { Hono } from 'hono';
 import { corsFromEnv } from './cors.ts';
+import { dashboardPage } from './dashboard/page.ts';
 import type { Env } from './env.ts';
 import { errorResponse, onError } from './errors.ts';
 import { admin } from './routes/admin/index.ts';
@@ -14,12 +15,18 @@ import { ocr } from './routes/ocr.ts';
 import { ollama } from './routes/ollama/index.ts';
 import { rag } from './routes/rag.ts';
 import { transcriptions } from './routes/transcriptions.ts';
+import { measure } from './metrics/measure.ts';
+import { metrics } from './routes/metrics.ts';
+import { dashboardApi } from './dashboard/api/index.ts';
 
 export const app = new Hono<{ Bindings: Env }>();
 
+app.use('*', measure);
 app.use('/v1/*', corsFromEnv);
 app.use('/api/*', corsFromEnv);
 app.get('/healthz', (c) => c.json({ status: 'ok' }));
+// First among the dashboard's routes: its security headers wrap the API's answers too.
+app.route('/', dashboardPage);
 app.route('/', chat);
 app.route('/', completions);
 app.route('/', embeddings);
@@ -31,6 +38,8 @@ app.route('/', ollama);
 app.route('/', rag);
 app.route('/', cache);
 app.route('/', admin);
+app.route('/', metrics);
+app.route('/', dashboardApi);
 
 const methods: Record<string, string> = {
   '/v1/chat/completions': 'POST',

@@ -6,6 +6,8 @@ import type { RagNamespace } from './rag/rag-namespace.ts';
 import type { SemanticCache } from './cache/semantic-cache.ts';
 import type { RaftPeer } from './raft/peer/raft-peer.ts';
 import type { LegacyRegistry } from './registry/legacy-registry.ts';
+import type { MetricsHub } from './metrics/metrics-hub.ts';
+import type { AuditLog } from './dashboard/audit-log.ts';
 
 export interface Env {
   /** The plain registry of earlier versions: only hands its rows over to the replicated one. */
@@ -21,6 +23,10 @@ export interface Env {
   readonly LSH_SHARD: DurableObjectNamespace<LshShard>;
   /** One per tenant: its semantic cache of answers. */
   readonly SEMANTIC_CACHE: DurableObjectNamespace<SemanticCache>;
+  /** The edge's metrics merged from every isolate (one instance): /metrics and the dashboard read it. */
+  readonly METRICS_HUB: DurableObjectNamespace<MetricsHub>;
+  /** Operators' actions from the dashboard, append-only (one instance). */
+  readonly AUDIT_LOG: DurableObjectNamespace<AuditLog>;
   /** Bearer token for /admin routes. Unset: the admin API is off. Set it as a secret in production. */
   readonly ADMIN_TOKEN?: string;
   /**
@@ -112,6 +118,10 @@ export interface Env {
    * `gpt-4o-mini:tools+json_schema,gpt-4o:vision+tools` (core/routing/burst.ts).
    */
   readonly AZURE_BURST_MODELS?: string;
+  /** How long an isolate gathers metrics before sending them to the hub, in ms (default 1000). */
+  readonly METRICS_FLUSH_MS?: string;
+  /** How often the dashboard's live stream sends a frame, in ms (default 1000). */
+  readonly DASHBOARD_TICK_MS?: string;
   /** How long the edge waits for a burst job to finish before a 504 naming it (default 120000). */
   readonly BURST_WAIT_MS?: string;
 }

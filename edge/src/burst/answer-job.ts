@@ -2,6 +2,7 @@
 // /v1/audio/transcriptions): the job checked as the Function App checks it, admitted under the
 // tenant's limits, run on the burst tier (its breaker), and metered; every refusal in the
 // client's terms.
+import { trackBurst } from '../metrics/recording.ts';
 import { parseJob, type BurstJobInput } from '@proxima/core/jobs';
 import { BURST_BACKEND_NAME } from '@proxima/core/routing';
 import { ProximaError, type TokenUsage } from '@proxima/core/protocol';
@@ -61,7 +62,11 @@ export async function answerWithJob(
   let result: unknown;
   try {
     result = await runOnBurst(req.model, async () => {
-      const view = await runJob(config, job, c.req.raw.signal).catch((err: unknown) => {
+      const view = await trackBurst(
+        c.env,
+        () => runJob(config, job, c.req.raw.signal),
+        (v) => v.status === 'succeeded',
+      ).catch((err: unknown) => {
         throw inTerms(err);
       });
       if (view.status === 'failed') throw inClientTerms(jobFailureError(view), req.rename);

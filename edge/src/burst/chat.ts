@@ -1,6 +1,7 @@
 // A chat request as a burst job: `chat`, or `vision` when it has image parts (the Function App
 // sends those to a vision deployment). The job carries the request in OpenAI's wire shape, as an
 // upstream would get it; the answer is OpenAI's chat.completion, read like an upstream's.
+import { trackBurst } from '../metrics/recording.ts';
 import { hasImageParts, parseJob, type BurstJob } from '@proxima/core/jobs';
 import { ProximaError, upstreamChatBody, type ChatRequest } from '@proxima/core/protocol';
 import type { ModelCapability } from '@proxima/core/protocol';
@@ -46,7 +47,11 @@ export async function completeOnBurst(
   const job = chatJob(newJobId(), tenant, req, capabilities);
   let view;
   try {
-    view = await runJob(config, job, signal);
+    view = await trackBurst(
+      env,
+      () => runJob(config, job, signal),
+      (v) => v.status === 'succeeded',
+    );
   } catch (err) {
     throw err instanceof ProximaError ? inClientTerms(err, chatField) : err;
   }

@@ -14,6 +14,7 @@ import {
 import { ProximaError } from '@proxima/core/protocol';
 import * as z from 'zod';
 import { newSecret } from '../auth/hash.ts';
+import { hmacMac } from '../auth/hmac.ts';
 import type { BurstConfig } from './config.ts';
 import { functionError } from './errors.ts';
 
@@ -27,23 +28,6 @@ const LONGEST_POLL_MS = 2000;
 /** `job_` and 32 random base64url characters (192 bits), the API keys' encoding. */
 export function newJobId(): string {
   return newSecret('job');
-}
-
-/** HMAC-SHA-256 under `secret`, on WebCrypto. */
-export function hmacMac(secret: string): Mac {
-  let key: Promise<CryptoKey> | null = null;
-  return {
-    async sign(message) {
-      key ??= crypto.subtle.importKey(
-        'raw',
-        new TextEncoder().encode(secret),
-        { name: 'HMAC', hash: 'SHA-256' },
-        false,
-        ['sign'],
-      );
-      return new Uint8Array(await crypto.subtle.sign('HMAC', await key, message));
-    },
-  };
 }
 
 /** One Mac per secret per isolate: the key is imported once. */

@@ -8,6 +8,7 @@ import { ProximaError } from '@proxima/core/protocol';
 import { limiterStub, type Env } from '../env.ts';
 import type { AuthRecord } from '@proxima/core/registry';
 import { bufferUsage } from './usage-buffer.ts';
+import { recordTokens } from '../metrics/recording.ts';
 
 /** A lease outlives any request: a Worker that dies mid-stream frees its slot after this. */
 export const LEASE_MS = 15 * 60_000;
@@ -79,6 +80,7 @@ export function settle(
     keyId: auth.keyId,
     latencyMs: Math.max(0, Date.now() - admission.started),
   };
+  recordTokens(ctx, env, auth.tenant, usage.backend, usage.promptTokens, usage.completionTokens);
   if (admission.leaseId === null) {
     bufferUsage(ctx, env, auth.tenant, usage);
     return;

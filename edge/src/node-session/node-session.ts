@@ -46,6 +46,8 @@ import { recordServed } from '../presence/catalogue.ts';
 import { SocketStates, type SocketState } from './attachment.ts';
 import { encodeJobEvent, type JobEvent } from './job-events.ts';
 
+/** Storage key of an operator's drain (the dashboard's Drain / Re-admit). */
+const OPERATOR_DRAIN_KEY = 'operatorDrain';
 /** Where a job's output goes: a stream to the Worker, or a promise of the whole answer. */
 interface JobSink {
   chunk(delta: AnswerDelta): void;
@@ -344,6 +346,24 @@ export class NodeSession extends DurableObject<Env> {
     });
   }
 
+  /**
+   * An operator drains the node (no new jobs; running ones finish) or re-admits it. Kept in
+   * storage, so a drained node that reconnects stays drained until re-admitted.
+   */
+  async setOperatorDrain(draining: boolean): Promise<{ readonly connected: boolean }> {
+    await this.ctx.storage.put(OPERATOR_DRAIN_KEY, draining);
+    let connected = false;
+    for (const ws of this.ctx.getWebSockets()) {
+      const state = this.states.read(ws);
+      if (!state || state.hello === null) continue;
+      connected = true;
+      state.draining = draining;
+      this.states.write(ws, state);
+      await presenceStub(this.env).nodeDraining(state.nodeId, state.session, Date.now(), draining);
+    }
+    return { connected };
+  }
+
   /** Closes the node's socket because its token was revoked; true when one was open. */
   async evict(reason: string): Promise<boolean> {
     const sockets = this.ctx.getWebSockets();
@@ -548,6 +568,11 @@ export class NodeSession extends DurableObject<Env> {
       },
       now,
     );
+    if ((await this.ctx.storage.get<boolean>(OPERATOR_DRAIN_KEY)) === true) {
+      state.draining = true;
+      this.states.write(ws, state);
+      await presenceStub(this.env).nodeDraining(hello.nodeId, state.session, now, true);
+    }
     // The catalogue is replicated; the welcome does not wait for consensus.
     this.ctx.waitUntil(recordServed(this.env, hello.nodeId, models, now));
     this.send(ws, {

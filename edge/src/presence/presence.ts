@@ -218,12 +218,29 @@ export class Presence extends DurableObject<Env> {
     }
   }
 
-  /** Ignored when `session` is older than the node's current one (a late close of a replaced socket). */
-  nodeDraining(nodeId: string, session: number, now: number): void {
+  /**
+   * The node asked to drain, or an operator drained or re-admitted it (`draining` false). Ignored
+   * when `session` is older than the node's current one (a late close of a replaced socket).
+   */
+  nodeDraining(nodeId: string, session: number, now: number, draining = true): void {
     const node = this.live.get(nodeId);
     if (!node || node.view.session !== session) return;
-    this.sql.exec('UPDATE nodes SET draining = 1, updated_at = ? WHERE node_id = ?', now, nodeId);
-    this.live.set(nodeId, { ...node, view: { ...node.view, draining: true, updatedAt: now } });
+    this.sql.exec(
+      'UPDATE nodes SET draining = ?, updated_at = ? WHERE node_id = ?',
+      draining ? 1 : 0,
+      now,
+      nodeId,
+    );
+    this.live.set(nodeId, { ...node, view: { ...node.view, draining, updatedAt: now } });
+  }
+
+  /** Whether presence has ever seen this node (connected or not). */
+  knowsNode(nodeId: string): boolean {
+    return (
+      this.sql
+        .exec<{ n: number }>('SELECT COUNT(*) AS n FROM nodes WHERE node_id = ?', nodeId)
+        .one().n > 0
+    );
   }
 
   /** A heartbeat: the node's load, and its liveness by the sentinel's rule. Memory only. */

@@ -1,4 +1,7 @@
+import { parseOrThrow } from '@proxima/core/protocol';
 import { Hono } from 'hono';
+import * as z from 'zod';
+import { AUDIT_PAGE_MAX, auditLogStub } from '../../dashboard/audit-log.ts';
 import type { Env } from '../../env.ts';
 import { apiKeys } from './api-keys.ts';
 import { cacheAdmin } from './cache.ts';
@@ -30,3 +33,12 @@ admin.get('/admin/nodes', async (c) =>
   c.json({ nodes: await presenceStub(c.env).listNodes(Date.now()) }),
 );
 admin.get('/admin/alerts', async (c) => c.json(await presenceStub(c.env).alerts(Date.now())));
+/** The dashboard's audited actions, newest first (`?limit=`, default 100, at most AUDIT_PAGE_MAX). */
+admin.get('/admin/audit', async (c) => {
+  const limit = parseOrThrow(
+    z.coerce.number().int().min(1).max(AUDIT_PAGE_MAX),
+    c.req.query('limit') ?? '100',
+    "'limit'",
+  );
+  return c.json({ entries: await auditLogStub(c.env).recent(limit) });
+});
