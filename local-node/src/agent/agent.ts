@@ -13,6 +13,7 @@ import {
   type NodeToEdge,
 } from '@proxima/core/protocol';
 import type { Engine } from '../engine/engine.ts';
+import { noMetrics, type NodeMetricsSink } from '../metrics/sink.ts';
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffPolicy } from './backoff.ts';
 import { JobRunner, type Sink } from './job-runner.ts';
 import type { Logger } from './log.ts';
@@ -34,6 +35,8 @@ export interface AgentOptions {
   readonly log: Logger;
   readonly backoff?: BackoffPolicy;
   readonly random?: () => number;
+  /** Where job, load and connection facts go (`--metrics`); none when absent. */
+  readonly metrics?: NodeMetricsSink;
 }
 
 /**
@@ -78,6 +81,7 @@ export function connectUrl(edgeUrl: string, nodeId: string): string {
 export class NodeAgent {
   private readonly options: AgentOptions;
   private readonly runner: JobRunner;
+  private readonly metrics: NodeMetricsSink;
   private socket: WebSocket | null = null;
   private heartbeat: ReturnType<typeof setInterval> | undefined;
   private draining = false;
@@ -87,7 +91,17 @@ export class NodeAgent {
 
   constructor(options: AgentOptions) {
     this.options = options;
-    this.runner = new JobRunner(options.engine, options.slots, options.log);
+    this.metrics = options.metrics ?? noMetrics;
+    this.runner = new JobRunner(options.engine, options.slots, options.log, this.metrics);
+    this.metrics.observeLoad({
+      slots: () => this.runner.slots,
+      inFlight: () => this.runner.inFlight,
+      queued: () => this.runner.queued,
+      vramFreeBytes: async () => {
+        const info = await options.engine.info();
+        return info.vramTotalBytes > 0 ? info.vramFreeBytes : null;
+      },
+    });
   }
 
   /** Runs until drained or stopped; rejects with FatalAgentError when the edge refuses this node. */
@@ -95,7 +109,10 @@ export class NodeAgent {
     const url = connectUrl(this.options.edgeUrl, this.options.nodeId);
     const random = this.options.random ?? Math.random;
     let attempt = 0;
+    let dialled = false;
     while (!this.stopped) {
+      if (dialled) this.metrics.reconnected();
+      dialled = true;
       const outcome = await this.session(url);
       if (outcome.welcomed) attempt = 0;
       if (this.stopped) break;
@@ -156,6 +173,7 @@ export class NodeAgent {
         if (settled) return;
         settled = true;
         clearInterval(this.heartbeat);
+        if (welcomed) this.metrics.setConnected(false);
         this.runner.abortAll('connection to the edge lost');
         if (this.socket === ws) this.socket = null;
         resolve({ code, reason, welcomed });
@@ -180,7 +198,10 @@ export class NodeAgent {
           if (answer) this.sendOn(ws, answer);
           return;
         }
-        if (parsed.message.type === 'welcome') welcomed = true;
+        if (parsed.message.type === 'welcome') {
+          welcomed = true;
+          this.metrics.setConnected(true);
+        }
         this.onMessage(ws, parsed.message);
       });
       ws.addEventListener('close', (event: CloseEvent) => finish(event.code, event.reason));

@@ -8,7 +8,10 @@ import {
 } from '@proxima/core/protocol';
 import { ContextOverflowError, InvalidRequestError, type Engine } from '../engine/engine.ts';
 import { generateRequestOf } from '../engine/generate-request-of.ts';
+import { noMetrics, type JobOutcome, type NodeMetricsSink } from '../metrics/sink.ts';
 import type { Logger } from './log.ts';
+
+const NO_USAGE = { promptTokens: 0, completionTokens: 0 } as const;
 
 /** Where a job's frames go: the socket that delivered the job. Returns false once that socket is gone. */
 export type Sink = (message: NodeToEdge) => boolean;
@@ -22,6 +25,8 @@ interface Queued {
   readonly jobId: string;
   readonly work: Work;
   readonly sink: Sink;
+  /** performance.now() when the job arrived: its duration counts its wait for a slot. */
+  readonly arrivedAt: number;
 }
 
 /** A running job: how to stop it, and its flow-control gate (closed while the edge paused it). */
@@ -43,13 +48,20 @@ export class JobRunner {
   private readonly engine: Engine;
   private readonly limit: () => number;
   private readonly log: Logger;
+  private readonly metrics: NodeMetricsSink;
   private idleWaiters: Array<() => void> = [];
 
   /** `slots`: a fixed count, or a function when it changes (read at each start and recheck). */
-  constructor(engine: Engine, slots: number | (() => number), log: Logger) {
+  constructor(
+    engine: Engine,
+    slots: number | (() => number),
+    log: Logger,
+    metrics: NodeMetricsSink = noMetrics,
+  ) {
     this.engine = engine;
     this.limit = typeof slots === 'number' ? () => slots : slots;
     this.log = log;
+    this.metrics = metrics;
   }
 
   /** How many jobs may run at once now. */
@@ -77,20 +89,31 @@ export class JobRunner {
 
   /** Queues a job the node admitted (core's admitJob decides which: see agent.ts). */
   submit(jobId: string, request: JobRequest, sink: Sink): void {
-    this.queue.push({ jobId, work: { kind: 'generate', request }, sink });
+    this.queue.push({
+      jobId,
+      work: { kind: 'generate', request },
+      sink,
+      arrivedAt: performance.now(),
+    });
     this.pump();
   }
 
   /** Queues an embedding job the node admitted (core's admitEmbedJob). */
   submitEmbed(jobId: string, request: EmbedJobRequest, sink: Sink): void {
-    this.queue.push({ jobId, work: { kind: 'embed', request }, sink });
+    this.queue.push({
+      jobId,
+      work: { kind: 'embed', request },
+      sink,
+      arrivedAt: performance.now(),
+    });
     this.pump();
   }
 
   cancel(jobId: string, reason: string): void {
     const index = this.queue.findIndex((q) => q.jobId === jobId);
     if (index >= 0) {
-      this.queue.splice(index, 1);
+      const [q] = this.queue.splice(index, 1);
+      if (q) this.finished(q, 'cancelled');
       this.log('info', 'job.cancelled', { jobId, reason, queued: true });
       this.notifyIdle();
       return;
@@ -121,8 +144,10 @@ export class JobRunner {
 
   /** The connection that owned these jobs is gone: the edge has failed them already. */
   abortAll(reason: string): void {
-    for (const q of this.queue.splice(0))
+    for (const q of this.queue.splice(0)) {
+      this.finished(q, 'cancelled');
       this.log('info', 'job.cancelled', { jobId: q.jobId, reason, queued: true });
+    }
     for (const [jobId, job] of this.running) {
       this.log('info', 'job.cancelled', { jobId, reason });
       job.controller.abort(new Error(reason));
@@ -152,7 +177,8 @@ export class JobRunner {
     }
   }
 
-  private async run({ jobId, work, sink }: Queued, job: Running): Promise<void> {
+  private async run(queued: Queued, job: Running): Promise<void> {
+    const { jobId, work, sink } = queued;
     const signal = job.controller.signal;
     const started = performance.now();
     const frames = new JobFrames(jobId);
@@ -169,9 +195,12 @@ export class JobRunner {
         signal.throwIfAborted();
         send(frame);
         if (frame.type === 'error') {
+          this.finished(queued, 'error');
           this.log('error', 'job.failed', { jobId, code: frame.code, message: frame.message });
           return;
         }
+        const promptTokens = frame.type === 'embedding' ? frame.promptTokens : 0;
+        this.finished(queued, 'ok', { promptTokens, completionTokens: 0 });
         this.log('info', 'job.done', {
           jobId,
           kind: 'embed',
@@ -191,6 +220,7 @@ export class JobRunner {
         if (job.gate) await job.gate;
         signal.throwIfAborted();
         send(frames.done(event.finishReason, event.usage));
+        this.finished(queued, 'ok', event.usage);
         this.log('info', 'job.done', {
           jobId,
           finishReason: event.finishReason,
@@ -201,7 +231,10 @@ export class JobRunner {
       }
       throw new Error('the engine ended without a done event');
     } catch (err) {
-      if (signal.aborted) return; // cancelled: the edge is no longer listening for this job
+      if (signal.aborted) {
+        this.finished(queued, 'cancelled');
+        return; // cancelled: the edge is no longer listening for this job
+      }
       const message = err instanceof Error ? err.message : String(err);
       const code =
         err instanceof ContextOverflowError
@@ -216,7 +249,24 @@ export class JobRunner {
           ? nodeInvalidRequestMessage(err.param, message)
           : message;
       send(frames.error(code, sent));
+      this.finished(queued, 'error');
     }
+  }
+
+  /** Tells the metrics how a job ended; its tokens when it was answered. */
+  private finished(
+    { work, arrivedAt }: Queued,
+    outcome: JobOutcome,
+    usage: { readonly promptTokens: number; readonly completionTokens: number } = NO_USAGE,
+  ): void {
+    this.metrics.jobFinished({
+      model: work.request.model,
+      kind: work.kind,
+      outcome,
+      seconds: (performance.now() - arrivedAt) / 1000,
+      promptTokens: usage.promptTokens,
+      completionTokens: usage.completionTokens,
+    });
   }
 
   /** The job's `embedding` frame, or its error frame when the engine's vectors do not answer it. */

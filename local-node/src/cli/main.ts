@@ -6,7 +6,7 @@ import { addAdminCommands, adminTools } from './admin-command.ts';
 import { runDevCommand } from './dev-command.ts';
 import { addEdgeCommands } from './edge-command.ts';
 import { DEFAULT_DEMO_PATH, runModelDemoCommand } from './model-command.ts';
-import { runNodeCommand, type NodeCommandOptions } from './node-command.ts';
+import { METRICS_EXAMPLE_PORT, runNodeCommand, type NodeCommandOptions } from './node-command.ts';
 import { autoOrInt, commaList, httpUrl, intInRange, nodeId, oneOf } from './parse.ts';
 import { addStatusCommand } from './status-command.ts';
 
@@ -113,6 +113,11 @@ export async function main(argv: readonly string[]): Promise<number> {
     .option(
       '--listen-key <key>',
       'API key the local API requires (or set PROXIMA_LISTEN_KEY); needed off loopback',
+    )
+    .option(
+      '--metrics <host:port>',
+      `serve Prometheus metrics at http://HOST:PORT/metrics, e.g. 127.0.0.1:${METRICS_EXAMPLE_PORT}; ` +
+        'no auth: anyone who reaches the address can read them',
     )
     .option('--node-id <id>', 'stable node id (default: host name)', nodeId)
     .option(

@@ -7,6 +7,8 @@ import {
   startLocalApi,
   type LocalApi,
 } from '../local-api/server.ts';
+import { startMetricsServer, type MetricsServer } from '../metrics/metrics-server.ts';
+import { createNodeMetrics } from '../metrics/prom-node-metrics.ts';
 import { startNodeEngines, type NodeEngineFlags } from './node-engines.ts';
 
 export interface NodeCommandOptions extends NodeEngineFlags {
@@ -14,9 +16,14 @@ export interface NodeCommandOptions extends NodeEngineFlags {
   readonly token?: string;
   readonly listen?: string;
   readonly listenKey?: string;
+  /** HOST:PORT for GET /metrics (Prometheus); off when absent. */
+  readonly metrics?: string;
   readonly nodeId?: string;
   readonly drainTimeout: number;
 }
+
+/** The port `--metrics` help and errors suggest (OpenTelemetry's Prometheus exporter uses it). */
+export const METRICS_EXAMPLE_PORT = 9464;
 
 export function defaultNodeId(): string {
   const cleaned = hostname()
@@ -57,6 +64,14 @@ export async function runNodeCommand(options: NodeCommandOptions): Promise<numbe
       problem = `--listen: ${err instanceof Error ? err.message : String(err)}`;
     }
   }
+  let metricsAt: { host: string; port: number } | undefined;
+  if (problem === null && options.metrics !== undefined) {
+    try {
+      metricsAt = parseListenAddress(options.metrics, '--metrics', METRICS_EXAMPLE_PORT);
+    } catch (err) {
+      problem = err instanceof Error ? err.message : String(err);
+    }
+  }
   if (problem !== null) {
     log('error', 'node.config', { message: problem });
     return 2;
@@ -83,7 +98,12 @@ export async function runNodeCommand(options: NodeCommandOptions): Promise<numbe
   });
 
   let localApi: LocalApi | undefined;
+  let metricsServer: MetricsServer | undefined;
+  const metrics = metricsAt === undefined ? undefined : createNodeMetrics();
   try {
+    if (metrics !== undefined && metricsAt !== undefined) {
+      metricsServer = await startMetricsServer({ registry: metrics.registry, ...metricsAt, log });
+    }
     if (listen !== undefined) {
       localApi = await startLocalApi({
         engine,
@@ -104,6 +124,7 @@ export async function runNodeCommand(options: NodeCommandOptions): Promise<numbe
             engineName: engine.name,
             slots: engines.slots,
             log,
+            ...(metrics === undefined ? {} : { metrics }),
           });
     return await serveUntilSignal(agent, options.drainTimeout, log);
   } catch (err) {
@@ -111,6 +132,7 @@ export async function runNodeCommand(options: NodeCommandOptions): Promise<numbe
     return 1;
   } finally {
     await localApi?.close();
+    await metricsServer?.close();
     await engine.close();
   }
 }

@@ -12,16 +12,21 @@ const HOSTNAME =
   /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
 const PORT = /^\d{1,5}$/;
 
-function invalid(value: string, why: string): Error {
-  return new Error(`--listen ${JSON.stringify(value)}: ${why}`);
+function invalidAddress(flag: string, value: string, why: string): Error {
+  return new Error(`${flag} ${JSON.stringify(value)}: ${why}`);
 }
 
 /**
  * `HOST:PORT`, `[IPv6]:PORT`; port 0 asks for any free port. Hosts are names or IP addresses;
- * an IPv6 address goes in brackets, as in a URL.
+ * an IPv6 address goes in brackets, as in a URL. `flag` names the flag in errors.
  */
-export function parseListenAddress(value: string): ListenAddress {
-  const example = 'expected HOST:PORT, e.g. 127.0.0.1:11435 or [::1]:11435';
+export function parseListenAddress(
+  value: string,
+  flag = '--listen',
+  examplePort = 11435,
+): ListenAddress {
+  const example = `expected HOST:PORT, e.g. 127.0.0.1:${examplePort} or [::1]:${examplePort}`;
+  const invalid = (v: string, why: string) => invalidAddress(flag, v, why);
   let host: string;
   let port: string;
   if (value.startsWith('[')) {
