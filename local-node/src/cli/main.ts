@@ -9,6 +9,7 @@ import { DEFAULT_DEMO_PATH, runModelDemoCommand } from './model-command.ts';
 import { METRICS_EXAMPLE_PORT, runNodeCommand, type NodeCommandOptions } from './node-command.ts';
 import { autoOrInt, commaList, httpUrl, intInRange, nodeId, oneOf } from './parse.ts';
 import { addStatusCommand } from './status-command.ts';
+import { addReportCommand } from '../report/report-command.ts';
 
 /** The `proxima` CLI. Returns the process exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
@@ -160,6 +161,13 @@ export async function main(argv: readonly string[]): Promise<number> {
   });
 
   addStatusCommand(
+    program,
+    adminTools((exitCode) => {
+      code = exitCode;
+    }),
+  );
+
+  addReportCommand(
     program,
     adminTools((exitCode) => {
       code = exitCode;
