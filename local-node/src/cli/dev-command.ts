@@ -44,6 +44,8 @@ export async function runDevCommand(options: DevCommandOptions): Promise<number>
         : [
             `  Azure     ${functionsUrl}   (local Functions host + Azurite; its "Foundry" is dev-node-1's local API)`,
           ]),
+      `  Dashboard ${url}/dashboard   (log in with "adminToken" from ${join(options.state, 'secrets.json')})`,
+      `  Metrics   ${url}/metrics   (Prometheus; the admin token as a bearer token)`,
       `  Details   ${join(options.state, 'dev.json')}`,
       '',
       '  Try it:',

@@ -1,7 +1,11 @@
-import { mkdir } from 'node:fs/promises';
+import { access, mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { build } from 'esbuild';
 import { Log, LogLevel, Miniflare } from 'miniflare';
+import {
+  ASSETS_MODULE,
+  writeAssetsModule,
+} from '../../../edge/dashboard/bundler/write-assets-module.ts';
 import { REPO_ROOT } from './paths.ts';
 import { type EdgeBundle, miniflareModules, wasmModulesPlugin } from './wasm-modules.ts';
 import { readEdgeConfig } from './wrangler-config.ts';
@@ -40,6 +44,16 @@ export interface EdgeRuntime {
  */
 export async function bundleEdge(outFile: string, entry?: string): Promise<EdgeBundle> {
   const main = entry ?? join(REPO_ROOT, 'edge', (await readEdgeConfig(EDGE_CONFIG)).main);
+  // The Worker imports the dashboard's generated module; `npm run build` makes it, and a CLI run
+  // from a checkout that never built makes it here rather than failing to bundle.
+  if (
+    entry === undefined &&
+    !(await access(ASSETS_MODULE).then(
+      () => true,
+      () => false,
+    ))
+  )
+    await writeAssetsModule();
   await mkdir(dirname(outFile), { recursive: true });
   const wasm = wasmModulesPlugin(dirname(outFile));
   await build({
