@@ -96,7 +96,10 @@ export interface DashboardSeries {
   readonly cacheLookupsPerS: readonly number[];
 }
 
-/** Counters since the edge's metrics began (they reset when the metrics object restarts). */
+/**
+ * The fleet's traffic (the API routes, not admin, dashboard or metrics calls) since the edge's
+ * metrics began; the hub keeps them across its restarts.
+ */
 export interface DashboardTotals {
   readonly requests: number;
   readonly errors: number;

@@ -8,7 +8,7 @@ import {
 } from './batch.ts';
 import { EDGE_METRICS } from './catalogue.ts';
 import { addInto, emptyBuckets, quantileOf } from './histogram.ts';
-import { METRICS_LIMITS } from './limits.ts';
+import { METRICS_LIMITS, TRAFFIC_ROUTES, type RouteGroup } from './limits.ts';
 import type { CounterFamily, HistogramFamily } from './prometheus-text.ts';
 import { labelValues, seriesKey } from './series-key.ts';
 
@@ -136,13 +136,14 @@ export class MetricsStore {
           .filter((s) => match(s.values))
           .map((s) => s.value),
       );
+    // The fleet's traffic only (TRAFFIC_ROUTES), as the live series count it; /metrics has all.
+    const traffic = (values: string[]) => TRAFFIC_ROUTES.has((values[0] ?? '') as RouteGroup);
     const errorsByClass: Record<string, number> = {};
     for (const s of this.counters.get('errors')?.values() ?? []) {
+      if (!traffic(s.values)) continue;
       const cls = s.values[1] ?? '';
       errorsByClass[cls] = (errorsByClass[cls] ?? 0) + s.value;
     }
-    const traffic = (values: string[]) =>
-      !['metrics', 'dashboard', 'health', 'node', 'admin'].includes(values[0] ?? '');
     return {
       requests: sum('requests', traffic),
       errors: sum('errors', traffic),
@@ -210,29 +211,28 @@ export class MetricsStore {
   }
 
   private counterSeries(metric: CounterMetric, values: string[]): CounterSeries | null {
-    let all = this.counters.get(metric);
-    if (!all) {
-      all = new Map();
-      this.counters.set(metric, all);
-    }
-    const key = seriesKey(values);
-    let s = all.get(key);
-    if (!s) {
-      if (all.size >= METRICS_LIMITS.maxSeriesPerMetric) {
-        this.droppedSeries++;
-        return null;
-      }
-      s = { values, value: 0 };
-      all.set(key, s);
-    }
-    return s;
+    return this.seriesIn(this.counters, metric, values, () => ({ values, value: 0 }));
   }
 
   private histogramSeries(metric: HistogramMetric, values: string[]): HistogramSeries | null {
-    let all = this.histograms.get(metric);
+    return this.seriesIn(this.histograms, metric, values, () => ({
+      values,
+      buckets: emptyBuckets(),
+      sum: 0,
+    }));
+  }
+
+  /** A metric's series for these label values, made on first use; null once the metric is full. */
+  private seriesIn<M, S>(
+    metrics: Map<M, Map<string, S>>,
+    metric: M,
+    values: string[],
+    make: () => S,
+  ): S | null {
+    let all = metrics.get(metric);
     if (!all) {
       all = new Map();
-      this.histograms.set(metric, all);
+      metrics.set(metric, all);
     }
     const key = seriesKey(values);
     let s = all.get(key);
@@ -241,7 +241,7 @@ export class MetricsStore {
         this.droppedSeries++;
         return null;
       }
-      s = { values, buckets: emptyBuckets(), sum: 0 };
+      s = make();
       all.set(key, s);
     }
     return s;

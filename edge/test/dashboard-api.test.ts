@@ -6,8 +6,19 @@ import {
   type AuditEntry,
   type DashboardSnapshot,
 } from '@proxima/core/dashboard';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN, BASE, FakeNode, newNodeToken, unique, type ErrorJson } from './helpers.ts';
+import { keyOf, post } from './rag-helpers.ts';
+
+/** A RAG namespace written before any frame is read (the view reads namespaces every 15 s). */
+const RAG_TENANT = 'dash-rag';
+const RAG_NAMESPACE = 'handbook';
+beforeAll(async () => {
+  await post(await keyOf(RAG_TENANT), RAG_NAMESPACE, [
+    { id: 'a', text: 'Drain a node before its maintenance window.' },
+    { id: 'b', text: 'Revoke a key that leaked, then create a new one.' },
+  ]);
+});
 
 const ACTION = { [DASHBOARD_ACTION_HEADER]: '1' };
 
@@ -160,6 +171,8 @@ describe('dashboard live stream', () => {
     expect(frame.series?.t.length).toBe(300);
     expect(frame.series?.requestsPerS.length).toBe(300);
     expect(frame.raft === null || frame.raft.peers.length > 0).toBe(true);
+    const rag = frame.rag?.find((n) => n.tenant === RAG_TENANT && n.namespace === RAG_NAMESPACE);
+    expect(rag).toMatchObject({ documents: 2, chunks: 2, shards: 1 });
     expect(frame.problems).toBeTypeOf('object');
     node.ws.close();
   });

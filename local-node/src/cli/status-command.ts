@@ -3,7 +3,7 @@ import type { EdgeOptions } from './admin-command.ts';
 import { EdgeHttpError, EdgeUnreachableError } from './admin/client.ts';
 import { readRaft } from './admin/raft-views.ts';
 import type { AdminTools } from './admin/tools.ts';
-import { UnexpectedAnswerError } from './admin/views.ts';
+import { sectionOf as section } from './admin/section.ts';
 import { readStatus, status, type Section } from './status-view.ts';
 
 /**
@@ -65,20 +65,6 @@ export function addStatusCommand(program: Command, tools: AdminTools): void {
 function raw(result: PromiseSettledResult<unknown>, read: Section<unknown>): unknown {
   if (result.status === 'fulfilled') return result.value;
   return read.ok ? null : { error: { status: read.status, message: read.message } };
-}
-
-/** One optional section: its reading, or why there is none. Anything unforeseen is rethrown. */
-function section<T>(result: PromiseSettledResult<unknown>, read: (body: unknown) => T): Section<T> {
-  try {
-    if (result.status === 'rejected') throw result.reason;
-    return { ok: true, value: read(result.value) };
-  } catch (err) {
-    if (err instanceof EdgeHttpError)
-      return { ok: false, status: err.status, message: err.message };
-    if (err instanceof EdgeUnreachableError || err instanceof UnexpectedAnswerError)
-      return { ok: false, status: null, message: err.message };
-    throw err;
-  }
 }
 
 /** The two errors a first `proxima status` most often meets, with what to do about them. */

@@ -7,7 +7,8 @@ import {
   type AdminClient,
 } from '../cli/admin/client.ts';
 import { readRaft } from '../cli/admin/raft-views.ts';
-import { expectList, read, UnexpectedAnswerError } from '../cli/admin/views.ts';
+import { expectList, read } from '../cli/admin/views.ts';
+import { sectionOf } from '../cli/admin/section.ts';
 import { readStatus, type Section } from '../cli/status-view.ts';
 import type { ReportData } from './report-data.ts';
 
@@ -54,20 +55,15 @@ async function metricsText(edge: string, adminToken: string): Promise<string> {
   return text;
 }
 
-/** One optional part: its reading, or why there is none. Anything unforeseen is rethrown. */
 async function part<T>(
   pending: Promise<unknown>,
   readAs: (body: unknown) => T,
 ): Promise<Section<T>> {
-  try {
-    return { ok: true, value: readAs(await pending) };
-  } catch (err) {
-    if (err instanceof EdgeHttpError)
-      return { ok: false, status: err.status, message: err.message };
-    if (err instanceof EdgeUnreachableError || err instanceof UnexpectedAnswerError)
-      return { ok: false, status: null, message: err.message };
-    throw err;
-  }
+  const settled: PromiseSettledResult<unknown> = await pending.then(
+    (value) => ({ status: 'fulfilled', value }),
+    (reason: unknown) => ({ status: 'rejected', reason }),
+  );
+  return sectionOf(settled, readAs);
 }
 
 /**

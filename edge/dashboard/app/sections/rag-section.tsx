@@ -4,6 +4,9 @@ import { TableFrame } from '../components/table-frame.tsx';
 import { Unavailable } from '../components/unavailable.tsx';
 import { formatCount } from '../format.ts';
 
+/** Documents and chunks are read every 15 s and only for the first 50 namespaces. */
+const known = (n: number | null) => (n === null ? 'not read' : formatCount(n));
+
 export function RagSection({ snapshot }: { snapshot: DashboardSnapshot }) {
   const { rag, problems } = snapshot;
   return (
@@ -19,6 +22,12 @@ export function RagSection({ snapshot }: { snapshot: DashboardSnapshot }) {
               <th scope="col">Tenant</th>
               <th scope="col">Namespace</th>
               <th scope="col" class="num">
+                Documents
+              </th>
+              <th scope="col" class="num">
+                Chunks
+              </th>
+              <th scope="col" class="num">
                 Shards
               </th>
               <th scope="col" class="num">
@@ -31,6 +40,8 @@ export function RagSection({ snapshot }: { snapshot: DashboardSnapshot }) {
               <tr key={`${ns.tenant}/${ns.namespace}`}>
                 <td>{ns.tenant}</td>
                 <th scope="row">{ns.namespace}</th>
+                <td class="num">{known(ns.documents)}</td>
+                <td class="num">{known(ns.chunks)}</td>
                 <td class="num">{formatCount(ns.shards)}</td>
                 <td class="num">{formatCount(ns.directoryVersion)}</td>
               </tr>

@@ -16,7 +16,10 @@ export function TotalsTables({ totals }: { totals: DashboardTotals }) {
   const classes = Object.entries(totals.errorsByClass).sort(([a], [b]) => a.localeCompare(b));
   return (
     <div class="totals">
-      <TableFrame id="totals-caption" caption="Totals since the edge's metrics began">
+      <TableFrame
+        id="totals-caption"
+        caption="Fleet traffic since the edge's metrics began (API routes; admin, dashboard and metrics calls are in /metrics only)"
+      >
         <tbody>
           {rows.map(([label, value]) => (
             <tr key={label}>
