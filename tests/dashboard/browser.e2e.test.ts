@@ -88,17 +88,23 @@ describe.skipIf(skip !== null)('the dashboard in Chromium', () => {
     await screenshot(p, 'overview');
   });
 
-  it('shows a node when it connects and marks it gone when it stops', async () => {
+  it('shows a node when it connects, suspect when it is frozen, and gone when it stops', async () => {
     const p = live();
     const extra = await fleet().fleet.startNode('dash-extra');
     await extra.connected;
     await expect.poll(() => nodeState(p, 'dash-extra'), { timeout: 10_000 }).toBe('ready');
     await nodeRow(p, 'dash-extra').scrollIntoViewIfNeeded();
     await screenshot(p, 'nodes');
+    // SIGSTOP freezes the process: its socket stays open but its heartbeats stop.
+    const group = -(extra.child.process.pid ?? 0);
+    process.kill(group, 'SIGSTOP');
+    try {
+      await expect.poll(() => nodeState(p, 'dash-extra'), { timeout: 15_000 }).toBe('suspect');
+    } finally {
+      process.kill(group, 'SIGCONT');
+    }
     expect(await extra.child.stop('SIGTERM', 10_000)).toBe(0);
-    await expect
-      .poll(() => nodeState(p, 'dash-extra'), { timeout: 10_000 })
-      .toMatch(/^(suspect|gone)$/);
+    await expect.poll(() => nodeState(p, 'dash-extra'), { timeout: 10_000 }).toBe('gone');
   });
 
   it('drains a node from the page and re-admits it', async () => {
