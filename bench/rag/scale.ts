@@ -4,6 +4,7 @@
 // have settled, query latency is measured and recall@10 against exact search over everything.
 import { performance } from 'node:perf_hooks';
 import { seededRng, type VectorKernels } from '@proxima/core/lsh';
+import { RAG_LIMITS } from '@proxima/core/rag';
 import { LexicalEmbedder } from '@proxima/wasm';
 import { bruteForce, recallAtK } from '../../wasm/bench/truth.ts';
 import { percentile, round } from '../gateway/stats.ts';
@@ -31,7 +32,42 @@ export interface ScaleResult {
   readonly ingestChunksPerS: number;
   readonly splitQueries: number;
   readonly splitFailedQueries: number;
+  /** The failed queries sorted by what a second look, once no split runs, finds. */
+  readonly splitMisses: SplitMisses;
   readonly splits: number;
+}
+
+/**
+ * Why a checker query missed its document, asked again once the splits are over: `transient`
+ * (found in the top 3 now: it was out of sight during a split, the race the goal is about),
+ * `rankedOut` (found in the top 50 but not the top 3: other chunks score as high, no routing
+ * fault), `unrouted` (not in the top 50: its shard is not among those the query visits), or
+ * `errored` (the query failed outright).
+ */
+export interface SplitMisses {
+  readonly transient: number;
+  readonly rankedOut: number;
+  readonly unrouted: number;
+  readonly errored: number;
+}
+
+async function classifyMisses(
+  edge: BenchEdge,
+  texts: readonly string[],
+  missed: readonly number[],
+  errored: number,
+): Promise<SplitMisses> {
+  let transient = 0;
+  let rankedOut = 0;
+  let unrouted = 0;
+  for (const i of missed) {
+    const hits = await search(edge, NS, texts[i]!, 'vector', RAG_LIMITS.topKMax);
+    const rank = hits.findIndex((h) => h.document_id === `d${i}`);
+    if (rank >= 0 && rank < 3) transient++;
+    else if (rank >= 3) rankedOut++;
+    else unrouted++;
+  }
+  return { transient, rankedOut, unrouted, errored };
 }
 
 const BATCH = 256;
@@ -97,6 +133,8 @@ export async function scalePhase(
   let checking = true;
   let splitQueries = 0;
   let splitFailedQueries = 0;
+  const missed: number[] = [];
+  let errored = 0;
   const rng = seededRng(7);
   // The checker: read-your-writes and correctness while shards split under it.
   const checker = (async () => {
@@ -109,9 +147,13 @@ export async function scalePhase(
       splitQueries++;
       try {
         const hits = await search(edge, NS, texts[i]!, 'vector', 3);
-        if (!hits.some((h) => h.document_id === `d${i}`)) splitFailedQueries++;
+        if (!hits.some((h) => h.document_id === `d${i}`)) {
+          splitFailedQueries++;
+          missed.push(i);
+        }
       } catch (err) {
         splitFailedQueries++;
+        errored++;
         log(`  checker: ${String(err).slice(0, 200)}`);
       }
     }
@@ -204,12 +246,17 @@ export async function scalePhase(
     );
   }
   const state = await describeNamespace(edge, NS);
+  const splitMisses = await classifyMisses(edge, texts, missed, errored);
+  log(
+    `  checker: ${splitFailedQueries} of ${splitQueries} missed during splits; asked again: ${JSON.stringify(splitMisses)}`,
+  );
   return {
     tiers: results,
     interleaved,
     ingestChunksPerS: round(ingested / (ingestMs / 1000), 1),
     splitQueries,
     splitFailedQueries,
+    splitMisses,
     splits: state.shards.length - 1,
   };
 }
