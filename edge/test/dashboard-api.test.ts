@@ -287,3 +287,18 @@ describe('GET /metrics', () => {
     expect(text).not.toContain(ADMIN);
   }, 15_000);
 });
+
+// Last in the file: it blocks this isolate's one client address for wrong tokens.
+describe('dashboard login under a flood of wrong tokens', () => {
+  it('blocks wrong tokens from the address with 429, and still lets the right one in', async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 32; i++)
+      statuses.push((await login(`wrong-${i}-0123456789abcdefghij`)).status);
+    // 401 until the address has failed FailureCounter's 30 times, then 429 for good.
+    const first = statuses.indexOf(429);
+    expect(first).toBeGreaterThan(25);
+    expect(statuses.slice(0, first).every((s) => s === 401)).toBe(true);
+    expect(statuses.slice(first).every((s) => s === 429)).toBe(true);
+    expect((await login()).status).toBe(200);
+  });
+});

@@ -27,20 +27,22 @@ sessionRoutes.post('/login', async (c) => {
   checkSameOrigin(c.req.raw);
   const now = Date.now();
   const address = clientAddress(c.req.raw);
-  const blocked = blockedSeconds(address, now);
-  if (blocked > 0) {
-    throw new ProximaError(
-      'rate_limit_exceeded',
-      `Too many failed logins from this address; retry in ${blocked} s.`,
-      { retryAfter: blocked },
-    );
-  }
   const body = parseOrThrow(
     loginBody,
     await readJsonBody(c.req.raw, c.env, DASHBOARD_LIMITS.loginBodyBytes),
     'request body',
   );
   if (!(await secretsEqual(body.token, adminToken))) {
+    // As for the admin API: the right token always passes, even from an address a flood of
+    // wrong ones has blocked; only wrong ones are counted and refused.
+    const blocked = blockedSeconds(address, now);
+    if (blocked > 0) {
+      throw new ProximaError(
+        'rate_limit_exceeded',
+        `Too many failed logins from this address; retry in ${blocked} s.`,
+        { retryAfter: blocked },
+      );
+    }
     recordFailure(address, now);
     await audit(c.env, {
       subject: 'unknown',
