@@ -56,6 +56,41 @@ describe('IvfIndex (k-means cells + int8 re-rank)', () => {
     }
   });
 
+  it('with recheckCodes, no f32 rows are kept and a full probe ranks as exact search over the codes', () => {
+    const plain = new IvfIndex({ dim, nprobe: 16 }, centroids, k);
+    const idx = new IvfIndex({ dim, nprobe: 16, recheckCodes: true }, centroids, k);
+    const ids = Array.from({ length: 1500 }, (_, i) => i);
+    plain.insertMany(ids, data);
+    idx.insertMany(ids, data);
+    expect(idx.memoryBytes()).toBe(plain.memoryBytes());
+    for (let c = 0; c < idx.cellCount; c++) expect(idx.cellView(c).unit).toHaveLength(0);
+    // The stored rows, dequantized: exact search over them is what the re-check must reproduce.
+    const stored = new Float32Array(1500 * dim);
+    for (let c = 0; c < idx.cellCount; c++) {
+      const rows = idx.cellRowsF32(c);
+      idx
+        .cellView(c)
+        .ids.forEach((id, i) => stored.set(rows.subarray(i * dim, i * dim + dim), id * dim));
+    }
+    const queries = clustered(seededRng(14), 20, dim, 12, 0.4);
+    let sameAsRaw = 0;
+    for (let i = 0; i < 20; i++) {
+      const q = row(queries, dim, i);
+      const got = idx.search(q, 10, { recheck: 60 });
+      expect(got.ids).toEqual(bruteForce(stored, dim, q, 10));
+      const raw = bruteForce(data, dim, q, 10);
+      sameAsRaw += got.ids.filter((id) => raw.includes(id)).length;
+      // Scores are cosines with the unit direction of the codes, not the int8 × int8 estimate.
+      const best = got.ids[0]!;
+      expect(got.scores[0]).toBeCloseTo(
+        k.cosineF32(q, stored.subarray(best * dim, best * dim + dim)),
+        5,
+      );
+    }
+    expect(sameAsRaw / 200).toBeGreaterThan(0.95);
+    expect(() => idx.cellRowsF32(16)).toThrow(/cell 16/);
+  });
+
   it('the SimHash sketch filter with an unlimited budget equals the plain scan', () => {
     const sketch = { planes: randomHyperplanes(seededRng(15), 64, dim), bits: 64, rerank: 1500 };
     const idx = new IvfIndex({ dim, nprobe: 16, sketch }, centroids, k);

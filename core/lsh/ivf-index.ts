@@ -25,13 +25,21 @@ export interface IvfParams {
   readonly sketch?: SketchParams;
   /** Keep the unit f32 rows so the int8 winners can be re-checked exactly (4× the row bytes). */
   readonly keepF32?: boolean;
+  /**
+   * Without keepF32: re-check the int8 winners by scoring their dequantized rows against the f32
+   * query. Only the rows are quantized then, not the query too, at no extra memory.
+   */
+  readonly recheckCodes?: boolean;
 }
 
 export interface IvfSearchOptions {
   readonly nprobe?: number;
   /** Overrides sketch.rerank; 0 turns the sketch filter off for this query. */
   readonly rerank?: number;
-  /** With keepF32: re-check this many int8 winners in f32 (default 4·k; 0 = int8 order only). */
+  /**
+   * With keepF32 or recheckCodes: re-check this many int8 winners in f32 (default 4·k; 0 = int8
+   * order only).
+   */
   readonly recheck?: number;
 }
 
@@ -166,7 +174,7 @@ export class IvfIndex {
     ).indices;
     const sk = this.params.sketch;
     const rerank = opts.rerank ?? sk?.rerank ?? 0;
-    const recheck = this.params.keepF32 ? (opts.recheck ?? 4 * k) : 0;
+    const recheck = this.params.keepF32 || this.params.recheckCodes ? (opts.recheck ?? 4 * k) : 0;
     if (sk && rerank > 0)
       return this.searchSketched(unit, q.q8, q.qScale, probe, k, sk, rerank, recheck);
     let total = 0;
@@ -246,10 +254,12 @@ export class IvfIndex {
     const rows = this.recheckRows;
     for (let i = 0; i < m; i++) {
       const j = top.indices[i]!;
-      const src = this.cells[this.ownerCell[j]!]!.unit;
-      const from = this.ownerPos[j]! * d;
+      const cell = this.cells[this.ownerCell[j]!]!;
+      const pos = this.ownerPos[j]!;
+      const from = pos * d;
       const to = i * d;
-      for (let x = 0; x < d; x++) rows[to + x] = src[from + x]!;
+      if (cell.unit.length > 0) for (let x = 0; x < d; x++) rows[to + x] = cell.unit[from + x]!;
+      else unitOfCodes(cell.rows.subarray(from, from + d), rows.subarray(to, to + d));
     }
     const exact = this.kernels.topK(this.kernels.dotBatchF32(unit, rows.subarray(0, m * d)), k);
     return {
@@ -288,6 +298,22 @@ export class IvfIndex {
       codes: cell.codes.subarray(0, n * this.words),
       unit: cell.unit.subarray(0, cell.unit.length > 0 ? n * d : 0),
     };
+  }
+
+  /**
+   * Cell c's live rows as unit f32, row-major: the kept rows (a view), or else the int8 codes
+   * dequantized and normalised into a new array.
+   */
+  cellRowsF32(c: number): Float32Array {
+    const cell = this.cells[c];
+    if (!cell) throw new LshError('bad_params', `cell ${c} does not exist`);
+    const d = this.params.dim;
+    const n = cell.len;
+    if (cell.unit.length > 0) return cell.unit.subarray(0, n * d);
+    const out = new Float32Array(n * d);
+    for (let i = 0; i < n; i++)
+      unitOfCodes(cell.rows.subarray(i * d, i * d + d), out.subarray(i * d, i * d + d));
+    return out;
   }
 
   /** Appends already-encoded rows to cell c (loading a snapshot; no re-assignment, no re-hash). */
@@ -379,4 +405,12 @@ export class IvfIndex {
     this.lastStats.scored = m;
     return this.finish(unit, m, k, recheck);
   }
+}
+
+/** The direction of a row's int8 codes as a unit f32 vector (the scale cancels out). */
+function unitOfCodes(codes: Int8Array, out: Float32Array): void {
+  let s = 0;
+  for (let x = 0; x < codes.length; x++) s += codes[x]! * codes[x]!;
+  const inv = s > 0 ? 1 / Math.sqrt(s) : 0;
+  for (let x = 0; x < codes.length; x++) out[x] = codes[x]! * inv;
 }

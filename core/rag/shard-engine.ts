@@ -165,7 +165,7 @@ export class ShardEngine {
     return exact;
   }
 
-  /** Brute force f32 cosine over every (accepted) row: what tests and benches compare with. */
+  /** Brute force: f32 cosine of the query with every (accepted) row's dequantized codes. */
   exactSearch(query: Float32Array, k: number, accept?: (row: number) => boolean): ShardHit[] {
     const unit = unitCopy(query, this.dim, 'query');
     checkK(k);
@@ -175,9 +175,9 @@ export class ShardEngine {
     let n = 0;
     for (let c = 0; c < this.index.cellCount; c++) {
       const view = this.index.cellView(c);
+      const rows = this.index.cellRowsF32(c);
       if (!accept) {
-        // Score the cell's contiguous f32 rows in place: no copy.
-        this.kernels.dotBatchF32(unit, view.unit, scores.subarray(n, n + view.ids.length));
+        this.kernels.dotBatchF32(unit, rows, scores.subarray(n, n + view.ids.length));
         ids.set(view.ids, n);
         n += view.ids.length;
         continue;
@@ -186,7 +186,7 @@ export class ShardEngine {
         const row = view.ids[i]!;
         if (!accept(row)) continue;
         ids[n] = row;
-        scores[n++] = this.kernels.dotF32(unit, view.unit.subarray(i * d, i * d + d));
+        scores[n++] = this.kernels.dotF32(unit, rows.subarray(i * d, i * d + d));
       }
     }
     this.scored = n;
@@ -200,16 +200,13 @@ export class ShardEngine {
     return this.cells;
   }
 
-  /**
-   * Every row as [row, unit vector], cell by cell. The vectors are views into the engine: copy them
-   * before the next insert or delete (a delete moves a cell's last row into the hole).
-   */
+  /** Every row as [row, vector], cell by cell: the stored int8 codes dequantized. */
   *rows(): IterableIterator<[number, Float32Array]> {
     const d = this.dim;
     for (let c = 0; c < this.index.cellCount; c++) {
-      const view = this.index.cellView(c);
-      for (let i = 0; i < view.ids.length; i++)
-        yield [view.ids[i]!, view.unit.subarray(i * d, i * d + d)];
+      const ids = this.index.cellView(c).ids;
+      const rows = this.index.cellRowsF32(c);
+      for (let i = 0; i < ids.length; i++) yield [ids[i]!, rows.subarray(i * d, i * d + d)];
     }
   }
 
@@ -224,7 +221,7 @@ export class ShardEngine {
    */
   private flatIndex(): IvfIndex {
     return new IvfIndex(
-      { dim: this.dim, nprobe: 1, keepF32: true },
+      { dim: this.dim, nprobe: 1, recheckCodes: true },
       new Float32Array(this.dim),
       this.kernels,
     );
@@ -232,10 +229,11 @@ export class ShardEngine {
 
   private cellIndex(centroids: Float32Array): IvfIndex {
     const count = centroids.length / this.dim;
-    // keepF32: the f32 rows re-check the int8 winners exactly, and retraining and splits read them
-    // back, so no chunk is ever re-embedded.
+    // Only the int8 codes are kept (a quarter of f32's bytes): the winners are re-checked against
+    // the f32 query with their codes dequantized, and retraining and splits read the codes back.
+    // A shard reloaded from SQLite holds the same codes, so answers do not change with a reload.
     return new IvfIndex(
-      { dim: this.dim, nprobe: this.defaultProbe(count), keepF32: true },
+      { dim: this.dim, nprobe: this.defaultProbe(count), recheckCodes: true },
       centroids,
       this.kernels,
     );

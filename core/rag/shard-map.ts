@@ -19,9 +19,10 @@ import { checkedNorm, unitCopy } from './shard-vector.ts';
 
 export const SHARD_LIMITS = {
   /**
-   * A shard past this many chunks splits. 20 000 rows of 256-d hold ~26 MB in a ShardEngine (f32 +
-   * int8 rows) of a Durable Object's 128 MB (768-d: ~77 MB, the most that fits); a query at the
-   * engine's default 70 % of cells scores ~14 000 of them. The bench loaded 200 000 rows into 16 engines in
+   * A shard past this many chunks splits. 20 000 rows of 256-d hold ~8 MB in a ShardEngine (int8
+   * codes, cells grown by doubling; 768-d: ~24 MB) plus the BM25 postings (~20 MB at 20 terms a
+   * chunk) of a Durable Object's 128 MB; a query at the engine's default 70 % of cells scores
+   * ~14 000 of them. The bench loaded 200 000 rows into 16 engines in
    * ~22 s of CPU with the wasm kernels (~0.1 ms a row, k-means trainings included).
    */
   splitAtChunks: 20_000,
