@@ -16,7 +16,8 @@
 // Measured: recall@10 of the rows the query scans (the exact top 10 held by them), rows scanned and
 // shards visited. Env: CELL_N (1000000), CELL_QUERIES (300), CELL_SETS (synthetic,manpages),
 // CELL_C (64,128,256,512,1024), CELL_S (8,16,32), CELL_SAMPLES (128,512), CELL_SKETCH_BITS (14,16);
-// CELL_SETS may also name chimeras, bench:rag's own corpus. The final line is JSON.
+// CELL_SETS may also name chimeras, bench:rag's own corpus; CELL_WIDE adds fixed fan-outs (32,48).
+// The final line is JSON.
 import { loadKernelsSync } from '@proxima/wasm/node';
 import { LexicalEmbedder } from '@proxima/wasm';
 import { scaleTexts } from '../../../bench/rag/scale.ts';
@@ -199,6 +200,7 @@ function study(set: VectorSet): Row[] {
     { label: 'P=4', policy: fixedProbe(4) },
     { label: 'P=8', policy: fixedProbe(8) },
     { label: 'P=16', policy: fixedProbe(16) },
+    ...list('CELL_WIDE', '').map((p) => ({ label: `P=${p}`, policy: fixedProbe(p) })),
   ];
   const route = (label: string, perShard: Float32Array[]): void => {
     for (const { label: p, policy } of policies) {
@@ -312,6 +314,7 @@ function study(set: VectorSet): Row[] {
     }
   }
 
+  if (CS.length === 0) return out;
   const cells = shardCells(set.data, flat.members);
   const width = cells.shardOf.length;
   log(`  ${set.name}: ${width} cells over ${count} shards`);
