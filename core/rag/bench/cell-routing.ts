@@ -1,5 +1,5 @@
 // npx node core/rag/bench/cell-routing.ts — can a finer summary of each shard than its one centroid
-// route a query at 1M rows? Rows stream in as the product writes them (streamIntoShards). Each
+// route a query at 1M rows? Rows stream in as the product writes them (placeAsProduct). Each
 // shard then trains its IVF cells as ShardEngine does (2√n cells at the last doubling of 2,048).
 // Compared, per query:
 //  - shards: the product today, adaptive probing over shard centroids, each visited shard probing
@@ -19,15 +19,13 @@
 // CELL_SETS may also name chimeras, bench:rag's own corpus; CELL_WIDE adds fixed fan-outs (32,48).
 // The final line is JSON.
 import { loadKernelsSync } from '@proxima/wasm/node';
-import { LexicalEmbedder } from '@proxima/wasm';
-import { scaleTexts } from '../../../bench/rag/scale.ts';
 import { manPageSet, syntheticSet, type VectorSet } from '../../../wasm/bench/datasets.ts';
-import { locateManPages, passages } from '../../../wasm/bench/man-corpus.ts';
 import { bruteForce, type Truth } from '../../../wasm/bench/truth.ts';
 import { chooseCells, seededRng, trainCentroids } from '../../lsh/index.ts';
 import { chooseProbes, DEFAULT_PROBE_POLICY, fixedProbe } from '../shard-map.ts';
 import { termsOf } from '../terms.ts';
-import { gather, streamIntoShards } from './replicated-shards.ts';
+import { chimeraSet } from './chimeras.ts';
+import { gather, placeAsProduct } from './replicated-shards.ts';
 
 const list = (name: string, fallback: string): number[] =>
   (process.env[name] ?? fallback)
@@ -160,15 +158,7 @@ function held(truth: Truth, q: number, rows: Iterable<number>): number {
 function study(set: VectorSet): Row[] {
   const nq = set.queries.length / DIM;
   const truth = bruteForce(kernels, set.data, set.queries, DIM, K);
-  const flat = streamIntoShards(
-    set.data,
-    DIM,
-    { eps: 0, cap: 1 },
-    'children',
-    set.name,
-    kernels,
-    () => performance.now(),
-  );
+  const flat = placeAsProduct(set.data, DIM, set.name, kernels);
   const count = flat.dir.shards.length;
   const out: Row[] = [];
   const push = (route: string, h: number, visited: number, scanned: number): void => {
@@ -340,25 +330,11 @@ function study(set: VectorSet): Row[] {
   return out;
 }
 
-/** bench:rag's corpus: man-page passages, then halves of two joined; queries held out. */
-function chimeraSet(): VectorSet {
-  const corpus = passages(locateManPages(2000), 40, 20, N + NQ);
-  const texts = scaleTexts(corpus, N + NQ, 11);
-  const embedder = new LexicalEmbedder({ dim: DIM });
-  const embed = (from: number, to: number): Float32Array => {
-    const out = new Float32Array((to - from) * DIM);
-    for (let i = from; i < to; i++) out.set(embedder.embed(texts[i]!), (i - from) * DIM);
-    return out;
-  };
+function chimeras(): VectorSet {
+  const { set, texts } = chimeraSet(N, NQ, DIM);
   rowTerms = termsOfTexts(texts.slice(0, N));
   queryTerms = termsOfTexts(texts.slice(N));
-  return {
-    name: 'chimeras',
-    dim: DIM,
-    data: embed(0, N),
-    queries: embed(N, N + NQ),
-    note: "bench:rag's scale corpus",
-  };
+  return set;
 }
 
 function termsOfTexts(texts: readonly string[]): Uint32Array[] {
@@ -372,7 +348,7 @@ for (const name of SETS) {
     name === 'manpages'
       ? manPageSet(N, NQ, DIM, 5)
       : name === 'chimeras'
-        ? chimeraSet()
+        ? chimeras()
         : syntheticSet(N, NQ, DIM, 5);
   rows.push(...study(set));
 }

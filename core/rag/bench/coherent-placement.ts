@@ -12,14 +12,12 @@
 // layout: most votes). Env: COH_N (200000), COH_QUERIES (200), COH_SET (chimeras), COH_EVERY (50),
 // COH_VOTERS (16). The final line is JSON.
 import { loadKernelsSync } from '@proxima/wasm/node';
-import { LexicalEmbedder } from '@proxima/wasm';
-import { scaleTexts } from '../../../bench/rag/scale.ts';
 import { manPageSet, syntheticSet, type VectorSet } from '../../../wasm/bench/datasets.ts';
-import { locateManPages, passages } from '../../../wasm/bench/man-corpus.ts';
 import { bruteForce, type Truth } from '../../../wasm/bench/truth.ts';
 import { seededRng } from '../../lsh/index.ts';
 import { chooseProbes, fixedProbe, planSplit, shouldSplit } from '../shard-map.ts';
-import { gather, streamIntoShards } from './replicated-shards.ts';
+import { chimeraSet } from './chimeras.ts';
+import { gather, placeAsProduct } from './replicated-shards.ts';
 
 const N = Number(process.env['COH_N'] ?? 200_000);
 const NQ = Number(process.env['COH_QUERIES'] ?? 200);
@@ -34,18 +32,6 @@ const FANOUTS = [1, 2, 4, 8, 16];
 const kernels = loadKernelsSync({ maxMemoryBytes: 1024 * 1024 * 1024 });
 const log = (s: string): void => console.log(s);
 const round = (x: number): number => Math.round(x * 10_000) / 10_000;
-
-function chimeraSet(): VectorSet {
-  const corpus = passages(locateManPages(2000), 40, 20, N + NQ);
-  const texts = scaleTexts(corpus, N + NQ, 11);
-  const embedder = new LexicalEmbedder({ dim: DIM });
-  const embed = (from: number, to: number): Float32Array => {
-    const out = new Float32Array((to - from) * DIM);
-    for (let i = from; i < to; i++) out.set(embedder.embed(texts[i]!), (i - from) * DIM);
-    return out;
-  };
-  return { name: 'chimeras', dim: DIM, data: embed(0, N), queries: embed(N, N + NQ), note: '' };
-}
 
 /** Shard votes of the VOTERS sampled rows nearest to each of `rows` (one row of votes each). */
 function votes(
@@ -123,15 +109,7 @@ function neighbourLayout(set: VectorSet): Layout {
 }
 
 function centroidLayout(set: VectorSet): Layout {
-  const flat = streamIntoShards(
-    set.data,
-    DIM,
-    { eps: 0, cap: 1 },
-    'children',
-    set.name,
-    kernels,
-    () => 0,
-  );
+  const flat = placeAsProduct(set.data, DIM, set.name, kernels);
   const count = flat.dir.shards.length;
   const scores = kernels.dotMatrixF32(set.queries, flat.centroids, DIM);
   return {
@@ -188,7 +166,7 @@ const set =
     ? manPageSet(N, NQ, DIM, 5)
     : SET === 'synthetic'
       ? syntheticSet(N, NQ, DIM, 5)
-      : chimeraSet();
+      : chimeraSet(N, NQ, DIM).set;
 log(`${set.name}: ${N} rows, ${NQ} queries; sample every ${EVERY}th row, ${VOTERS} voters`);
 const truth = bruteForce(kernels, set.data, set.queries, DIM, K);
 const rows = [

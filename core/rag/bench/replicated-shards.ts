@@ -172,6 +172,18 @@ export function streamIntoShards(
   };
 }
 
+/** The product's layout: no replication, a split hands each row to the nearer child. */
+export function placeAsProduct(
+  data: Float32Array,
+  dim: number,
+  namespace: string,
+  kernels: VectorKernels,
+): ReplicatedShards {
+  return streamIntoShards(data, dim, { eps: 0, cap: 1 }, 'children', namespace, kernels, () =>
+    performance.now(),
+  );
+}
+
 /** One ShardEngine per shard, loaded with its rows, as the shards' Durable Objects hold them. */
 export function loadEngines(
   shards: ReplicatedShards,

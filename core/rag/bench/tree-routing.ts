@@ -22,7 +22,7 @@ import {
   planSplit,
   shouldSplit,
 } from '../shard-map.ts';
-import { gather, streamIntoShards } from './replicated-shards.ts';
+import { gather, placeAsProduct } from './replicated-shards.ts';
 
 const list = (name: string, fallback: string): number[] =>
   (process.env[name] ?? fallback).split(',').map(Number);
@@ -140,15 +140,7 @@ function study(set: VectorSet): Row[] {
   const rows: Row[] = [];
   const round = (x: number) => Math.round(x * 10_000) / 10_000;
 
-  const flat = streamIntoShards(
-    set.data,
-    DIM,
-    { eps: 0, cap: 1 },
-    'children',
-    set.name,
-    kernels,
-    () => performance.now(),
-  );
+  const flat = placeAsProduct(set.data, DIM, set.name, kernels);
   const count = flat.dir.shards.length;
   const scores = kernels.dotMatrixF32(set.queries, flat.centroids, DIM);
   const policies = [
