@@ -25,6 +25,7 @@ import { chooseCells, seededRng, trainCentroids } from '../../lsh/index.ts';
 import { chooseProbes, DEFAULT_PROBE_POLICY, fixedProbe } from '../shard-map.ts';
 import { termsOf } from '../terms.ts';
 import { chimeraSet } from './chimeras.ts';
+import { heldByFullest, neighbourCounts, shardOfRows } from './neighbour-shards.ts';
 import { gather, placeAsProduct } from './replicated-shards.ts';
 
 const list = (name: string, fallback: string): number[] =>
@@ -212,24 +213,14 @@ function study(set: VectorSet): Row[] {
   };
   // The oracle: the shards that hold each query's exact top 10, fullest first. Any router that
   // visits b shards recalls at most what the oracle's first b hold.
-  const shardOfRow = new Uint32Array(set.data.length / DIM);
-  flat.members.forEach((m, s) => {
-    for (const r of m) shardOfRow[r] = s;
-  });
+  const shardOf = shardOfRows(flat.members, set.data.length / DIM);
   const budgets = [1, 2, 4, 8, 16];
   const oracleHeld = budgets.map(() => 0);
   let distinct = 0;
   for (let q = 0; q < nq; q++) {
-    const counts = new Map<number, number>();
-    for (let i = 0; i < K; i++) {
-      const s = shardOfRow[truth.ids[q * K + i]!]!;
-      counts.set(s, (counts.get(s) ?? 0) + 1);
-    }
+    const counts = neighbourCounts(truth.ids, q, K, shardOf);
     distinct += counts.size;
-    const fullest = [...counts.values()].sort((a, b) => b - a);
-    budgets.forEach((b, i) => {
-      oracleHeld[i]! += fullest.slice(0, b).reduce((a, c) => a + c, 0);
-    });
+    budgets.forEach((b, i) => (oracleHeld[i]! += heldByFullest(counts, b)));
   }
   log(
     `  ${set.name}: a query's exact top 10 sits in ${(distinct / nq).toFixed(2)} shards on average`,

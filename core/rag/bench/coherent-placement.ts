@@ -17,6 +17,7 @@ import { bruteForce, type Truth } from '../../../wasm/bench/truth.ts';
 import { seededRng } from '../../lsh/index.ts';
 import { chooseProbes, fixedProbe, planSplit, shouldSplit } from '../shard-map.ts';
 import { chimeraSet } from './chimeras.ts';
+import { heldByFullest, neighbourCounts, shardOfRows } from './neighbour-shards.ts';
 import { gather, placeAsProduct } from './replicated-shards.ts';
 
 const N = Number(process.env['COH_N'] ?? 200_000);
@@ -127,23 +128,15 @@ interface Row {
 }
 
 function measure(name: string, layout: Layout, truth: Truth): Row {
-  const shardOf = new Int32Array(N);
-  layout.members.forEach((m, s) => {
-    for (const r of m) shardOf[r] = s;
-  });
+  const shardOf = shardOfRows(layout.members, N);
   let spread = 0;
   const oracle = FANOUTS.map(() => 0);
   const routed = FANOUTS.map(() => 0);
   for (let q = 0; q < NQ; q++) {
-    const counts = new Map<number, number>();
-    for (let i = 0; i < K; i++) {
-      const s = shardOf[truth.ids[q * K + i]!]!;
-      counts.set(s, (counts.get(s) ?? 0) + 1);
-    }
+    const counts = neighbourCounts(truth.ids, q, K, shardOf);
     spread += counts.size;
-    const fullest = [...counts.values()].sort((a, b) => b - a);
     FANOUTS.forEach((p, i) => {
-      oracle[i]! += fullest.slice(0, p).reduce((a, c) => a + c, 0);
+      oracle[i]! += heldByFullest(counts, p);
       const visit = new Set(chooseProbes(layout.route[q]!, fixedProbe(p)));
       for (const [s, c] of counts) if (visit.has(s)) routed[i]! += c;
     });
