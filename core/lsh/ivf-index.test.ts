@@ -147,6 +147,24 @@ describe('IVF snapshot', () => {
     expect(back.search(row(data, dim, 5), 2).ids).toContain(10);
   });
 
+  it('round-trips an index that re-checks from its codes, and keeps re-checking after loading', () => {
+    const idx = new IvfIndex({ dim, nprobe: 12, recheckCodes: true }, centroids, k);
+    idx.insertMany(
+      Array.from({ length: 800 }, (_, i) => i),
+      data,
+    );
+    const back = deserializeIvf(serializeIvf(idx), k);
+    expect(back.params.recheckCodes).toBe(true);
+    expect(back.params.keepF32).toBe(false);
+    for (const r of [0, 400, 799]) {
+      const q = row(data, dim, r);
+      expect(back.search(q, 10)).toEqual(idx.search(q, 10));
+    }
+    // Without the flag the scores would be the int8 × int8 estimate, not the re-checked cosine.
+    const plain = deserializeIvf(serializeIvf(new IvfIndex({ dim, nprobe: 12 }, centroids, k)), k);
+    expect(plain.params.recheckCodes).toBeUndefined();
+  });
+
   it('rejects a corrupted snapshot', () => {
     const idx = new IvfIndex({ dim, nprobe: 3 }, centroids, k);
     idx.insertMany([1, 2, 3], data.subarray(0, 3 * dim));

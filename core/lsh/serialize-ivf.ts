@@ -1,7 +1,8 @@
 // Compact binary snapshot of an IvfIndex, for Durable Object rows (split with toRows/fromRows).
 //
 // Layout (little-endian; every section starts 8-byte aligned):
-//   header  u32×12: magic "PXIV", version, dim, cells, nprobe, flags (bit0 keepF32, bit1 sketch),
+//   header  u32×12: magic "PXIV", version, dim, cells, nprobe,
+//                   flags (bit0 keepF32, bit1 sketch, bit2 recheckCodes),
 //                   sketchBits, sketchRerank, count, byteLength, fnv1a, reserved
 //   centroids f32[cells·dim]     planes f32[sketchBits·dim] (sketch only)
 //   cellLen   u32[cells]         then, in cell order:
@@ -42,7 +43,7 @@ function layout(dim: number, cells: number, bits: number, count: number, f32: bo
 }
 
 export function serializeIvf(index: IvfIndex): Uint8Array {
-  const { dim, nprobe, sketch, keepF32 } = index.params;
+  const { dim, nprobe, sketch, keepF32, recheckCodes } = index.params;
   const cells = index.cellCount;
   const bits = sketch?.bits ?? 0;
   const count = index.size;
@@ -64,7 +65,7 @@ export function serializeIvf(index: IvfIndex): Uint8Array {
     at += n;
   }
   const head = new DataView(buf);
-  const flags = (keepF32 ? 1 : 0) | (sketch ? 2 : 0);
+  const flags = (keepF32 ? 1 : 0) | (sketch ? 2 : 0) | (recheckCodes ? 4 : 0);
   [MAGIC, VERSION, dim, cells, nprobe, flags, bits, sketch?.rerank ?? 0, count, lay.total].forEach(
     (v, j) => head.setUint32(j * 4, v, true),
   );
@@ -85,6 +86,7 @@ export function deserializeIvf(bytes: Uint8Array, kernels: VectorKernels): IvfIn
   ) as [number, number, number, number, number, number, number, number];
   const keepF32 = (flags & 1) === 1;
   const hasSketch = (flags & 2) === 2;
+  const recheckCodes = (flags & 4) === 4;
   const lay = layout(dim, cells, bits, count, keepF32);
   if (total !== bytes.length || lay.total !== total) {
     throw new LshError('corrupt', `snapshot is ${bytes.length} bytes, header says ${total}`);
@@ -96,7 +98,13 @@ export function deserializeIvf(bytes: Uint8Array, kernels: VectorKernels): IvfIn
     ? { planes: new Float32Array(buf, lay.planes, bits * dim).slice(), bits, rerank }
     : undefined;
   const index = new IvfIndex(
-    { dim, nprobe, keepF32, ...(sketch ? { sketch } : {}) },
+    {
+      dim,
+      nprobe,
+      keepF32,
+      ...(recheckCodes ? { recheckCodes } : {}),
+      ...(sketch ? { sketch } : {}),
+    },
     centroids,
     kernels,
   );
