@@ -16,11 +16,18 @@ import { ollama } from './routes/ollama/index.ts';
 import { rag } from './routes/rag.ts';
 import { transcriptions } from './routes/transcriptions.ts';
 import { measure } from './metrics/measure.ts';
+import { drainRequestBody } from './read-bounded.ts';
 import { metrics } from './routes/metrics.ts';
 import { dashboardApi } from './dashboard/api/index.ts';
 
 export const app = new Hono<{ Bindings: Env }>();
 
+// A request refused before its body was read (401, 404, 413…) has the body drained before the
+// answer goes out: a connection closed with unread bytes is reset, and the client loses the answer.
+app.use('*', async (c, next) => {
+  await next();
+  await drainRequestBody(c.req.raw);
+});
 app.use('*', measure);
 app.use('/v1/*', corsFromEnv);
 app.use('/api/*', corsFromEnv);

@@ -5,7 +5,7 @@ import {
   REQUEST_BODY_MAX_BYTES,
 } from '@proxima/core/protocol';
 import { intVar, type Env } from '../env.ts';
-import { readAtMost } from '../read-bounded.ts';
+import { readRequestBody } from '../read-bounded.ts';
 
 /** The body limit in force: MAX_BODY_BYTES, which can never exceed what fits in a node frame. */
 export function bodyLimit(env: Env): number {
@@ -20,7 +20,8 @@ const truncated = () =>
 
 /**
  * Reads a JSON body, refusing more than the body limit (413) even when Content-Length lies or is
- * absent. Routes whose bodies are not node frames (document uploads) pass their own limit.
+ * absent. Routes whose bodies are not node frames (document uploads) pass their own limit. A
+ * refused body is drained first (readRequestBody), so the client reads the 413.
  */
 export async function readJsonBody(
   request: Request,
@@ -29,15 +30,14 @@ export async function readJsonBody(
 ): Promise<unknown> {
   const tooLarge = () =>
     new ProximaError('payload_too_large', `Request body exceeds ${limit} bytes.`);
-  const declared = Number(request.headers.get('content-length') ?? 'NaN');
-  if (Number.isFinite(declared) && declared > limit) throw tooLarge();
-  if (!request.body)
-    throw new ProximaError('invalid_json', 'Request body is empty; send a JSON object.');
-
   // A body that ends early or has broken chunk framing makes the runtime's reader throw: that is
   // the client's mistake, so a 400, never a 500.
-  const body = await readAtMost(request.body as ReadableStream<Uint8Array>, limit);
-  if (!body.ok) throw body.reason === 'too_large' ? tooLarge() : truncated();
+  const body = await readRequestBody(request, limit);
+  if (!body.ok) {
+    if (body.reason === 'empty')
+      throw new ProximaError('invalid_json', 'Request body is empty; send a JSON object.');
+    throw body.reason === 'too_large' ? tooLarge() : truncated();
+  }
   const bytes = body.bytes;
   let text: string;
   try {

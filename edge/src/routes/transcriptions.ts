@@ -10,7 +10,7 @@ import { answerWithJob } from '../burst/answer-job.ts';
 import { requireBurst } from '../burst/config.ts';
 import { renamer } from '../burst/errors.ts';
 import type { Env } from '../env.ts';
-import { readAtMost } from '../read-bounded.ts';
+import { readRequestBody } from '../read-bounded.ts';
 import { base64Of } from './image-urls.ts';
 
 export const transcriptions = new Hono<{ Bindings: Env; Variables: AuthVariables }>();
@@ -86,18 +86,13 @@ async function readForm(request: Request): Promise<FormData> {
       `The body exceeds ${TRANSCRIPTION_BODY_MAX_BYTES} bytes; 'file' may be at most ${BURST_LIMITS.audioBytes} bytes.`,
       { param: 'file' },
     );
-  const declared = Number(request.headers.get('content-length') ?? 'NaN');
-  if (Number.isFinite(declared) && declared > TRANSCRIPTION_BODY_MAX_BYTES) throw tooLarge();
-  if (request.body === null)
-    throw new ProximaError('invalid_request', "The body is empty; 'file' is required.", {
-      param: 'file',
-    });
-  const read = await readAtMost(
-    request.body as ReadableStream<Uint8Array>,
-    TRANSCRIPTION_BODY_MAX_BYTES,
-  );
+  const read = await readRequestBody(request, TRANSCRIPTION_BODY_MAX_BYTES);
   if (!read.ok) {
     if (read.reason === 'too_large') throw tooLarge();
+    if (read.reason === 'empty')
+      throw new ProximaError('invalid_request', "The body is empty; 'file' is required.", {
+        param: 'file',
+      });
     throw new ProximaError('invalid_request', 'The body was cut short; send it whole.');
   }
   try {
