@@ -45,9 +45,10 @@ export const REQUEST_BODY_DEFAULT_BYTES = 1024 * 1024;
 export const REQUEST_BODY_MAX_BYTES = FRAME_MAX_BYTES - JOB_FRAME_RESERVE_BYTES;
 
 /**
- * A request body refused as too large is still read, and dropped, up to this many bytes before the
- * 413 goes out. A server that closes a connection with unread bytes in it resets the connection,
- * and the client then loses the answer it was sent. Past this many bytes the body is cut off.
+ * A refused request body (a 413, or any answer given without reading the body) is still read, and
+ * dropped, up to this many bytes before the answer goes out. A server that closes a connection with
+ * unread bytes in it resets the connection, and the client then loses the answer it was sent. Past
+ * this many bytes the body is cut off.
  */
 export const REFUSED_BODY_DRAIN_BYTES = 64 * 1024 * 1024;
 
